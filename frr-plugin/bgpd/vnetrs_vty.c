@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * vnetrs: configuration CLI ("router bgp" > "vnet-route-server").
+ *
+ * Every command edits the vnet-route-server YANG data through the
+ * northbound; validation and the effect on bgpd live in vnetrs_nb_config.c.
+ * This file also writes the node back into "show running-config".
+ *
+ * It sits in a directory named bgpd/ because FRR's vtysh/extract.pl sends a
+ * file's commands to the daemon its directory is named after.
+ */
+#include <zebra.h>
+
+#include "lib/command.h"
+#include "lib/northbound_cli.h"
+#include "lib/sockunion.h"
+#include "lib/vty.h"
+
+#include "bgpd/bgpd.h"
+
+#include "../../logic/vnetrs_prefix.h"
+#include "../vnetrs.h"
+#include "../vnetrs_nb.h"
+#include "../vnetrs_node.h"
+
+#ifndef VTYSH_EXTRACT_PL
+#include "vnetrs_vty_clippy.c"
+#endif
+
+#define VNETRS_STR "VNet route server\n"
+#define PEER_STR "Route-server peer (network virtual appliance)\n"
+/* WORD lets a malformed address reach us, to be explained. */
+#define PEER_ADDR "<A.B.C.D|X:X::X:X|WORD>$addr"
+#define PEER_ADDR_STR                                                          \
+	"Peer IPv4 address\nPeer IPv6 address\nPeer address\n"
+/* 0 is accepted by the parser so that validation says why it is refused. */
+#define REMOTE_AS_STR "AS of the peer\nAS number\n"
+#define DESC_MAX 80
+#define DESC_STR "Peer description\nUp to 80 characters describing the peer\n"
+
+static struct cmd_node vnetrs_node = {
+	.name = VNETRS_NODE_NAME,
+	.node = VNETRS_NODE,
+	.parent_node = BGP_NODE,
+	.prompt = VNETRS_NODE_PROMPT,
+};
+
+/* Entering the node is _NOSH: our vtysh has its own copy that moves it. */
+DEFPY_YANG_NOSH(vnet_route_server, vnet_route_server_cmd, "vnet-route-server",
+		VNETRS_STR)
+{
+	VTY_DECLVAR_CONTEXT(bgp, bgp);
+	char xpath[XPATH_MAXLEN];
+	int ret;
+
+	snprintf(xpath, sizeof(xpath), VNETRS_XPATH_INSTANCE,
+		 vnetrs_bgp_vrf_name(bgp));
+	nb_cli_enqueue_change(vty, xpath, NB_OP_CREATE, NULL);
+	ret = nb_cli_apply_changes(vty, NULL);
+	if (ret == CMD_SUCCESS)
+		VTY_PUSH_XPATH(VNETRS_NODE, xpath);
+	return ret;
+}
+
+DEFPY_YANG(no_vnet_route_server, no_vnet_route_server_cmd,
+	   "no vnet-route-server", NO_STR VNETRS_STR)
+{
+	VTY_DECLVAR_CONTEXT(bgp, bgp);
+	char xpath[XPATH_MAXLEN];
+
+	snprintf(xpath, sizeof(xpath), VNETRS_XPATH_INSTANCE,
+		 vnetrs_bgp_vrf_name(bgp));
+	nb_cli_enqueue_change(vty, xpath, NB_OP_DESTROY, NULL);
+	return nb_cli_apply_changes(vty, NULL);
+}
+
+DEFPY_YANG(vnetrs_address_space, vnetrs_address_space_cmd,
+	   "[no] address-space <A.B.C.D/M|X:X::X:X/M|WORD>$prefix [peered$peered]",
+	   NO_STR
+	   "Address space of the VNet\n"
+	   "IPv4 prefix\n"
+	   "IPv6 prefix\n"
+	   "Prefix (explained if malformed)\n"
+	   "The address space belongs to a peered VNet\n")
+{
+	struct vnetrs_prefix p;
+	char err[160], canon[VNETRS_PREFIX_STRLEN], xpath[XPATH_MAXLEN];
+
+	/* Say what is wrong with the text the user typed, before YANG does. */
+	if (vnetrs_prefix_parse(prefix, &p, err, sizeof(err)) < 0) {
+		vty_out(vty, "%% address-space %s\n", err);
+		return CMD_WARNING_CONFIG_FAILED;
+	}
+	snprintf(xpath, sizeof(xpath), "./address-space[prefix='%s']",
+		 vnetrs_prefix2str(&p, canon, sizeof(canon)));
+	if (no) {
+		nb_cli_enqueue_change(vty, xpath, NB_OP_DESTROY, NULL);
+	} else {
+		nb_cli_enqueue_change(vty, xpath, NB_OP_CREATE, NULL);
+		strlcat(xpath, "/peered", sizeof(xpath));
+		nb_cli_enqueue_change(vty, xpath, NB_OP_MODIFY,
+				      peered ? "true" : "false");
+	}
+	return nb_cli_apply_changes(vty, NULL);
+}
+
+/* The canonical text of a peer address (the YANG list key). */
+static bool peer_key(struct vty *vty, const char *addr, char *buf, size_t len)
+{
+	union sockunion su;
+
+	if (str2sockunion(addr, &su) < 0) {
+		vty_out(vty, "%% peer %s: not an IP address\n", addr);
+		return false;
+	}
+	sockunion2str(&su, buf, len);
+	return true;
+}
+
+static int peer_set(struct vty *vty, const char *addr, const char *asn,
+		    const char *desc)
+{
+	char key[INET6_ADDRSTRLEN], xpath[XPATH_MAXLEN];
+
+	if (!peer_key(vty, addr, key, sizeof(key)))
+		return CMD_WARNING_CONFIG_FAILED;
+	/* A YANG edit error would not stop the rest of the change: check. */
+	if (desc && strlen(desc) > DESC_MAX) {
+		vty_out(vty,
+			"%% peer %s: description is %zu characters, at most %d are allowed\n",
+			key, strlen(desc), DESC_MAX);
+		return CMD_WARNING_CONFIG_FAILED;
+	}
+	snprintf(xpath, sizeof(xpath), "./peer[address='%s']", key);
+	nb_cli_enqueue_change(vty, ".", NB_OP_CREATE, NULL);
+	nb_cli_enqueue_change(vty, "./remote-as", NB_OP_MODIFY, asn);
+	if (desc)
+		nb_cli_enqueue_change(vty, "./description", NB_OP_MODIFY, desc);
+	return nb_cli_apply_changes(vty, "%s", xpath);
+}
+
+/* Leaf (or the whole peer, leaf NULL) to remove. */
+static int peer_unset(struct vty *vty, const char *addr, const char *leaf)
+{
+	char key[INET6_ADDRSTRLEN], xpath[XPATH_MAXLEN];
+
+	if (!peer_key(vty, addr, key, sizeof(key)))
+		return CMD_WARNING_CONFIG_FAILED;
+	snprintf(xpath, sizeof(xpath), "./peer[address='%s']%s%s", key,
+		 leaf ? "/" : "", leaf ? leaf : "");
+	nb_cli_enqueue_change(vty, xpath, NB_OP_DESTROY, NULL);
+	return nb_cli_apply_changes(vty, NULL);
+}
+
+DEFPY_YANG(vnetrs_peer, vnetrs_peer_cmd,
+	   "peer " PEER_ADDR " remote-as (0-4294967295)$asn",
+	   PEER_STR PEER_ADDR_STR REMOTE_AS_STR)
+{
+	return peer_set(vty, addr, asn_str, NULL);
+}
+
+/* LINE... cannot be optional in FRR's grammar: a command of its own. */
+DEFPY_YANG(vnetrs_peer_desc, vnetrs_peer_desc_cmd,
+	   "peer " PEER_ADDR " remote-as (0-4294967295)$asn description LINE...",
+	   PEER_STR PEER_ADDR_STR REMOTE_AS_STR DESC_STR)
+{
+	int idx = 0, ret;
+	char *desc;
+
+	argv_find(argv, argc, "description", &idx);
+	desc = argv_concat(argv, argc, idx + 1);
+	ret = peer_set(vty, addr, asn_str, desc);
+	XFREE(MTYPE_TMP, desc);
+	return ret;
+}
+
+DEFPY_YANG(no_vnetrs_peer, no_vnetrs_peer_cmd,
+	   "no peer " PEER_ADDR " [remote-as (0-4294967295)]",
+	   NO_STR PEER_STR PEER_ADDR_STR REMOTE_AS_STR)
+{
+	return peer_unset(vty, addr, NULL);
+}
+
+DEFPY_YANG(no_vnetrs_peer_full, no_vnetrs_peer_full_cmd,
+	   "no peer " PEER_ADDR " remote-as (0-4294967295) description LINE...",
+	   NO_STR PEER_STR PEER_ADDR_STR REMOTE_AS_STR DESC_STR)
+{
+	return peer_unset(vty, addr, NULL);
+}
+
+DEFPY_YANG(no_vnetrs_peer_description, no_vnetrs_peer_description_cmd,
+	   "no peer " PEER_ADDR " description",
+	   NO_STR PEER_STR PEER_ADDR_STR "Peer description\n")
+{
+	return peer_unset(vty, addr, "description");
+}
+
+DEFPY_YANG(no_vnetrs_peer_description_line,
+	   no_vnetrs_peer_description_line_cmd,
+	   "no peer " PEER_ADDR " description LINE...",
+	   NO_STR PEER_STR PEER_ADDR_STR DESC_STR)
+{
+	return peer_unset(vty, addr, "description");
+}
+
+/*
+ * running-config: the node is written inside "router bgp", after the
+ * address families (bgp_inst_config_write hook), from the YANG data.
+ */
+void vnetrs_cli_show_instance(struct vty *vty, const struct lyd_node *dnode,
+			      bool show_defaults)
+{
+	vty_out(vty, " vnet-route-server\n");
+}
+
+void vnetrs_cli_show_instance_end(struct vty *vty,
+				  const struct lyd_node *dnode)
+{
+	vty_out(vty, " exit\n");
+}
+
+void vnetrs_cli_show_aspace(struct vty *vty, const struct lyd_node *dnode,
+			    bool show_defaults)
+{
+	vty_out(vty, "  address-space %s%s\n",
+		yang_dnode_get_string(dnode, "./prefix"),
+		yang_dnode_get_bool(dnode, "./peered") ? " peered" : "");
+}
+
+void vnetrs_cli_show_peer(struct vty *vty, const struct lyd_node *dnode,
+			  bool show_defaults)
+{
+	vty_out(vty, "  peer %s remote-as %u",
+		yang_dnode_get_string(dnode, "./address"),
+		yang_dnode_get_uint32(dnode, "./remote-as"));
+	if (yang_dnode_exists(dnode, "./description"))
+		vty_out(vty, " description %s",
+			yang_dnode_get_string(dnode, "./description"));
+	vty_out(vty, "\n");
+}
+
+int vnetrs_config_write(struct bgp *bgp, struct vty *vty)
+{
+	const struct lyd_node *dnode;
+
+	dnode = yang_dnode_getf(running_config->dnode, VNETRS_XPATH_INSTANCE,
+				vnetrs_bgp_vrf_name(bgp));
+	if (dnode)
+		nb_cli_show_dnode_cmds(vty, dnode, false);
+	return 0;
+}
+
+void vnetrs_vty_init(void)
+{
+	install_node(&vnetrs_node);
+	install_default(VNETRS_NODE);
+	install_element(BGP_NODE, &vnet_route_server_cmd);
+	install_element(BGP_NODE, &no_vnet_route_server_cmd);
+	install_element(VNETRS_NODE, &vnetrs_address_space_cmd);
+	install_element(VNETRS_NODE, &vnetrs_peer_cmd);
+	install_element(VNETRS_NODE, &vnetrs_peer_desc_cmd);
+	install_element(VNETRS_NODE, &no_vnetrs_peer_cmd);
+	install_element(VNETRS_NODE, &no_vnetrs_peer_full_cmd);
+	install_element(VNETRS_NODE, &no_vnetrs_peer_description_cmd);
+	install_element(VNETRS_NODE, &no_vnetrs_peer_description_line_cmd);
+}

@@ -1,0 +1,281 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * vnetrs: route-server instances, address spaces and peers, and the bgpd
+ * neighbors behind the peers.
+ */
+#include <zebra.h>
+
+#include "lib/log.h"
+#include "lib/memory.h"
+#include "lib/sockunion.h"
+
+#include "bgpd/bgpd.h"
+#include "bgpd/bgp_debug.h"
+#include "bgpd/bgp_updgrp.h"
+
+#include "vnetrs.h"
+
+DEFINE_MGROUP(VNETRS, "vnetrs");
+DEFINE_MTYPE(VNETRS, VNETRS_INSTANCE, "vnetrs instance");
+DEFINE_MTYPE(VNETRS, VNETRS_ASPACE, "vnetrs address space");
+DEFINE_MTYPE(VNETRS, VNETRS_PEER, "vnetrs peer");
+
+struct vnetrs_instances_head vnetrs_instances =
+	INIT_SORTLIST_UNIQ(vnetrs_instances);
+
+int vnetrs_aspace_cmp(const struct vnetrs_aspace *a,
+		      const struct vnetrs_aspace *b)
+{
+	if (a->prefix.family != b->prefix.family)
+		return a->prefix.family < b->prefix.family ? -1 : 1;
+	int c = memcmp(a->prefix.addr, b->prefix.addr, sizeof(a->prefix.addr));
+
+	if (c)
+		return c;
+	return (int)a->prefix.len - (int)b->prefix.len;
+}
+
+int vnetrs_peer_cmp(const struct vnetrs_peer *a, const struct vnetrs_peer *b)
+{
+	return sockunion_cmp(&a->su, &b->su);
+}
+
+int vnetrs_instance_cmp(const struct vnetrs_instance *a,
+			const struct vnetrs_instance *b)
+{
+	return strcmp(a->vrf, b->vrf);
+}
+
+const char *vnetrs_role2str(enum vnetrs_role role)
+{
+	switch (role) {
+	case VNETRS_ROLE_NVA:
+		return "nva";
+	case VNETRS_ROLE_EXPRESSROUTE:
+		return "expressroute";
+	case VNETRS_ROLE_VPN:
+		return "vpn";
+	}
+	return "unknown";
+}
+
+struct vnetrs_instance *vnetrs_instance_find(const char *vrf)
+{
+	struct vnetrs_instance key = {};
+
+	strlcpy(key.vrf, vrf, sizeof(key.vrf));
+	return vnetrs_instances_find(&vnetrs_instances, &key);
+}
+
+struct vnetrs_instance *vnetrs_instance_get(const char *vrf)
+{
+	struct vnetrs_instance *inst = vnetrs_instance_find(vrf);
+
+	if (inst)
+		return inst;
+	inst = XCALLOC(MTYPE_VNETRS_INSTANCE, sizeof(*inst));
+	strlcpy(inst->vrf, vrf, sizeof(inst->vrf));
+	vnetrs_aspaces_init(&inst->aspaces);
+	vnetrs_peers_init(&inst->peers);
+	vnetrs_instances_add(&vnetrs_instances, inst);
+	return inst;
+}
+
+void vnetrs_instance_free(struct vnetrs_instance *inst)
+{
+	struct vnetrs_aspace *as;
+	struct vnetrs_peer *vp;
+
+	while ((vp = vnetrs_peers_first(&inst->peers)))
+		vnetrs_peer_del(vp);
+	while ((as = vnetrs_aspaces_first(&inst->aspaces)))
+		vnetrs_aspace_del(inst, as);
+	vnetrs_aspaces_fini(&inst->aspaces);
+	vnetrs_peers_fini(&inst->peers);
+	vnetrs_instances_del(&vnetrs_instances, inst);
+	XFREE(MTYPE_VNETRS_INSTANCE, inst);
+}
+
+const char *vnetrs_bgp_vrf_name(const struct bgp *bgp)
+{
+	if (bgp->inst_type == BGP_INSTANCE_TYPE_DEFAULT || !bgp->name)
+		return VRF_DEFAULT_NAME;
+	return bgp->name;
+}
+
+struct bgp *vnetrs_instance_bgp(const struct vnetrs_instance *inst)
+{
+	if (strcmp(inst->vrf, VRF_DEFAULT_NAME) == 0)
+		return bgp_get_default();
+	return bgp_lookup_by_name(inst->vrf);
+}
+
+struct vnetrs_aspace *vnetrs_aspace_find(struct vnetrs_instance *inst,
+					 const struct vnetrs_prefix *p)
+{
+	struct vnetrs_aspace key = {.prefix = *p};
+
+	return vnetrs_aspaces_find(&inst->aspaces, &key);
+}
+
+struct vnetrs_aspace *vnetrs_aspace_add(struct vnetrs_instance *inst,
+					const struct vnetrs_prefix *p)
+{
+	struct vnetrs_aspace *as = vnetrs_aspace_find(inst, p);
+
+	if (as)
+		return as;
+	as = XCALLOC(MTYPE_VNETRS_ASPACE, sizeof(*as));
+	as->prefix = *p;
+	vnetrs_aspaces_add(&inst->aspaces, as);
+	return as;
+}
+
+void vnetrs_aspace_del(struct vnetrs_instance *inst, struct vnetrs_aspace *as)
+{
+	vnetrs_aspaces_del(&inst->aspaces, as);
+	XFREE(MTYPE_VNETRS_ASPACE, as);
+}
+
+struct vnetrs_peer *vnetrs_peer_find(struct vnetrs_instance *inst,
+				     const char *addr)
+{
+	struct vnetrs_peer key = {};
+
+	if (str2sockunion(addr, &key.su) < 0)
+		return NULL;
+	return vnetrs_peers_find(&inst->peers, &key);
+}
+
+struct vnetrs_peer *vnetrs_peer_add(struct vnetrs_instance *inst,
+				    const char *addr)
+{
+	struct vnetrs_peer *vp = vnetrs_peer_find(inst, addr);
+
+	if (vp)
+		return vp;
+	vp = XCALLOC(MTYPE_VNETRS_PEER, sizeof(*vp));
+	if (str2sockunion(addr, &vp->su) < 0) {
+		/* YANG validation guarantees a valid address. */
+		XFREE(MTYPE_VNETRS_PEER, vp);
+		return NULL;
+	}
+	sockunion2str(&vp->su, vp->addr, sizeof(vp->addr));
+	vp->inst = inst;
+	vp->role = VNETRS_ROLE_NVA;
+	vnetrs_peers_add(&inst->peers, vp);
+	return vp;
+}
+
+struct peer *vnetrs_peer_bgp(const struct vnetrs_peer *vp)
+{
+	struct bgp *bgp = vnetrs_instance_bgp(vp->inst);
+	union sockunion su = vp->su;
+
+	return bgp ? peer_lookup(bgp, &su) : NULL;
+}
+
+void vnetrs_peer_set_description(struct vnetrs_peer *vp, const char *desc)
+{
+	XFREE(MTYPE_VNETRS_PEER, vp->description);
+	if (desc)
+		vp->description = XSTRDUP(MTYPE_VNETRS_PEER, desc);
+}
+
+/*
+ * Create the bgpd neighbor with the route-server settings, or adopt an
+ * existing one: a neighbor the user configured natively (or that an earlier
+ * run wrote to the config before our node) keeps its knobs; only its AS and
+ * description follow the peer.
+ */
+void vnetrs_peer_sync(struct vnetrs_peer *vp)
+{
+	struct bgp *bgp = vnetrs_instance_bgp(vp->inst);
+	struct peer *peer;
+	as_t as = vp->remote_as;
+	int ret;
+
+	if (!bgp) {
+		zlog_warn("vnetrs: no BGP instance for VRF %s: peer %s not set up",
+			  vp->inst->vrf, vp->addr);
+		return;
+	}
+
+	peer = peer_lookup(bgp, &vp->su);
+	if (!peer || peer->as_type != AS_SPECIFIED || peer->as != as) {
+		bool created = !peer;
+
+		ret = peer_remote_as(bgp, &vp->su, NULL, &as, AS_SPECIFIED);
+		if (ret < 0) {
+			zlog_err("vnetrs: cannot set up neighbor %s (AS %u): bgpd error %d",
+				 vp->addr, vp->remote_as, ret);
+			return;
+		}
+		peer = peer_lookup(bgp, &vp->su);
+		if (peer && created) {
+			peer_ebgp_multihop_set(peer, VNETRS_EBGP_MULTIHOP);
+			peer_timers_set(peer, VNETRS_KEEPALIVE, VNETRS_HOLDTIME);
+			zlog_info("vnetrs: created neighbor %s AS %u (%s)",
+				  vp->addr, vp->remote_as,
+				  vnetrs_role2str(vp->role));
+		}
+	}
+	if (!peer)
+		return;
+	if (vp->description)
+		peer_description_set(peer, vp->description);
+	else if (peer->desc)
+		peer_description_unset(peer);
+}
+
+void vnetrs_peer_unconfigure(struct vnetrs_peer *vp)
+{
+	struct peer *peer = vnetrs_peer_bgp(vp);
+
+	if (peer && !peer_dynamic_neighbor(peer)) {
+		struct peer *other = peer->doppelganger;
+
+		zlog_info("vnetrs: removing neighbor %s", vp->addr);
+		peer_notify_unconfig(peer);
+		peer_delete(peer);
+		if (other && other->status != Deleted) {
+			peer_notify_unconfig(other);
+			peer_delete(other);
+		}
+	}
+}
+
+void vnetrs_peer_del(struct vnetrs_peer *vp)
+{
+	vnetrs_peers_del(&vp->inst->peers, vp);
+	XFREE(MTYPE_VNETRS_PEER, vp->description);
+	XFREE(MTYPE_VNETRS_PEER, vp);
+}
+
+const char *vnetrs_peer_session_state(const struct vnetrs_peer *vp)
+{
+	struct peer *peer = vnetrs_peer_bgp(vp);
+
+	if (!peer)
+		return "NoNeighbor";
+	return lookup_msg(bgp_status_msg, peer->status, NULL);
+}
+
+void vnetrs_peer_counters(const struct vnetrs_peer *vp,
+			  struct vnetrs_peer_counters *c)
+{
+	struct peer *peer = vnetrs_peer_bgp(vp);
+	afi_t afi;
+
+	memset(c, 0, sizeof(*c));
+	if (!peer)
+		return;
+	c->established = peer->established;
+	for (afi = AFI_IP; afi <= AFI_IP6; afi++) {
+		struct peer_af *paf = peer_af_find(peer, afi, SAFI_UNICAST);
+
+		c->learned += peer->pcount[afi][SAFI_UNICAST];
+		if (paf && PAF_SUBGRP(paf))
+			c->advertised += PAF_SUBGRP(paf)->scount;
+	}
+}

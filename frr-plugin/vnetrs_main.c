@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * vnetrs: VNet route server module for bgpd ("bgpd -M vnetrs").
+ *
+ * Module entry point: registers the hooks into bgpd and, once the
+ * northbound is up (frr_late_init), loads the YANG model and the CLI.
+ */
+#include <zebra.h>
+
+#include "lib/hook.h"
+#include "lib/libfrr.h"
+#include "lib/log.h"
+#include "lib/module.h"
+#include "lib/version.h"
+
+#include "bgpd/bgpd.h"
+
+#include "vnetrs.h"
+
+static int vnetrs_late_init(struct thread_master *master)
+{
+	zlog_info("vnetrs %s loaded (built against FRR %s)", VNETRS_VERSION,
+		  FRR_VERSION);
+	if (vnetrs_yang_load(&vnetrs_yang_info) < 0)
+		return -1;
+	vnetrs_vty_init();
+	vnetrs_show_init();
+	return 0;
+}
+
+static int vnetrs_bgp_inst_config_write(struct bgp *bgp, struct vty *vty)
+{
+	return vnetrs_config_write(bgp, vty);
+}
+
+static int vnetrs_module_init(void)
+{
+	hook_register(frr_late_init, vnetrs_late_init);
+	hook_register(bgp_inst_config_write, vnetrs_bgp_inst_config_write);
+	return 0;
+}
+
+FRR_MODULE_SETUP(.name = "bgpd_vnetrs", .version = VNETRS_VERSION,
+		 .description = "VNet route server", .init = vnetrs_module_init,
+);

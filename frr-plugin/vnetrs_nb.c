@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * vnetrs: the callback table of the vnet-route-server YANG module.
+ */
+#include <zebra.h>
+
+#include "northbound.h"
+
+#include "vnetrs.h"
+#include "vnetrs_nb.h"
+
+#define X_INST VNETRS_XPATH_BASE "/instance"
+
+/* clang-format off */
+const struct frr_yang_module_info vnetrs_yang_info = {
+	.name = "vnet-route-server",
+	.nodes = {
+		{
+			.xpath = X_INST,
+			.cbs = {
+				.create = vnetrs_instance_create,
+				.destroy = vnetrs_instance_destroy,
+				.cli_show = vnetrs_cli_show_instance,
+				.cli_show_end = vnetrs_cli_show_instance_end,
+				.get_next = vnetrs_instance_get_next,
+				.get_keys = vnetrs_instance_get_keys,
+				.lookup_entry = vnetrs_instance_lookup_entry,
+			},
+		},
+		{
+			.xpath = X_INST "/address-space",
+			.cbs = {
+				.create = vnetrs_aspace_create,
+				.destroy = vnetrs_aspace_destroy,
+				.cli_show = vnetrs_cli_show_aspace,
+			},
+		},
+		{
+			.xpath = X_INST "/address-space/peered",
+			.cbs = {
+				.modify = vnetrs_aspace_peered_modify,
+			},
+		},
+		{
+			.xpath = X_INST "/peer",
+			.cbs = {
+				.create = vnetrs_peer_create,
+				.destroy = vnetrs_peer_destroy,
+				.apply_finish = vnetrs_peer_apply_finish,
+				.cli_show = vnetrs_cli_show_peer,
+				.get_next = vnetrs_peer_get_next,
+				.get_keys = vnetrs_peer_get_keys,
+				.lookup_entry = vnetrs_peer_lookup_entry,
+			},
+		},
+		{
+			.xpath = X_INST "/peer/remote-as",
+			.cbs = {
+				.modify = vnetrs_peer_remote_as_modify,
+			},
+		},
+		{
+			.xpath = X_INST "/peer/description",
+			.cbs = {
+				.modify = vnetrs_peer_description_modify,
+				.destroy = vnetrs_peer_description_destroy,
+			},
+		},
+		{
+			.xpath = X_INST "/peer/state/role",
+			.cbs = {
+				.get_elem = vnetrs_peer_state_role_get,
+			},
+		},
+		{
+			.xpath = X_INST "/peer/state/session-state",
+			.cbs = {
+				.get_elem = vnetrs_peer_state_session_get,
+			},
+		},
+		{
+			.xpath = X_INST "/peer/state/established-count",
+			.cbs = {
+				.get_elem = vnetrs_peer_state_established_get,
+			},
+		},
+		{
+			.xpath = X_INST "/peer/state/routes-learned",
+			.cbs = {
+				.get_elem = vnetrs_peer_state_learned_get,
+			},
+		},
+		{
+			.xpath = X_INST "/peer/state/routes-advertised",
+			.cbs = {
+				.get_elem = vnetrs_peer_state_advertised_get,
+			},
+		},
+		{
+			.xpath = NULL,
+		},
+	}
+};
+/* clang-format on */

@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * vnetrs: northbound callbacks of the vnet-route-server YANG module.
+ */
+#ifndef VNETRS_NB_H
+#define VNETRS_NB_H
+
+#include "northbound.h"
+
+/* Configuration (vnetrs_nb_config.c). */
+int vnetrs_instance_create(struct nb_cb_create_args *args);
+int vnetrs_instance_destroy(struct nb_cb_destroy_args *args);
+int vnetrs_aspace_create(struct nb_cb_create_args *args);
+int vnetrs_aspace_destroy(struct nb_cb_destroy_args *args);
+int vnetrs_aspace_peered_modify(struct nb_cb_modify_args *args);
+int vnetrs_peer_create(struct nb_cb_create_args *args);
+int vnetrs_peer_destroy(struct nb_cb_destroy_args *args);
+void vnetrs_peer_apply_finish(struct nb_cb_apply_finish_args *args);
+int vnetrs_peer_remote_as_modify(struct nb_cb_modify_args *args);
+int vnetrs_peer_description_modify(struct nb_cb_modify_args *args);
+int vnetrs_peer_description_destroy(struct nb_cb_destroy_args *args);
+
+/* State (vnetrs_nb_state.c). */
+const void *vnetrs_instance_get_next(struct nb_cb_get_next_args *args);
+int vnetrs_instance_get_keys(struct nb_cb_get_keys_args *args);
+const void *vnetrs_instance_lookup_entry(struct nb_cb_lookup_entry_args *args);
+const void *vnetrs_peer_get_next(struct nb_cb_get_next_args *args);
+int vnetrs_peer_get_keys(struct nb_cb_get_keys_args *args);
+const void *vnetrs_peer_lookup_entry(struct nb_cb_lookup_entry_args *args);
+struct yang_data *vnetrs_peer_state_role_get(struct nb_cb_get_elem_args *args);
+struct yang_data *
+vnetrs_peer_state_session_get(struct nb_cb_get_elem_args *args);
+struct yang_data *
+vnetrs_peer_state_established_get(struct nb_cb_get_elem_args *args);
+struct yang_data *
+vnetrs_peer_state_learned_get(struct nb_cb_get_elem_args *args);
+struct yang_data *
+vnetrs_peer_state_advertised_get(struct nb_cb_get_elem_args *args);
+
+/* running-config (bgpd/vnetrs_vty.c). */
+void vnetrs_cli_show_instance(struct vty *vty, const struct lyd_node *dnode,
+			      bool show_defaults);
+void vnetrs_cli_show_instance_end(struct vty *vty,
+				  const struct lyd_node *dnode);
+void vnetrs_cli_show_aspace(struct vty *vty, const struct lyd_node *dnode,
+			    bool show_defaults);
+void vnetrs_cli_show_peer(struct vty *vty, const struct lyd_node *dnode,
+			  bool show_defaults);
+
+#endif /* VNETRS_NB_H */

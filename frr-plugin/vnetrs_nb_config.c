@@ -1,0 +1,322 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * vnetrs: northbound configuration callbacks.
+ *
+ * NB_EV_VALIDATE refuses what the route server cannot take (reserved ASNs,
+ * overlapping address spaces, ...) with a message for the user, before any
+ * state changes; NB_EV_APPLY then keeps the vnetrs structures and the bgpd
+ * neighbors in step with the running configuration.
+ */
+#include <zebra.h>
+
+#include "lib/log.h"
+#include "lib/northbound.h"
+#include "lib/yang.h"
+
+#include "bgpd/bgpd.h"
+
+#include "../logic/vnetrs_asn.h"
+#include "../logic/vnetrs_prefix.h"
+#include "vnetrs.h"
+#include "vnetrs_nb.h"
+
+/* The BGP instance the route-server instance above dnode belongs to. */
+static struct bgp *dnode_bgp(const struct lyd_node *dnode)
+{
+	const struct lyd_node *idn = yang_dnode_get_parent(dnode, "instance");
+	const char *vrf;
+
+	if (!idn)
+		return NULL;
+	vrf = yang_dnode_get_string(idn, "./vrf");
+	if (strcmp(vrf, VRF_DEFAULT_NAME) == 0)
+		return bgp_get_default();
+	return bgp_lookup_by_name(vrf);
+}
+
+/*
+ * Instance.
+ */
+int vnetrs_instance_create(struct nb_cb_create_args *args)
+{
+	const char *vrf = yang_dnode_get_string(args->dnode, "./vrf");
+	struct vnetrs_instance *inst;
+
+	switch (args->event) {
+	case NB_EV_VALIDATE:
+		if (!dnode_bgp(args->dnode)) {
+			snprintf(args->errmsg, args->errmsg_len,
+				 "no BGP instance for VRF %s: configure 'router bgp' first",
+				 vrf);
+			return NB_ERR_VALIDATION;
+		}
+		return NB_OK;
+	case NB_EV_PREPARE:
+	case NB_EV_ABORT:
+		return NB_OK;
+	case NB_EV_APPLY:
+		break;
+	}
+	inst = vnetrs_instance_get(vrf);
+	nb_running_set_entry(args->dnode, inst);
+	zlog_info("vnetrs: route server enabled for VRF %s", vrf);
+	return NB_OK;
+}
+
+int vnetrs_instance_destroy(struct nb_cb_destroy_args *args)
+{
+	struct vnetrs_instance *inst;
+	struct vnetrs_peer *vp;
+
+	if (args->event != NB_EV_APPLY)
+		return NB_OK;
+	inst = nb_running_unset_entry(args->dnode);
+	frr_each (vnetrs_peers, &inst->peers, vp)
+		vnetrs_peer_unconfigure(vp);
+	zlog_info("vnetrs: route server disabled for VRF %s", inst->vrf);
+	vnetrs_instance_free(inst);
+	return NB_OK;
+}
+
+/*
+ * Address spaces.
+ */
+struct overlap_ctx {
+	const struct lyd_node *self;
+	struct vnetrs_prefix p;
+	char other[VNETRS_PREFIX_STRLEN];
+};
+
+static int aspace_overlap_cb(const struct lyd_node *dnode, void *arg)
+{
+	struct overlap_ctx *ctx = arg;
+	struct vnetrs_prefix q;
+	char err[128];
+
+	if (dnode == ctx->self)
+		return YANG_ITER_CONTINUE;
+	if (vnetrs_prefix_parse(yang_dnode_get_string(dnode, "./prefix"), &q,
+				err, sizeof(err)) < 0)
+		return YANG_ITER_CONTINUE;
+	if (vnetrs_prefix_overlaps(&ctx->p, &q)) {
+		vnetrs_prefix2str(&q, ctx->other, sizeof(ctx->other));
+		return YANG_ITER_STOP;
+	}
+	return YANG_ITER_CONTINUE;
+}
+
+int vnetrs_aspace_create(struct nb_cb_create_args *args)
+{
+	const char *str = yang_dnode_get_string(args->dnode, "./prefix");
+	struct vnetrs_instance *inst;
+	struct vnetrs_aspace *as;
+	struct overlap_ctx ctx = {.self = args->dnode};
+	char err[128];
+
+	switch (args->event) {
+	case NB_EV_VALIDATE:
+		if (vnetrs_prefix_parse(str, &ctx.p, err, sizeof(err)) < 0) {
+			snprintf(args->errmsg, args->errmsg_len,
+				 "address-space %s", err);
+			return NB_ERR_VALIDATION;
+		}
+		if (ctx.p.len == 0) {
+			snprintf(args->errmsg, args->errmsg_len,
+				 "address-space %s: the default route cannot be an address space",
+				 str);
+			return NB_ERR_VALIDATION;
+		}
+		yang_dnode_iterate(aspace_overlap_cb, &ctx,
+				   lyd_parent(args->dnode), "./address-space");
+		if (ctx.other[0]) {
+			snprintf(args->errmsg, args->errmsg_len,
+				 "address-space %s overlaps address-space %s",
+				 str, ctx.other);
+			return NB_ERR_VALIDATION;
+		}
+		return NB_OK;
+	case NB_EV_PREPARE:
+	case NB_EV_ABORT:
+		return NB_OK;
+	case NB_EV_APPLY:
+		break;
+	}
+	if (vnetrs_prefix_parse(str, &ctx.p, err, sizeof(err)) < 0)
+		return NB_ERR_INCONSISTENCY; /* validated above */
+	inst = nb_running_get_entry(args->dnode, NULL, true);
+	as = vnetrs_aspace_add(inst, &ctx.p);
+	as->peered = yang_dnode_get_bool(args->dnode, "./peered");
+	nb_running_set_entry(args->dnode, as);
+	return NB_OK;
+}
+
+int vnetrs_aspace_destroy(struct nb_cb_destroy_args *args)
+{
+	struct vnetrs_instance *inst;
+	struct vnetrs_aspace *as;
+
+	if (args->event != NB_EV_APPLY)
+		return NB_OK;
+	as = nb_running_unset_entry(args->dnode);
+	inst = nb_running_get_entry(lyd_parent(args->dnode), NULL, true);
+	vnetrs_aspace_del(inst, as);
+	return NB_OK;
+}
+
+int vnetrs_aspace_peered_modify(struct nb_cb_modify_args *args)
+{
+	struct vnetrs_aspace *as;
+
+	if (args->event != NB_EV_APPLY)
+		return NB_OK;
+	as = nb_running_get_entry(args->dnode, NULL, true);
+	as->peered = yang_dnode_get_bool(args->dnode, NULL);
+	return NB_OK;
+}
+
+/*
+ * Peers.
+ */
+static bool peer_address_usable(const char *str, char *errmsg, size_t len)
+{
+	union sockunion su;
+
+	if (str2sockunion(str, &su) < 0) {
+		snprintf(errmsg, len, "peer %s: not an IP address", str);
+		return false;
+	}
+	if (su.sa.sa_family == AF_INET) {
+		uint32_t a = ntohl(su.sin.sin_addr.s_addr);
+
+		if (a == 0 || a == INADDR_BROADCAST || IN_MULTICAST(a) ||
+		    (a >> 24) == 127) {
+			snprintf(errmsg, len,
+				 "peer %s: not a unicast address a BGP peer can use",
+				 str);
+			return false;
+		}
+	} else {
+		const struct in6_addr *a = &su.sin6.sin6_addr;
+
+		if (IN6_IS_ADDR_UNSPECIFIED(a) || IN6_IS_ADDR_LOOPBACK(a) ||
+		    IN6_IS_ADDR_MULTICAST(a) || IN6_IS_ADDR_V4MAPPED(a)) {
+			snprintf(errmsg, len,
+				 "peer %s: not a unicast address a BGP peer can use",
+				 str);
+			return false;
+		}
+		if (IN6_IS_ADDR_LINKLOCAL(a)) {
+			snprintf(errmsg, len,
+				 "peer %s: link-local addresses cannot be used: NVAs peer over multihop eBGP",
+				 str);
+			return false;
+		}
+	}
+	return true;
+}
+
+int vnetrs_peer_create(struct nb_cb_create_args *args)
+{
+	const char *addr = yang_dnode_get_string(args->dnode, "./address");
+	struct vnetrs_instance *inst;
+	struct vnetrs_peer *vp;
+
+	switch (args->event) {
+	case NB_EV_VALIDATE: {
+		struct bgp *bgp = dnode_bgp(args->dnode);
+		union sockunion su;
+		struct peer *peer;
+
+		if (!peer_address_usable(addr, args->errmsg, args->errmsg_len))
+			return NB_ERR_VALIDATION;
+		if (bgp && str2sockunion(addr, &su) == 0 &&
+		    (peer = peer_lookup(bgp, &su)) && peer->group) {
+			snprintf(args->errmsg, args->errmsg_len,
+				 "peer %s: neighbor %s is a member of peer-group %s; remove it from the group first",
+				 addr, addr, peer->group->name);
+			return NB_ERR_VALIDATION;
+		}
+		return NB_OK;
+	}
+	case NB_EV_PREPARE:
+	case NB_EV_ABORT:
+		return NB_OK;
+	case NB_EV_APPLY:
+		break;
+	}
+	inst = nb_running_get_entry(args->dnode, NULL, true);
+	vp = vnetrs_peer_add(inst, addr);
+	if (!vp)
+		return NB_ERR_INCONSISTENCY;
+	nb_running_set_entry(args->dnode, vp);
+	return NB_OK;
+}
+
+int vnetrs_peer_destroy(struct nb_cb_destroy_args *args)
+{
+	struct vnetrs_peer *vp;
+
+	if (args->event != NB_EV_APPLY)
+		return NB_OK;
+	vp = nb_running_unset_entry(args->dnode);
+	vnetrs_peer_unconfigure(vp);
+	vnetrs_peer_del(vp);
+	return NB_OK;
+}
+
+/* All leaves of the peer are applied: bring the bgpd neighbor in line. */
+void vnetrs_peer_apply_finish(struct nb_cb_apply_finish_args *args)
+{
+	vnetrs_peer_sync(nb_running_get_entry(args->dnode, NULL, true));
+}
+
+int vnetrs_peer_remote_as_modify(struct nb_cb_modify_args *args)
+{
+	uint32_t asn = yang_dnode_get_uint32(args->dnode, NULL);
+	struct vnetrs_peer *vp;
+
+	switch (args->event) {
+	case NB_EV_VALIDATE: {
+		struct bgp *bgp = dnode_bgp(args->dnode);
+		char err[192];
+
+		if (!vnetrs_asn_check(asn, bgp ? bgp->as : 0, true, err,
+				      sizeof(err))) {
+			snprintf(args->errmsg, args->errmsg_len, "peer %s: %s",
+				 yang_dnode_get_string(args->dnode,
+						       "../address"),
+				 err);
+			return NB_ERR_VALIDATION;
+		}
+		return NB_OK;
+	}
+	case NB_EV_PREPARE:
+	case NB_EV_ABORT:
+		return NB_OK;
+	case NB_EV_APPLY:
+		break;
+	}
+	vp = nb_running_get_entry(args->dnode, NULL, true);
+	vp->remote_as = asn;
+	return NB_OK;
+}
+
+int vnetrs_peer_description_modify(struct nb_cb_modify_args *args)
+{
+	if (args->event != NB_EV_APPLY)
+		return NB_OK;
+	vnetrs_peer_set_description(nb_running_get_entry(args->dnode, NULL,
+							 true),
+				    yang_dnode_get_string(args->dnode, NULL));
+	return NB_OK;
+}
+
+int vnetrs_peer_description_destroy(struct nb_cb_destroy_args *args)
+{
+	if (args->event != NB_EV_APPLY)
+		return NB_OK;
+	vnetrs_peer_set_description(nb_running_get_entry(args->dnode, NULL,
+							 true),
+				    NULL);
+	return NB_OK;
+}

@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * vnetrs: IPv4/IPv6 prefixes (see vnetrs_prefix.h).
+ */
+#include "vnetrs_prefix.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static unsigned int family_bits(uint8_t family)
+{
+	return family == VNETRS_AF_INET ? 32 : 128;
+}
+
+/* Zero every bit after the first len bits. */
+static void mask_addr(uint8_t *addr, unsigned int len, unsigned int bits)
+{
+	for (unsigned int i = 0; i < bits / 8; i++) {
+		if (len >= (i + 1) * 8)
+			continue;
+		if (len <= i * 8)
+			addr[i] = 0;
+		else
+			addr[i] &= (uint8_t)(0xff << (8 - (len - i * 8)));
+	}
+}
+
+int vnetrs_prefix_parse(const char *str, struct vnetrs_prefix *p, char *err,
+			size_t errlen)
+{
+	char addr[INET6_ADDRSTRLEN + 1];
+	const char *slash;
+	char *end;
+	unsigned long len;
+	size_t alen;
+	struct vnetrs_prefix masked;
+	char nbuf[VNETRS_PREFIX_STRLEN];
+
+	memset(p, 0, sizeof(*p));
+	slash = str ? strchr(str, '/') : NULL;
+	if (!slash || slash == str) {
+		snprintf(err, errlen,
+			 "'%s' is not a prefix: expected A.B.C.D/L or X:X::X/L",
+			 str ? str : "");
+		return -1;
+	}
+	alen = (size_t)(slash - str);
+	if (alen >= sizeof(addr)) {
+		snprintf(err, errlen, "'%s' is not a valid address", str);
+		return -1;
+	}
+	memcpy(addr, str, alen);
+	addr[alen] = '\0';
+
+	if (inet_pton(AF_INET, addr, p->addr) == 1)
+		p->family = VNETRS_AF_INET;
+	else if (inet_pton(AF_INET6, addr, p->addr) == 1)
+		p->family = VNETRS_AF_INET6;
+	else {
+		snprintf(err, errlen, "'%s' is not a valid IPv4 or IPv6 address",
+			 addr);
+		return -1;
+	}
+
+	if (slash[1] < '0' || slash[1] > '9') {
+		snprintf(err, errlen, "'%s' has no prefix length", str);
+		return -1;
+	}
+	len = strtoul(slash + 1, &end, 10);
+	if (*end != '\0' || len > family_bits(p->family)) {
+		snprintf(err, errlen,
+			 "'%s': prefix length must be 0 to %u for IPv%u", str,
+			 family_bits(p->family), p->family);
+		return -1;
+	}
+	p->len = (uint8_t)len;
+
+	masked = *p;
+	mask_addr(masked.addr, masked.len, family_bits(masked.family));
+	if (memcmp(masked.addr, p->addr, sizeof(p->addr)) != 0) {
+		snprintf(err, errlen,
+			 "'%s' has host bits set: did you mean %s?", str,
+			 vnetrs_prefix2str(&masked, nbuf, sizeof(nbuf)));
+		return -1;
+	}
+	return 0;
+}
+
+const char *vnetrs_prefix2str(const struct vnetrs_prefix *p, char *buf,
+			      size_t len)
+{
+	char abuf[INET6_ADDRSTRLEN];
+
+	if (!inet_ntop(p->family == VNETRS_AF_INET ? AF_INET : AF_INET6,
+		       p->addr, abuf, sizeof(abuf)))
+		snprintf(abuf, sizeof(abuf), "?");
+	snprintf(buf, len, "%s/%u", abuf, p->len);
+	return buf;
+}
+
+bool vnetrs_prefix_covers(const struct vnetrs_prefix *a,
+			  const struct vnetrs_prefix *b)
+{
+	unsigned int full, rest;
+
+	if (a->family != b->family || a->len > b->len)
+		return false;
+	full = a->len / 8;
+	rest = a->len % 8;
+	if (memcmp(a->addr, b->addr, full) != 0)
+		return false;
+	if (rest) {
+		uint8_t mask = (uint8_t)(0xff << (8 - rest));
+
+		if ((a->addr[full] & mask) != (b->addr[full] & mask))
+			return false;
+	}
+	return true;
+}
+
+bool vnetrs_prefix_overlaps(const struct vnetrs_prefix *a,
+			    const struct vnetrs_prefix *b)
+{
+	return vnetrs_prefix_covers(a, b) || vnetrs_prefix_covers(b, a);
+}
+
+bool vnetrs_prefix_equal(const struct vnetrs_prefix *a,
+			 const struct vnetrs_prefix *b)
+{
+	return a->family == b->family && a->len == b->len &&
+	       memcmp(a->addr, b->addr, sizeof(a->addr)) == 0;
+}

@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Unit tests of vnetrs' pure decision code: no bgpd needed.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "logic/vnetrs_asn.h"
+#include "logic/vnetrs_prefix.h"
+
+static struct vnetrs_prefix P(const char *s)
+{
+	struct vnetrs_prefix p;
+	char err[128];
+
+	assert_int_equal(vnetrs_prefix_parse(s, &p, err, sizeof(err)), 0);
+	return p;
+}
+
+static void parse_error(const char *s, const char *expect)
+{
+	struct vnetrs_prefix p;
+	char err[128] = "";
+
+	assert_int_equal(vnetrs_prefix_parse(s, &p, err, sizeof(err)), -1);
+	if (!strstr(err, expect))
+		fail_msg("'%s': error '%s' does not say '%s'", s, err, expect);
+}
+
+static void test_prefix_parse_valid(void **state __attribute__((unused)))
+{
+	char buf[VNETRS_PREFIX_STRLEN];
+	struct vnetrs_prefix p = P("10.1.0.0/16");
+
+	assert_int_equal(p.family, VNETRS_AF_INET);
+	assert_int_equal(p.len, 16);
+	assert_string_equal(vnetrs_prefix2str(&p, buf, sizeof(buf)),
+			    "10.1.0.0/16");
+
+	p = P("0.0.0.0/0");
+	assert_string_equal(vnetrs_prefix2str(&p, buf, sizeof(buf)),
+			    "0.0.0.0/0");
+
+	p = P("2001:DB8:0:0::/64");
+	assert_int_equal(p.family, VNETRS_AF_INET6);
+	assert_string_equal(vnetrs_prefix2str(&p, buf, sizeof(buf)),
+			    "2001:db8::/64");
+
+	p = P("10.1.2.4/32");
+	assert_int_equal(p.len, 32);
+	p = P("::/0");
+	assert_int_equal(p.len, 0);
+}
+
+static void test_prefix_parse_invalid(void **state __attribute__((unused)))
+{
+	parse_error("10.1.0.0", "not a prefix");
+	parse_error("/16", "not a prefix");
+	parse_error("10.1.0/16", "not a valid");
+	parse_error("10.1.0.256/24", "not a valid");
+	parse_error("10.1.0.0/33", "0 to 32");
+	parse_error("10.1.0.0/", "no prefix length");
+	parse_error("10.1.0.0/1x", "0 to 32");
+	parse_error("2001:db8::/129", "0 to 128");
+	parse_error("10.1.0.1/16", "did you mean 10.1.0.0/16");
+	parse_error("2001:db8::1/64", "did you mean 2001:db8::/64");
+	parse_error("10.1.128.0/17x", "0 to 32");
+	parse_error(NULL, "not a prefix");
+}
+
+static void test_prefix_covers_overlaps(void **state __attribute__((unused)))
+{
+	struct vnetrs_prefix a = P("10.1.0.0/16"), b = P("10.1.5.0/24"),
+			     c = P("10.2.0.0/16"), d = P("0.0.0.0/0"),
+			     e = P("10.0.0.0/15"), v6 = P("2001:db8::/32"),
+			     v6b = P("2001:db8:1::/48");
+
+	assert_true(vnetrs_prefix_covers(&a, &b));
+	assert_false(vnetrs_prefix_covers(&b, &a));
+	assert_true(vnetrs_prefix_covers(&a, &a));
+	assert_false(vnetrs_prefix_covers(&a, &c));
+	assert_true(vnetrs_prefix_covers(&d, &a));
+	/* 10.0.0.0/15 holds 10.0.0.0 - 10.1.255.255. */
+	assert_true(vnetrs_prefix_covers(&e, &a));
+	assert_false(vnetrs_prefix_covers(&e, &c));
+
+	assert_true(vnetrs_prefix_overlaps(&a, &b));
+	assert_true(vnetrs_prefix_overlaps(&b, &a));
+	assert_false(vnetrs_prefix_overlaps(&a, &c));
+	assert_true(vnetrs_prefix_overlaps(&v6, &v6b));
+	/* Families never overlap, not even the two default routes. */
+	assert_false(vnetrs_prefix_overlaps(&d, &v6));
+	assert_true(vnetrs_prefix_equal(&a, &a));
+	assert_false(vnetrs_prefix_equal(&a, &e));
+}
+
+static void test_asn_reserved(void **state __attribute__((unused)))
+{
+	static const uint32_t reserved[] = {0,     8074,  8075,  12076, 23456,
+					    64496, 64511, 65517, 65520, 65535,
+					    65536, 65551, 4294967295u};
+	static const uint32_t usable[] = {1,	 8073,	8076,  12075, 12077,
+					  64495, 64512, 65001, 65515, 65516,
+					  65521, 65534, 65552, 4200000000u};
+	char err[192];
+
+	for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++) {
+		assert_non_null(vnetrs_asn_reserved_reason(reserved[i]));
+		assert_false(vnetrs_asn_check(reserved[i], 65515, true, err,
+					      sizeof(err)));
+		assert_non_null(strstr(err, "cannot be used"));
+	}
+	for (size_t i = 0; i < sizeof(usable) / sizeof(usable[0]); i++) {
+		if (vnetrs_asn_reserved_reason(usable[i]))
+			fail_msg("AS %u wrongly reserved", usable[i]);
+	}
+	assert_true(vnetrs_asn_check(65001, 65515, true, err, sizeof(err)));
+	assert_true(vnetrs_asn_check(4200000000u, 65515, true, err,
+				     sizeof(err)));
+}
+
+static void test_asn_local(void **state __attribute__((unused)))
+{
+	char err[192];
+
+	assert_false(vnetrs_asn_check(65515, 65515, true, err, sizeof(err)));
+	assert_non_null(strstr(err, "own AS"));
+	/* iBGP peers (gateways) may share the local AS. */
+	assert_true(vnetrs_asn_check(65515, 65515, false, err, sizeof(err)));
+	/* Unknown local AS: only the reserved list applies. */
+	assert_true(vnetrs_asn_check(65515, 0, true, err, sizeof(err)));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_prefix_parse_valid),
+		cmocka_unit_test(test_prefix_parse_invalid),
+		cmocka_unit_test(test_prefix_covers_overlaps),
+		cmocka_unit_test(test_asn_reserved),
+		cmocka_unit_test(test_asn_local),
+	};
+
+	return cmocka_run_group_tests_name("vnetrs core", tests, NULL, NULL);
+}

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Install the Debian packages vnetrs needs to build and test. Idempotent:
+# packages already installed are skipped without touching apt.
+set -euo pipefail
+
+PKGS=(
+	# FRR itself (the bgpd we load into) and its YANG library headers
+	frr frr-pythontools libyang2-dev
+	# preparing FRR's source tree (apt-get source, autoreconf, configure)
+	dpkg-dev autoconf automake libtool bison flex gawk pkg-config texinfo
+	libc-ares-dev libcap-dev libelf-dev libjson-c-dev libpam0g-dev
+	libpcre2-dev python3-dev libsnmp-dev librtr-dev libssh-dev
+	libreadline-dev
+	# our own build and tests
+	build-essential libcmocka-dev python3-pytest python3-pytest-xdist
+	iproute2 iputils-ping procps bird2
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$' ||
+		missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+	exit 0
+fi
+echo "deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# The frr package enables and starts its service; our labs run their own daemons.
+if command -v systemctl >/dev/null 2>&1; then
+	systemctl disable --now frr >/dev/null 2>&1 || true
+fi

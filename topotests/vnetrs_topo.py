@@ -1,0 +1,239 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""
+Glue between the vnetrs topotests and FRR's topotest library.
+
+Nothing of FRR's is copied here: FRR's tests/topotests directory (from the
+tree named by VNETRS_FRR_SRC, default <repo>/build/frr/src) is put on
+sys.path, its library and conftest.py are imported at test time, and a few
+functions that do not fit this machine are replaced after import:
+
+* lib.topotest.module_present: reads /proc/modules, which this kernel does
+  not have (open() raises). Replaced by a check that falls back to
+  /sys/module and modprobe when /proc/modules is missing.
+* lib.topogen.diagnose_env (as called by FRR's conftest.py): fails the whole
+  session when a daemon it lists is missing; Debian 12's frr ships no pim6d.
+  Wrapped so that errors about the daemons in [topogen] optional_daemons are
+  ignored; every other diagnostic still fails the session.
+* [topogen] settings: FRR's library reads them from FRR's own pytest.ini;
+  ours (topotests/pytest.ini) are applied on top.
+
+Test modules can import FRR's library the way FRR's tests do:
+
+    from lib import topotest
+    from lib.topogen import Topogen, TopoRouter, get_topogen
+"""
+
+import configparser
+import importlib.util
+import logging
+import os
+import shutil
+import subprocess
+import sys
+
+TOPOTESTS_DIR = os.path.dirname(os.path.abspath(__file__))
+REPO_DIR = os.path.dirname(TOPOTESTS_DIR)
+PYTEST_INI = os.path.join(TOPOTESTS_DIR, "pytest.ini")
+
+# Name under which FRR's conftest.py is imported (it is not our conftest).
+FRR_CONFTEST_MODNAME = "frr_topotests_conftest"
+
+_bootstrapped = False
+
+
+def frr_src():
+    "The FRR source tree: $VNETRS_FRR_SRC or <repo>/build/frr/src."
+    src = os.environ.get("VNETRS_FRR_SRC") or os.path.join(
+        REPO_DIR, "build", "frr", "src"
+    )
+    return os.path.abspath(src)
+
+
+def frr_topotests_dir():
+    "FRR's tests/topotests directory (holds lib/ and conftest.py)."
+    return os.path.join(frr_src(), "tests", "topotests")
+
+
+def topogen_settings():
+    "The [topogen] section of topotests/pytest.ini, uninterpolated."
+    config = configparser.ConfigParser(interpolation=None)
+    config.read(PYTEST_INI)
+    if not config.has_section("topogen"):
+        return {}
+    return dict(config.items("topogen"))
+
+
+def optional_daemons():
+    value = topogen_settings().get("optional_daemons", "")
+    return set(value.replace(",", " ").split())
+
+
+def _setup_paths():
+    topodir = frr_topotests_dir()
+    if not os.path.isfile(os.path.join(topodir, "lib", "topogen.py")):
+        raise RuntimeError(
+            "FRR topotest library not found at {}/lib (set VNETRS_FRR_SRC to an "
+            "FRR source tree, or run tools/prepare-frr.sh)".format(topodir)
+        )
+    # FRR's tests do "from lib import topotest": the parent of lib/ must win
+    # over anything else called "lib". lib/ itself is deliberately not put on
+    # sys.path: "import topotest" next to "from lib import topotest" would load
+    # the library twice, with two separate copies of its global state.
+    if topodir in sys.path:
+        sys.path.remove(topodir)
+    sys.path.insert(0, topodir)
+
+    vtysh_dir = os.environ.get("VNETRS_VTYSH_DIR")
+    if vtysh_dir:
+        vtysh_dir = os.path.abspath(vtysh_dir)
+        path = os.environ.get("PATH", "").split(os.pathsep)
+        if not path or path[0] != vtysh_dir:
+            os.environ["PATH"] = os.pathsep.join([vtysh_dir] + path)
+
+
+def _patch_module_present(topotest):
+    "Replace lib.topotest.module_present on kernels without /proc/modules."
+    orig = topotest.module_present
+
+    def module_present(module, load=True):
+        if os.path.exists("/proc/modules") or not sys.platform.startswith("linux"):
+            return orig(module, load)
+        # Loaded and built-in modules with parameters show up in /sys/module.
+        if os.path.isdir(os.path.join("/sys/module", module.replace("-", "_"))):
+            return True
+        modprobe = shutil.which("modprobe") or shutil.which("/sbin/modprobe")
+        if not modprobe:
+            return False
+        cmd = [modprobe] + ([] if load else ["-n"]) + [module]
+        return (
+            subprocess.call(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            == 0
+        )
+
+    module_present.vnetrs_orig = orig
+    topotest.module_present = module_present
+
+
+class _ErrorCollector(logging.Handler):
+    def __init__(self):
+        super().__init__(level=logging.ERROR)
+        self.messages = []
+
+    def emit(self, record):
+        self.messages.append(record.getMessage())
+
+
+def _make_diagnose_env(orig, topolog_logger):
+    def diagnose_env(rundir):
+        """
+        Run FRR's diagnose_env(), but do not fail for the daemons listed in
+        [topogen] optional_daemons, which this FRR build does not ship.
+        """
+        collector = _ErrorCollector()
+        topolog_logger.addHandler(collector)
+        try:
+            ok = orig(rundir)
+        finally:
+            topolog_logger.removeHandler(collector)
+        if ok:
+            return True
+        optional = optional_daemons()
+        fatal = []
+        for msg in collector.messages:
+            words = msg.split()
+            # FRR: "could not find {daemon} in {frrdir}"
+            if (
+                msg.startswith("could not find ")
+                and len(words) >= 4
+                and words[3] in optional
+            ):
+                topolog_logger.info("vnetrs: ignoring: %s (optional daemon)", msg)
+                continue
+            fatal.append(msg)
+        # If FRR failed without logging an error we cannot tell why: keep it.
+        return bool(collector.messages) and not fatal
+
+    diagnose_env.vnetrs_orig = orig
+    return diagnose_env
+
+
+def _patch_topogen_config(topogen):
+    "Make our [topogen] settings win over FRR's pytest.ini and defaults."
+    settings = topogen_settings()
+    # diagnose_env_linux() and Topogen._load_config() build their parser from
+    # this dict at call time.
+    topogen.tgen_defaults.update(settings)
+
+    orig = topogen.Topogen._load_config
+
+    def _load_config(self):
+        orig(self)
+        self.config.read(PYTEST_INI)
+
+    _load_config.vnetrs_orig = orig
+    topogen.Topogen._load_config = _load_config
+
+
+def bootstrap():
+    """
+    Put FRR's topotest library on sys.path, apply the overrides, and return
+    FRR's conftest.py imported as a module (not as a conftest).
+    Idempotent.
+    """
+    global _bootstrapped
+
+    if _bootstrapped:
+        return sys.modules[FRR_CONFTEST_MODNAME]
+
+    _setup_paths()
+
+    # pylint: disable=import-outside-toplevel
+    from lib import topogen, topotest
+    from lib.topolog import logger as topolog_logger
+
+    _patch_module_present(topotest)
+    _patch_topogen_config(topogen)
+    diagnose = _make_diagnose_env(topogen.diagnose_env, topolog_logger)
+    topogen.diagnose_env = diagnose
+
+    path = os.path.join(frr_topotests_dir(), "conftest.py")
+    spec = importlib.util.spec_from_file_location(FRR_CONFTEST_MODNAME, path)
+    frr_conftest = importlib.util.module_from_spec(spec)
+    sys.modules[FRR_CONFTEST_MODNAME] = frr_conftest
+    spec.loader.exec_module(frr_conftest)
+    # FRR's conftest did "from lib.topogen import diagnose_env" before we could
+    # patch its copy of the name.
+    frr_conftest.diagnose_env = diagnose
+
+    _bootstrapped = True
+    return frr_conftest
+
+
+def pytest_objects(module):
+    """
+    The hooks (pytest_*) and fixtures of `module`, to re-export from a
+    conftest.py so that pytest registers them.
+    """
+    objs = {}
+    for name, obj in vars(module).items():
+        if name.startswith("pytest_") and callable(obj):
+            objs[name] = obj
+        elif hasattr(obj, "_pytestfixturefunction") or (
+            type(obj).__name__ == "FixtureFunctionDefinition"
+        ):
+            objs[name] = obj
+    return objs
+
+
+def bgpd_module_param(path, args=None):
+    """
+    bgpd command line option to load a module by absolute path, for
+    router.load_config(TopoRouter.RD_BGP, source, param). FRR splits the
+    -M value at the first ':' into name and module arguments, so the path
+    itself must not contain ':'.
+    """
+    path = os.path.abspath(path)
+    if ":" in path:
+        raise ValueError("FRR cannot load a module from a path with ':': " + path)
+    spec = path if args is None else "{}:{}".format(path, args)
+    return "-M {}".format(spec)

@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * vnetrs: what our vtysh adds to FRR's.
+ *
+ * Debian's vtysh knows only the commands compiled into FRR. Ours is built
+ * from FRR's vtysh sources plus a command table that FRR's extract.pl
+ * generates from the daemons' sources and ours (its init function renamed
+ * to vnetrs_vtysh_generated_init_cmd). This file is the part extract.pl
+ * cannot generate: the "vnet-route-server" node and the commands that move
+ * vtysh in and out of it, as vtysh.c does for FRR's own nodes.
+ */
+#include <zebra.h>
+
+#include "command.h"
+
+#include "vtysh/vtysh.h"
+
+#include "vnetrs_node.h"
+
+void vnetrs_vtysh_generated_init_cmd(void);
+void vtysh_init_cmd(void);
+
+static struct cmd_node vnetrs_node = {
+	.name = VNETRS_NODE_NAME,
+	.node = VNETRS_NODE,
+	.parent_node = BGP_NODE,
+	.prompt = VNETRS_NODE_PROMPT,
+};
+
+DEFUNSH(VTYSH_BGPD, vnetrs_enter, vnetrs_enter_cmd, "vnet-route-server",
+	"VNet route server\n")
+{
+	vty->node = VNETRS_NODE;
+	return CMD_SUCCESS;
+}
+
+DEFUNSH(VTYSH_BGPD, vnetrs_exit, vnetrs_exit_cmd, "exit",
+	"Exit current mode and down to previous mode\n")
+{
+	vty->node = BGP_NODE;
+	return CMD_SUCCESS;
+}
+
+DEFUNSH(VTYSH_BGPD, vnetrs_quit, vnetrs_quit_cmd, "quit",
+	"Exit current mode and down to previous mode\n")
+{
+	vty->node = BGP_NODE;
+	return CMD_SUCCESS;
+}
+
+DEFUNSH(VTYSH_REALLYALL, vnetrs_end, vnetrs_end_cmd, "end",
+	"End current mode and change to enable mode\n")
+{
+	vty->node = ENABLE_NODE;
+	return CMD_SUCCESS;
+}
+
+/* Called by FRR's vtysh_main.c in place of the generated function. */
+void vtysh_init_cmd(void)
+{
+	install_node(&vnetrs_node);
+	install_element(BGP_NODE, &vnetrs_enter_cmd);
+	install_element(VNETRS_NODE, &vnetrs_exit_cmd);
+	install_element(VNETRS_NODE, &vnetrs_quit_cmd);
+	install_element(VNETRS_NODE, &vnetrs_end_cmd);
+	vnetrs_vtysh_generated_init_cmd();
+}
