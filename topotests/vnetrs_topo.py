@@ -83,7 +83,11 @@ def _setup_paths():
         sys.path.remove(topodir)
     sys.path.insert(0, topodir)
 
+    # The vtysh that knows the module's commands: $VNETRS_VTYSH_DIR, else the
+    # one built in this work tree (Debian's would refuse them).
     vtysh_dir = os.environ.get("VNETRS_VTYSH_DIR")
+    if not vtysh_dir and os.access(os.path.join(REPO_DIR, "vtysh", "vtysh"), os.X_OK):
+        vtysh_dir = os.path.join(REPO_DIR, "vtysh")
     if vtysh_dir:
         vtysh_dir = os.path.abspath(vtysh_dir)
         path = os.environ.get("PATH", "").split(os.pathsep)
@@ -237,3 +241,24 @@ def bgpd_module_param(path, args=None):
         raise ValueError("FRR cannot load a module from a path with ':': " + path)
     spec = path if args is None else "{}:{}".format(path, args)
     return "-M {}".format(spec)
+
+
+def vnetrs_module_path():
+    """
+    The bgpd_vnetrs.so under test: $VNETRS_MODULE, else the one built in
+    this work tree.
+    """
+    path = os.environ.get("VNETRS_MODULE") or os.path.join(
+        REPO_DIR, "frr-plugin", ".libs", "bgpd_vnetrs.so"
+    )
+    if not os.path.isfile(path):
+        raise RuntimeError(
+            "vnetrs module not found at {} (build it with tools/check.sh or "
+            "make, or set VNETRS_MODULE)".format(path)
+        )
+    return os.path.abspath(path)
+
+
+def vnetrs_bgpd_param():
+    "bgpd options that load the vnetrs module under test."
+    return bgpd_module_param(vnetrs_module_path())

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# The whole test suite, from a fresh Debian 12 machine (as root): installs
+# what is missing, builds, runs the unit tests and every topotest. Exits
+# non-zero on any failure. A second run reuses the prepared FRR tree and
+# the build.
+#
+# Options after "--" go to pytest, e.g. tools/check.sh -- -k foundation
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+
+if [ "$(id -u)" != 0 ]; then
+	echo "check: run as root (topotests use network namespaces)" >&2
+	exit 1
+fi
+[ "${1:-}" = "--" ] && shift
+
+start=$(date +%s)
+bash tools/build.sh
+
+echo "check: unit tests"
+./tests/unit/test_core
+
+echo "check: topotests"
+rundir=${VNETRS_RUNDIR:-/tmp/vnetrs-topotests}
+rm -rf "$rundir"
+export VNETRS_VTYSH_DIR="$top/vtysh"
+export VNETRS_MODULE="$top/frr-plugin/.libs/bgpd_vnetrs.so"
+status=0
+/usr/bin/python3 -m pytest -n 2 --dist=loadfile --rundir "$rundir" \
+	-o log_cli=false topotests/ "$@" || status=$?
+# pytest exits 5 when it ran no test: that is a failure here.
+if [ "$status" -ne 0 ]; then
+	echo "check: FAILED (pytest exit $status); logs in $rundir" >&2
+	exit 1
+fi
+echo "check: all passed in $(($(date +%s) - start)) s"

@@ -1,0 +1,188 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# vnetrs demo lab: the seed scenario of Azure Route Server, in network
+# namespaces on this machine, left running for you to explore.
+#
+#   tools/demo.sh [start]          build what is missing, (re)start the lab
+#   tools/demo.sh status           the route server's state
+#   tools/demo.sh vtysh NODE [ARGS] vtysh of a node (rs1, sdwan, firewall)
+#   tools/demo.sh shell NODE       a shell inside a node's namespace
+#   tools/demo.sh stop             stop the lab, remove its namespaces
+#
+# The lab: VNet 10.1.0.0/16, one L2 segment (a bridge in namespace
+# vnetrs-vnet). rs1 is bgpd + vnetrs (AS 65515) at 10.1.0.4. Two NVAs peer
+# with it over multihop eBGP: an SD-WAN appliance (AS 65001, 10.1.1.4) in
+# front of on-premises 10.250.0.0/16, and a firewall (AS 65002, 10.1.1.5)
+# announcing the default route.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+lab="$top/build/demo"
+FRR=/usr/lib/frr
+NODES=(rs1 sdwan firewall)
+
+declare -A ADDR=([rs1]=10.1.0.4 [sdwan]=10.1.1.4 [firewall]=10.1.1.5)
+
+ns() { echo "vnetrs-$1"; }
+die() { echo "demo: $*" >&2; exit 1; }
+
+node_vtysh() {
+	local node=$1
+	shift
+	ip netns exec "$(ns "$node")" "$top/vtysh/vtysh" \
+		--vty_socket "$lab/$node" "$@"
+}
+
+stop_lab() {
+	local node pid
+	for node in "${NODES[@]}"; do
+		for pidf in "$lab/$node"/*.pid; do
+			[ -f "$pidf" ] || continue
+			pid=$(cat "$pidf")
+			kill "$pid" 2>/dev/null || true
+		done
+	done
+	sleep 0.5
+	for node in "${NODES[@]}" vnet; do
+		ip netns pids "$(ns "$node")" 2>/dev/null | xargs -r kill -9 2>/dev/null || true
+		ip netns del "$(ns "$node")" 2>/dev/null || true
+	done
+}
+
+write_configs() {
+	local d
+	for node in "${NODES[@]}"; do
+		d="$lab/$node"
+		mkdir -p "$d"
+		cat >"$d/zebra.conf" <<-ZEOF
+			hostname $node
+		ZEOF
+	done
+
+	cat >"$lab/rs1/bgpd.conf" <<-'BEOF'
+		hostname rs1
+		router bgp 65515
+		 bgp router-id 10.1.0.4
+		 vnet-route-server
+		  address-space 10.1.0.0/16
+		  peer 10.1.1.4 remote-as 65001 description SD-WAN NVA
+		  peer 10.1.1.5 remote-as 65002 description firewall NVA
+		 exit
+		exit
+	BEOF
+
+	cat >"$lab/sdwan/bgpd.conf" <<-'BEOF'
+		hostname sdwan
+		ip route 10.250.0.0/16 blackhole
+		router bgp 65001
+		 bgp router-id 10.1.1.4
+		 no bgp ebgp-requires-policy
+		 neighbor 10.1.0.4 remote-as 65515
+		 neighbor 10.1.0.4 ebgp-multihop 255
+		 neighbor 10.1.0.4 timers connect 5
+		 address-family ipv4 unicast
+		  network 10.250.0.0/16
+		 exit-address-family
+		exit
+	BEOF
+
+	cat >"$lab/firewall/bgpd.conf" <<-'BEOF'
+		hostname firewall
+		ip route 0.0.0.0/0 blackhole
+		router bgp 65002
+		 bgp router-id 10.1.1.5
+		 no bgp ebgp-requires-policy
+		 neighbor 10.1.0.4 remote-as 65515
+		 neighbor 10.1.0.4 ebgp-multihop 255
+		 neighbor 10.1.0.4 timers connect 5
+		 address-family ipv4 unicast
+		  network 0.0.0.0/0
+		 exit-address-family
+		exit
+	BEOF
+	chown -R frr:frr "$lab"
+}
+
+start_lab() {
+	bash "$top/tools/build.sh"
+	stop_lab
+	mkdir -p "$lab"
+	write_configs
+
+	# The VNet: a bridge in its own namespace, one veth per node.
+	ip netns add "$(ns vnet)"
+	ip -n "$(ns vnet)" link add br0 type bridge
+	ip -n "$(ns vnet)" link set br0 up
+	for node in "${NODES[@]}"; do
+		ip netns add "$(ns "$node")"
+		ip -n "$(ns "$node")" link set lo up
+		ip link add "vnetrs-$node" netns "$(ns vnet)" type veth \
+			peer name eth0 netns "$(ns "$node")"
+		ip -n "$(ns vnet)" link set "vnetrs-$node" master br0 up
+		ip -n "$(ns "$node")" addr add "${ADDR[$node]}/16" dev eth0
+		ip -n "$(ns "$node")" link set eth0 up
+	done
+
+	for node in "${NODES[@]}"; do
+		local d="$lab/$node" mod=()
+		[ "$node" = rs1 ] && mod=(-M "$top/frr-plugin/.libs/bgpd_vnetrs.so")
+		ip netns exec "$(ns "$node")" "$FRR/zebra" -d -f "$d/zebra.conf" \
+			-i "$d/zebra.pid" -z "$d/zserv.api" --vty_socket "$d" \
+			--log "file:$d/zebra.log"
+		ip netns exec "$(ns "$node")" "$FRR/bgpd" -d -f "$d/bgpd.conf" \
+			-i "$d/bgpd.pid" -z "$d/zserv.api" --vty_socket "$d" \
+			--log "file:$d/bgpd.log" "${mod[@]}"
+	done
+
+	echo "demo: waiting for the NVA sessions"
+	local i
+	for i in $(seq 1 60); do
+		if [ "$(node_vtysh rs1 -c 'show bgp vnet-route-server json' |
+			grep -c '"state":"Established"')" = 2 ]; then
+			break
+		fi
+		sleep 0.5
+	done
+	show_status
+	cat <<-HELP
+
+		The lab is running (namespaces vnetrs-rs1, vnetrs-sdwan, vnetrs-firewall,
+		vnetrs-vnet; files and logs in $lab).
+		  $0 vtysh rs1                 # vtysh on the route server
+		  $0 vtysh rs1 -c 'show bgp vnet-route-server json'
+		  $0 vtysh sdwan -c 'show bgp ipv4 unicast'
+		  $0 shell firewall            # a shell in the firewall's namespace
+		  $0 status                    # this summary again
+		  $0 stop                      # stop everything
+	HELP
+}
+
+show_status() {
+	[ -d "$lab/rs1" ] || die "the lab is not running: $0 start"
+	echo
+	echo "=== rs1: show bgp vnet-route-server"
+	node_vtysh rs1 -c 'show bgp vnet-route-server'
+	echo
+	echo "=== rs1: show bgp summary"
+	node_vtysh rs1 -c 'show bgp summary'
+}
+
+case "${1:-start}" in
+start) start_lab ;;
+status) show_status ;;
+stop)
+	stop_lab
+	echo "demo: stopped"
+	;;
+vtysh)
+	[ $# -ge 2 ] || die "usage: $0 vtysh NODE [vtysh args]"
+	shift
+	node_vtysh "$@"
+	;;
+shell)
+	[ $# -eq 2 ] || die "usage: $0 shell NODE"
+	exec ip netns exec "$(ns "$2")" bash
+	;;
+*) die "unknown command '$1' (start, status, vtysh, shell, stop)" ;;
+esac
