@@ -127,6 +127,10 @@ void vnetrs_peer_counters(const struct vnetrs_peer *vp,
 
 const char *vnetrs_role2str(enum vnetrs_role role);
 
+/* Remove the route server of vrf from the configuration (its BGP instance
+ * is being deleted). */
+void vnetrs_instance_purge(const char *vrf);
+
 /* Northbound glue (vnetrs_nb.c, vnetrs_yang.c). */
 extern const struct frr_yang_module_info vnetrs_yang_info;
 int vnetrs_yang_load(const struct frr_yang_module_info *info);

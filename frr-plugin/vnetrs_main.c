@@ -33,10 +33,22 @@ static int vnetrs_bgp_inst_config_write(struct bgp *bgp, struct vty *vty)
 	return vnetrs_config_write(bgp, vty);
 }
 
+static int vnetrs_bgp_inst_delete(struct bgp *bgp)
+{
+	const char *vrf = vnetrs_bgp_vrf_name(bgp);
+
+	/* At shutdown everything goes; nothing is left to keep consistent. */
+	if (bm->terminating || !vnetrs_instance_find(vrf))
+		return 0;
+	vnetrs_instance_purge(vrf);
+	return 0;
+}
+
 static int vnetrs_module_init(void)
 {
 	hook_register(frr_late_init, vnetrs_late_init);
 	hook_register(bgp_inst_config_write, vnetrs_bgp_inst_config_write);
+	hook_register(bgp_inst_delete, vnetrs_bgp_inst_delete);
 	return 0;
 }
 

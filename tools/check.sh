@@ -31,7 +31,7 @@ export VNETRS_VTYSH_DIR="$top/vtysh"
 export VNETRS_MODULE="$top/frr-plugin/.libs/bgpd_vnetrs.so"
 status=0
 /usr/bin/python3 -m pytest -n 2 --dist=loadfile --rundir "$rundir" \
-	-o log_cli=false topotests/ "$@" || status=$?
+	topotests/ "$@" || status=$?
 # pytest exits 5 when it ran no test: that is a failure here.
 if [ "$status" -ne 0 ]; then
 	echo "check: FAILED (pytest exit $status); logs in $rundir" >&2

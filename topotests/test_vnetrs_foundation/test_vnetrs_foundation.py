@@ -299,3 +299,27 @@ def test_no_peer_and_no_node_remove_cleanly():
     assert rc == 0, out + err
     assert "vnet-route-server" not in running_config(router)
     assert rs_json(router) == {}
+
+
+def test_no_router_bgp_drops_route_server():
+    router = r1()
+    rc, out = vtysh_config(router, "address-space 10.1.0.0/16",
+                           "peer 10.1.0.10 remote-as 65001")
+    assert rc == 0, out
+    assert "address-space 10.1.0.0/16" in running_config(router)
+    rc, out, err = router.net.cmd_status(
+        "vtysh -c 'conf t' -c 'no router bgp 65515' -c 'router bgp 65515'",
+        warn=False)
+    assert rc == 0, out + err
+    # The route server went with its BGP instance, and did not come back.
+    cfg = running_config(router)
+    assert "router bgp 65515" in cfg
+    assert "vnet-route-server" not in cfg, cfg
+    assert rs_json(router) == {}
+    # A later commit through the vty does not resurrect it either.
+    rc, out, err = router.net.cmd_status(
+        "vtysh -c 'conf t' -c 'router bgp 65515' -c 'vnet-route-server'",
+        warn=False)
+    assert rc == 0, out + err
+    got = rs_json(router)
+    assert got["address-spaces"] == [] and got["peers"] == [], got
