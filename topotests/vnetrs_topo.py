@@ -260,5 +260,11 @@ def vnetrs_module_path():
 
 
 def vnetrs_bgpd_param():
-    "bgpd options that load the vnetrs module under test."
-    return bgpd_module_param(vnetrs_module_path())
+    """
+    bgpd options that load the vnetrs module under test by its name, as
+    "bgpd -M vnetrs" does from FRR's module directory.
+    """
+    moddir = os.path.dirname(vnetrs_module_path())
+    if ":" in moddir or " " in moddir:
+        raise ValueError("module directory unusable by bgpd: " + moddir)
+    return "--moduledir {} -M vnetrs".format(moddir)
