@@ -268,3 +268,22 @@ def vnetrs_bgpd_param():
     if ":" in moddir or " " in moddir:
         raise ValueError("module directory unusable by bgpd: " + moddir)
     return "--moduledir {} -M vnetrs".format(moddir)
+
+
+def load_routers(tgen, testdir, module_routers=()):
+    """
+    Load <testdir>/<router>/zebra.conf and bgpd.conf into every router of
+    tgen, bgpd with the vnetrs module on the routers named in
+    module_routers, then start them.
+    """
+    from lib.topogen import TopoRouter  # imported late: FRR's path is set up
+
+    for rname, router in tgen.routers().items():
+        router.load_config(
+            TopoRouter.RD_ZEBRA, os.path.join(testdir, rname, "zebra.conf")
+        )
+        param = vnetrs_bgpd_param() if rname in module_routers else None
+        router.load_config(
+            TopoRouter.RD_BGP, os.path.join(testdir, rname, "bgpd.conf"), param
+        )
+    tgen.start_router()

@@ -17,7 +17,9 @@ import os
 import pytest
 
 from lib import topotest
-from lib.topogen import Topogen, TopoRouter, get_topogen
+from lib.topogen import Topogen, get_topogen
+
+import vnetrs_topo
 
 CWD = os.path.dirname(os.path.realpath(__file__))
 
@@ -39,12 +41,7 @@ def build_topo(tgen):
 def setup_module(mod):
     tgen = Topogen(build_topo, mod.__name__)
     tgen.start_topology()
-    for rname, router in tgen.routers().items():
-        router.load_config(
-            TopoRouter.RD_ZEBRA, os.path.join(CWD, rname, "zebra.conf")
-        )
-        router.load_config(TopoRouter.RD_BGP, os.path.join(CWD, rname, "bgpd.conf"))
-    tgen.start_router()
+    vnetrs_topo.load_routers(tgen, CWD)
 
 
 def teardown_module(mod):

@@ -15,7 +15,7 @@ import shlex
 import pytest
 
 from lib import topotest
-from lib.topogen import Topogen, TopoRouter, get_topogen
+from lib.topogen import Topogen, get_topogen
 
 import vnetrs_topo
 
@@ -52,15 +52,7 @@ def build_topo(tgen):
 def setup_module(mod):
     tgen = Topogen(build_topo, mod.__name__)
     tgen.start_topology()
-    for rname, router in tgen.routers().items():
-        router.load_config(
-            TopoRouter.RD_ZEBRA, os.path.join(CWD, rname, "zebra.conf")
-        )
-        param = vnetrs_topo.vnetrs_bgpd_param() if rname == "r1" else None
-        router.load_config(
-            TopoRouter.RD_BGP, os.path.join(CWD, rname, "bgpd.conf"), param
-        )
-    tgen.start_router()
+    vnetrs_topo.load_routers(tgen, CWD, module_routers=("r1",))
 
 
 def teardown_module(mod):
