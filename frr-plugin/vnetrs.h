@@ -15,6 +15,7 @@
 #include "sockunion.h"
 #include "vrf.h"
 
+#include "../logic/vnetrs_choice.h"
 #include "../logic/vnetrs_prefix.h"
 
 struct bgp;
@@ -33,12 +34,6 @@ DECLARE_MTYPE(VNETRS_PEER);
 #define VNETRS_KEEPALIVE 60
 #define VNETRS_HOLDTIME 180
 #define VNETRS_EBGP_MULTIHOP 255
-
-enum vnetrs_role {
-	VNETRS_ROLE_NVA = 0,
-	VNETRS_ROLE_EXPRESSROUTE,
-	VNETRS_ROLE_VPN,
-};
 
 PREDECL_SORTLIST_UNIQ(vnetrs_aspaces);
 PREDECL_SORTLIST_UNIQ(vnetrs_peers);
@@ -125,7 +120,6 @@ const char *vnetrs_peer_session_state(const struct vnetrs_peer *vp);
 void vnetrs_peer_counters(const struct vnetrs_peer *vp,
 			  struct vnetrs_peer_counters *c);
 
-const char *vnetrs_role2str(enum vnetrs_role role);
 
 /* Remove the route server of vrf from the configuration (its BGP instance
  * is being deleted). */

@@ -46,19 +46,6 @@ int vnetrs_instance_cmp(const struct vnetrs_instance *a,
 	return strcmp(a->vrf, b->vrf);
 }
 
-const char *vnetrs_role2str(enum vnetrs_role role)
-{
-	switch (role) {
-	case VNETRS_ROLE_NVA:
-		return "nva";
-	case VNETRS_ROLE_EXPRESSROUTE:
-		return "expressroute";
-	case VNETRS_ROLE_VPN:
-		return "vpn";
-	}
-	return "unknown";
-}
-
 struct vnetrs_instance *vnetrs_instance_find(const char *vrf)
 {
 	struct vnetrs_instance key = {};

@@ -32,4 +32,4 @@ if [ ! -f Makefile ] || [ configure -nt Makefile ] ||
 	./configure -q || { tail -30 config.log >&2; exit 1; }
 fi
 make -s -j"$(nproc)"
-echo "build: frr-plugin/.libs/bgpd_vnetrs.so, vtysh/vtysh, tests/unit/test_core"
+echo "build: frr-plugin/.libs/bgpd_vnetrs.so, vtysh/vtysh, tests/unit/"

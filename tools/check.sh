@@ -22,7 +22,9 @@ start=$(date +%s)
 bash tools/build.sh
 
 echo "check: unit tests"
-./tests/unit/test_core
+for t in tests/unit/test_core tests/unit/test_rules; do
+	"./$t"
+done
 
 echo "check: topotests"
 rundir=${VNETRS_RUNDIR:-/tmp/vnetrs-topotests}

@@ -1,0 +1,227 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Unit tests of the route rules: acceptance with reason codes, and the
+ * choice among paths (routing preference, AS-path length, ECMP).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "logic/vnetrs_accept.h"
+#include "logic/vnetrs_choice.h"
+#include "logic/vnetrs_prefix.h"
+
+#define UNUSED __attribute__((unused))
+
+static struct vnetrs_prefix P(const char *s)
+{
+	struct vnetrs_prefix p;
+	char err[128];
+
+	assert_int_equal(vnetrs_prefix_parse(s, &p, err, sizeof(err)), 0);
+	return p;
+}
+
+/* VNet 10.1.0.0/16, peered 10.2.0.0/16, IPv6 2001:db8:1::/48; AS 65515. */
+static struct vnetrs_prefix aspaces[3];
+
+static int setup_aspaces(void **state UNUSED)
+{
+	aspaces[0] = P("10.1.0.0/16");
+	aspaces[1] = P("10.2.0.0/16");
+	aspaces[2] = P("2001:db8:1::/48");
+	return 0;
+}
+
+static enum vnetrs_verdict judge(const char *prefix, const char *nexthop,
+				 const uint32_t *path, size_t len)
+{
+	struct vnetrs_route_in r = {
+		.prefix = P(prefix),
+		.as_path = path,
+		.as_path_len = len,
+	};
+
+	if (nexthop)
+		r.nexthop = P(nexthop);
+	return vnetrs_accept(&r, aspaces, 3, 65515, true);
+}
+
+static void test_accept_valid_routes(void **state UNUSED)
+{
+	static const uint32_t p1[] = {65001};
+	static const uint32_t p2[] = {65002, 65002, 65002};
+
+	/* The overview: on-premises via SD-WAN, default via the firewall. */
+	assert_int_equal(judge("10.250.0.0/16", "10.1.1.4/32", p1, 1),
+			 VNETRS_ACCEPTED);
+	assert_int_equal(judge("0.0.0.0/0", "10.1.1.5/32", p2, 3),
+			 VNETRS_ACCEPTED);
+	/* A supernet of the VNet is not "equal or longer". */
+	assert_int_equal(judge("10.0.0.0/8", "10.1.1.4/32", p1, 1),
+			 VNETRS_ACCEPTED);
+	/* Next hop in a peered VNet, IPv6 route and next hop. */
+	assert_int_equal(judge("10.251.0.0/16", "10.2.0.9/32", p1, 1),
+			 VNETRS_ACCEPTED);
+	assert_int_equal(judge("2001:db8:99::/48", "2001:db8:1::4/128", p1, 1),
+			 VNETRS_ACCEPTED);
+	/* An empty AS path (iBGP gateway) has no loop. */
+	assert_int_equal(judge("10.252.0.0/16", "10.1.254.4/32", NULL, 0),
+			 VNETRS_ACCEPTED);
+}
+
+static void test_reject_overlaps_vnet(void **state UNUSED)
+{
+	static const uint32_t p1[] = {65001};
+
+	assert_int_equal(judge("10.1.0.0/16", "10.1.1.4/32", p1, 1),
+			 VNETRS_REJECT_OVERLAPS_VNET);
+	assert_int_equal(judge("10.1.5.0/24", "10.1.1.4/32", p1, 1),
+			 VNETRS_REJECT_OVERLAPS_VNET);
+	assert_int_equal(judge("10.2.3.4/32", "10.1.1.4/32", p1, 1),
+			 VNETRS_REJECT_OVERLAPS_VNET);
+	assert_int_equal(judge("2001:db8:1:5::/64", "2001:db8:1::4/128", p1,
+			       1),
+			 VNETRS_REJECT_OVERLAPS_VNET);
+	assert_string_equal(vnetrs_verdict2str(VNETRS_REJECT_OVERLAPS_VNET),
+			    "overlaps-vnet");
+}
+
+static void test_reject_as_loop(void **state UNUSED)
+{
+	static const uint32_t loop[] = {65001, 65515, 65010};
+	static const uint32_t last[] = {65001, 65515};
+
+	assert_int_equal(judge("10.250.0.0/16", "10.1.1.4/32", loop, 3),
+			 VNETRS_REJECT_AS_LOOP);
+	assert_int_equal(judge("10.250.0.0/16", "10.1.1.4/32", last, 2),
+			 VNETRS_REJECT_AS_LOOP);
+	assert_string_equal(vnetrs_verdict2str(VNETRS_REJECT_AS_LOOP),
+			    "as-loop");
+}
+
+static void test_reject_nexthop_outside(void **state UNUSED)
+{
+	static const uint32_t p1[] = {65001};
+
+	assert_int_equal(judge("10.250.0.0/16", "192.0.2.1/32", p1, 1),
+			 VNETRS_REJECT_NEXTHOP_OUTSIDE_VNET);
+	/* No next hop at all, or one of the other family. */
+	assert_int_equal(judge("10.250.0.0/16", NULL, p1, 1),
+			 VNETRS_REJECT_NEXTHOP_OUTSIDE_VNET);
+	assert_int_equal(judge("2001:db8:99::/48", "2001:db8:2::4/128", p1, 1),
+			 VNETRS_REJECT_NEXTHOP_OUTSIDE_VNET);
+	assert_string_equal(
+		vnetrs_verdict2str(VNETRS_REJECT_NEXTHOP_OUTSIDE_VNET),
+		"nexthop-outside-vnet");
+}
+
+static void test_reject_order_and_gateways(void **state UNUSED)
+{
+	static const uint32_t loop[] = {65515};
+	struct vnetrs_route_in r = {
+		.prefix = P("10.1.5.0/24"),
+		.nexthop = P("192.0.2.1/32"),
+		.as_path = loop,
+		.as_path_len = 1,
+	};
+
+	/* Several faults: the first rule names the reason. */
+	assert_int_equal(vnetrs_accept(&r, aspaces, 3, 65515, true),
+			 VNETRS_REJECT_OVERLAPS_VNET);
+	r.prefix = P("10.250.0.0/16");
+	assert_int_equal(vnetrs_accept(&r, aspaces, 3, 65515, true),
+			 VNETRS_REJECT_AS_LOOP);
+	/* A gateway's next hop is not checked against the VNet. */
+	r.as_path_len = 0;
+	assert_int_equal(vnetrs_accept(&r, aspaces, 3, 65515, false),
+			 VNETRS_ACCEPTED);
+	/* No address space at all: every next hop is outside. */
+	assert_int_equal(vnetrs_accept(&r, aspaces, 0, 65515, true),
+			 VNETRS_REJECT_NEXTHOP_OUTSIDE_VNET);
+	assert_string_equal(vnetrs_verdict2str(VNETRS_REJECT_ROUTE_LIMIT),
+			    "route-limit");
+	assert_string_equal(vnetrs_verdict2str(VNETRS_REJECT_LOST_PREFERENCE),
+			    "lost-preference");
+}
+
+/* Which candidates were selected, as a string of 0/1. */
+static const char *chosen(struct vnetrs_candidate *c, size_t n,
+			  enum vnetrs_preference pref)
+{
+	static char buf[32];
+	size_t count = vnetrs_choose(c, n, pref), ones = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		buf[i] = c[i].selected ? '1' : '0';
+		ones += c[i].selected;
+	}
+	buf[n] = '\0';
+	assert_int_equal(count, ones);
+	return buf;
+}
+
+#define NVA(len) {VNETRS_ROLE_NVA, (len), false}
+#define ER(len) {VNETRS_ROLE_EXPRESSROUTE, (len), false}
+#define VPN(len) {VNETRS_ROLE_VPN, (len), false}
+
+static void test_choose_ecmp_and_prepend(void **state UNUSED)
+{
+	/* Two SD-WAN instances, equal paths (different ASNs): ECMP. */
+	struct vnetrs_candidate ecmp[] = {NVA(1), NVA(1)};
+	/* Active-passive: the prepended instance loses. */
+	struct vnetrs_candidate ap[] = {NVA(1), NVA(3)};
+	struct vnetrs_candidate three[] = {NVA(2), NVA(2), NVA(4)};
+
+	assert_string_equal(chosen(ecmp, 2, VNETRS_PREF_EXPRESSROUTE), "11");
+	assert_string_equal(chosen(ap, 2, VNETRS_PREF_EXPRESSROUTE), "10");
+	assert_string_equal(chosen(three, 3, VNETRS_PREF_AS_PATH), "110");
+	assert_int_equal(vnetrs_choose(NULL, 0, VNETRS_PREF_AS_PATH), 0);
+}
+
+static void test_choose_preference(void **state UNUSED)
+{
+	struct vnetrs_candidate c[] = {ER(3), NVA(1)};
+	struct vnetrs_candidate vpn_nva[] = {VPN(1), NVA(1), NVA(2), ER(1)};
+	struct vnetrs_candidate tie[] = {NVA(2), ER(2)};
+	struct vnetrs_candidate er_only[] = {ER(2), ER(2)};
+
+	/* Default: ExpressRoute wins whatever its path length. */
+	assert_string_equal(chosen(c, 2, VNETRS_PREF_EXPRESSROUTE), "10");
+	/* vpn-nva: the NVA wins. */
+	assert_string_equal(chosen(c, 2, VNETRS_PREF_VPN_NVA), "01");
+	/* as-path: the shorter path wins whatever the source. */
+	assert_string_equal(chosen(c, 2, VNETRS_PREF_AS_PATH), "01");
+	/* VPN versus NVA: by AS-path length, equal lengths both. */
+	assert_string_equal(chosen(vpn_nva, 4, VNETRS_PREF_VPN_NVA), "1100");
+	/* Under as-path a tie goes to ExpressRoute. */
+	assert_string_equal(chosen(tie, 2, VNETRS_PREF_AS_PATH), "01");
+	/* A preferred class that is absent does not leave the prefix out. */
+	assert_string_equal(chosen(er_only, 2, VNETRS_PREF_VPN_NVA), "11");
+	assert_string_equal(chosen(c + 1, 1, VNETRS_PREF_EXPRESSROUTE), "1");
+	assert_string_equal(vnetrs_preference2str(VNETRS_PREF_VPN_NVA),
+			    "vpn-nva");
+	assert_string_equal(vnetrs_role2str(VNETRS_ROLE_EXPRESSROUTE),
+			    "expressroute");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_accept_valid_routes),
+		cmocka_unit_test(test_reject_overlaps_vnet),
+		cmocka_unit_test(test_reject_as_loop),
+		cmocka_unit_test(test_reject_nexthop_outside),
+		cmocka_unit_test(test_reject_order_and_gateways),
+		cmocka_unit_test(test_choose_ecmp_and_prepend),
+		cmocka_unit_test(test_choose_preference),
+	};
+
+	return cmocka_run_group_tests_name("vnetrs route rules", tests,
+					   setup_aspaces, NULL);
+}
