@@ -36,56 +36,43 @@ const char *vnetrs_preference2str(enum vnetrs_preference pref)
 	return "unknown";
 }
 
+/* Shortest AS path among the ExpressRoute paths (er) or the others. */
+static uint32_t shortest(const struct vnetrs_candidate *c, size_t n, bool er)
+{
+	uint32_t best = UINT32_MAX;
+
+	for (size_t i = 0; i < n; i++)
+		if (is_expressroute(&c[i]) == er && c[i].as_path_len < best)
+			best = c[i].as_path_len;
+	return best;
+}
+
 size_t vnetrs_choose(struct vnetrs_candidate *c, size_t n,
 		     enum vnetrs_preference pref)
 {
-	bool have_er = false, have_other = false, only_er = false;
-	bool any_class = false;
-	uint32_t best = UINT32_MAX;
+	uint32_t er = shortest(c, n, true), other = shortest(c, n, false);
+	bool win_er = false; /* the winning class: ExpressRoute or the others */
+	uint32_t best;
 	size_t count = 0;
 
-	for (size_t i = 0; i < n; i++) {
-		c[i].selected = false;
-		if (is_expressroute(&c[i]))
-			have_er = true;
-		else
-			have_other = true;
-	}
-
-	/* Which class of sources may win. */
 	switch (pref) {
 	case VNETRS_PREF_EXPRESSROUTE:
-		only_er = have_er;
+		win_er = er != UINT32_MAX;
 		break;
 	case VNETRS_PREF_VPN_NVA:
-		only_er = !have_other;
+		win_er = other == UINT32_MAX;
 		break;
 	case VNETRS_PREF_AS_PATH:
-		any_class = true;
+		/* Shortest whatever the source; a tie goes to ExpressRoute. */
+		win_er = er <= other;
 		break;
 	}
+	best = win_er ? er : other;
 
-	for (size_t i = 0; i < n; i++)
-		if ((any_class || is_expressroute(&c[i]) == only_er) &&
-		    c[i].as_path_len < best)
-			best = c[i].as_path_len;
-
-	/* Under as-path, a tie between the classes goes to ExpressRoute. */
-	if (any_class) {
-		bool er_at_best = false;
-
-		for (size_t i = 0; i < n; i++)
-			if (is_expressroute(&c[i]) && c[i].as_path_len == best)
-				er_at_best = true;
-		any_class = false;
-		only_er = er_at_best;
+	for (size_t i = 0; i < n; i++) {
+		c[i].selected = is_expressroute(&c[i]) == win_er &&
+				c[i].as_path_len == best;
+		count += c[i].selected;
 	}
-
-	for (size_t i = 0; i < n; i++)
-		if (is_expressroute(&c[i]) == only_er &&
-		    c[i].as_path_len == best) {
-			c[i].selected = true;
-			count++;
-		}
 	return count;
 }
