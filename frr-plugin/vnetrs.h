@@ -120,7 +120,6 @@ const char *vnetrs_peer_session_state(const struct vnetrs_peer *vp);
 void vnetrs_peer_counters(const struct vnetrs_peer *vp,
 			  struct vnetrs_peer_counters *c);
 
-
 /* Remove the route server of vrf from the configuration (its BGP instance
  * is being deleted). */
 void vnetrs_instance_purge(const char *vrf);

@@ -229,20 +229,6 @@ def pytest_objects(module):
     return objs
 
 
-def bgpd_module_param(path, args=None):
-    """
-    bgpd command line option to load a module by absolute path, for
-    router.load_config(TopoRouter.RD_BGP, source, param). FRR splits the
-    -M value at the first ':' into name and module arguments, so the path
-    itself must not contain ':'.
-    """
-    path = os.path.abspath(path)
-    if ":" in path:
-        raise ValueError("FRR cannot load a module from a path with ':': " + path)
-    spec = path if args is None else "{}:{}".format(path, args)
-    return "-M {}".format(spec)
-
-
 def vnetrs_module_path():
     """
     The bgpd_vnetrs.so under test: $VNETRS_MODULE, else the one built in
@@ -264,7 +250,10 @@ def vnetrs_bgpd_param():
     bgpd options that load the vnetrs module under test by its name, as
     "bgpd -M vnetrs" does from FRR's module directory.
     """
-    moddir = os.path.dirname(vnetrs_module_path())
+    path = vnetrs_module_path()
+    moddir = os.path.dirname(path)
+    if os.path.basename(path) != "bgpd_vnetrs.so":
+        raise ValueError("bgpd loads '-M vnetrs' from bgpd_vnetrs.so, not " + path)
     if ":" in moddir or " " in moddir:
         raise ValueError("module directory unusable by bgpd: " + moddir)
     return "--moduledir {} -M vnetrs".format(moddir)
