@@ -2,6 +2,8 @@
 /*
  * vnetrs: route choice among the paths of one prefix (see vnetrs_choice.h).
  */
+#include <string.h>
+
 #include "vnetrs_choice.h"
 
 /* Routing preference compares two classes of sources. */
@@ -36,38 +38,47 @@ const char *vnetrs_preference2str(enum vnetrs_preference pref)
 	return "unknown";
 }
 
-/* Shortest AS path among the ExpressRoute paths (er) or the others. */
-static uint32_t shortest(const struct vnetrs_candidate *c, size_t n, bool er)
+/*
+ * The winning class (ExpressRoute or the others) and AS-path length, from
+ * the shortest AS path of each class (UINT32_MAX when a class is absent).
+ */
+static uint32_t winner(uint32_t er, uint32_t other,
+		       enum vnetrs_preference pref, bool *win_er)
 {
-	uint32_t best = UINT32_MAX;
+	switch (pref) {
+	case VNETRS_PREF_EXPRESSROUTE:
+		*win_er = er != UINT32_MAX;
+		break;
+	case VNETRS_PREF_VPN_NVA:
+		*win_er = other == UINT32_MAX;
+		break;
+	case VNETRS_PREF_AS_PATH:
+		/* Shortest whatever the source; a tie goes to ExpressRoute. */
+		*win_er = er <= other;
+		break;
+	}
+	return *win_er ? er : other;
+}
 
-	for (size_t i = 0; i < n; i++)
-		if (is_expressroute(&c[i]) == er && c[i].as_path_len < best)
-			best = c[i].as_path_len;
-	return best;
+static void shortest_update(enum vnetrs_role role, uint32_t len,
+			    uint32_t *er, uint32_t *other)
+{
+	uint32_t *best = role == VNETRS_ROLE_EXPRESSROUTE ? er : other;
+
+	if (len < *best)
+		*best = len;
 }
 
 size_t vnetrs_choose(struct vnetrs_candidate *c, size_t n,
 		     enum vnetrs_preference pref)
 {
-	uint32_t er = shortest(c, n, true), other = shortest(c, n, false);
-	bool win_er = false; /* the winning class: ExpressRoute or the others */
-	uint32_t best;
+	uint32_t er = UINT32_MAX, other = UINT32_MAX, best;
+	bool win_er = false;
 	size_t count = 0;
 
-	switch (pref) {
-	case VNETRS_PREF_EXPRESSROUTE:
-		win_er = er != UINT32_MAX;
-		break;
-	case VNETRS_PREF_VPN_NVA:
-		win_er = other == UINT32_MAX;
-		break;
-	case VNETRS_PREF_AS_PATH:
-		/* Shortest whatever the source; a tie goes to ExpressRoute. */
-		win_er = er <= other;
-		break;
-	}
-	best = win_er ? er : other;
+	for (size_t i = 0; i < n; i++)
+		shortest_update(c[i].role, c[i].as_path_len, &er, &other);
+	best = winner(er, other, pref, &win_er);
 
 	for (size_t i = 0; i < n; i++) {
 		c[i].selected = is_expressroute(&c[i]) == win_er &&
@@ -75,4 +86,85 @@ size_t vnetrs_choose(struct vnetrs_candidate *c, size_t n,
 		count += c[i].selected;
 	}
 	return count;
+}
+
+static int prefix_cmp(const struct vnetrs_prefix *a,
+		      const struct vnetrs_prefix *b)
+{
+	int c;
+
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	c = memcmp(a->addr, b->addr, sizeof(a->addr));
+	if (c)
+		return c;
+	return (int)a->len - (int)b->len;
+}
+
+int vnetrs_path_cmp(const struct vnetrs_path *a, const struct vnetrs_path *b)
+{
+	int c = prefix_cmp(&a->nexthop, &b->nexthop);
+
+	if (c)
+		return c;
+	c = prefix_cmp(&a->peer, &b->peer);
+	if (c)
+		return c;
+	if (a->role != b->role)
+		return a->role < b->role ? -1 : 1;
+	if (a->as_path_len != b->as_path_len)
+		return a->as_path_len < b->as_path_len ? -1 : 1;
+	return 0;
+}
+
+size_t vnetrs_paths_nexthops(const struct vnetrs_path *p, size_t n)
+{
+	size_t count = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (i == 0 || prefix_cmp(&p[i - 1].nexthop, &p[i].nexthop))
+			count++;
+	return count;
+}
+
+/* Candidates are few (one per peer): an insertion sort is enough. */
+static void sort_paths(struct vnetrs_path *p, size_t n)
+{
+	for (size_t i = 1; i < n; i++) {
+		struct vnetrs_path tmp = p[i];
+		size_t j = i;
+
+		while (j > 0 && vnetrs_path_cmp(&p[j - 1], &tmp) > 0) {
+			p[j] = p[j - 1];
+			j--;
+		}
+		p[j] = tmp;
+	}
+}
+
+size_t vnetrs_select_paths(struct vnetrs_path *p, size_t n,
+			   enum vnetrs_preference pref)
+{
+	uint32_t er = UINT32_MAX, other = UINT32_MAX, best;
+	bool win_er = false;
+	size_t chosen = 0;
+
+	for (size_t i = 0; i < n; i++)
+		shortest_update(p[i].role, p[i].as_path_len, &er, &other);
+	best = winner(er, other, pref, &win_er);
+
+	/* Move the chosen paths to the front, keeping the others' order. */
+	for (size_t i = 0; i < n; i++) {
+		bool is_er = p[i].role == VNETRS_ROLE_EXPRESSROUTE;
+
+		if (is_er == win_er && p[i].as_path_len == best) {
+			struct vnetrs_path tmp = p[i];
+
+			for (size_t j = i; j > chosen; j--)
+				p[j] = p[j - 1];
+			p[chosen++] = tmp;
+		}
+	}
+	sort_paths(p, chosen);
+	return chosen;
 }

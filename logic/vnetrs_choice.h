@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "vnetrs_prefix.h"
+
 /* What a route-server peer is, hence where its routes come from. */
 enum vnetrs_role {
 	VNETRS_ROLE_NVA = 0,
@@ -43,6 +45,29 @@ struct vnetrs_candidate {
  */
 size_t vnetrs_choose(struct vnetrs_candidate *c, size_t n,
 		     enum vnetrs_preference pref);
+
+/* One accepted path of a prefix, from a route-server peer. */
+struct vnetrs_path {
+	enum vnetrs_role role;
+	uint32_t as_path_len;
+	struct vnetrs_prefix peer;    /* the peer's address, host prefix */
+	struct vnetrs_prefix nexthop; /* host prefix */
+};
+
+/*
+ * The paths the SDN gets for one prefix: chooses with vnetrs_choose() and
+ * moves the chosen paths to the front of p, ordered by next hop then peer
+ * (a stable order, so an unchanged set compares equal). The others follow
+ * in their original order. Returns how many were chosen.
+ */
+size_t vnetrs_select_paths(struct vnetrs_path *p, size_t n,
+			   enum vnetrs_preference pref);
+
+/* Order of paths: next hop, then peer, then role and AS-path length. */
+int vnetrs_path_cmp(const struct vnetrs_path *a, const struct vnetrs_path *b);
+
+/* Distinct next hops among n paths ordered by vnetrs_path_cmp. */
+size_t vnetrs_paths_nexthops(const struct vnetrs_path *p, size_t n);
 
 const char *vnetrs_preference2str(enum vnetrs_preference pref);
 /* "nva", "expressroute", "vpn" */

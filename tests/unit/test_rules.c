@@ -14,6 +14,7 @@
 
 #include "logic/vnetrs_accept.h"
 #include "logic/vnetrs_choice.h"
+#include "logic/vnetrs_exchange.h"
 #include "logic/vnetrs_prefix.h"
 
 #define UNUSED __attribute__((unused))
@@ -210,6 +211,101 @@ static void test_choose_preference(void **state UNUSED)
 			    "expressroute");
 }
 
+static struct vnetrs_path PATH(enum vnetrs_role role, uint32_t len,
+			       const char *peer, const char *nexthop)
+{
+	return (struct vnetrs_path){
+		.role = role,
+		.as_path_len = len,
+		.peer = P(peer),
+		.nexthop = P(nexthop),
+	};
+}
+
+static void test_select_paths_ecmp_set(void **state UNUSED)
+{
+	/* Arrival order is not the programmed order: next hop sorts. */
+	struct vnetrs_path p[] = {
+		PATH(VNETRS_ROLE_NVA, 3, "10.1.1.9/32", "10.1.1.9/32"),
+		PATH(VNETRS_ROLE_NVA, 1, "10.1.1.6/32", "10.1.1.6/32"),
+		PATH(VNETRS_ROLE_NVA, 1, "10.1.1.5/32", "10.1.1.5/32"),
+		/* Two peers announcing one load-balancer next hop. */
+		PATH(VNETRS_ROLE_NVA, 1, "10.1.1.8/32", "10.1.1.100/32"),
+		PATH(VNETRS_ROLE_NVA, 1, "10.1.1.7/32", "10.1.1.100/32"),
+	};
+	char buf[VNETRS_PREFIX_STRLEN];
+	size_t n = vnetrs_select_paths(p, 5, VNETRS_PREF_EXPRESSROUTE);
+
+	assert_int_equal(n, 4);
+	assert_string_equal(vnetrs_prefix2str(&p[0].nexthop, buf, sizeof(buf)),
+			    "10.1.1.5/32");
+	assert_string_equal(vnetrs_prefix2str(&p[1].nexthop, buf, sizeof(buf)),
+			    "10.1.1.6/32");
+	assert_string_equal(vnetrs_prefix2str(&p[2].peer, buf, sizeof(buf)),
+			    "10.1.1.7/32");
+	assert_string_equal(vnetrs_prefix2str(&p[3].peer, buf, sizeof(buf)),
+			    "10.1.1.8/32");
+	/* The passive (prepended) path is kept behind the chosen ones. */
+	assert_int_equal(p[4].as_path_len, 3);
+	assert_int_equal(vnetrs_paths_nexthops(p, n), 3);
+	assert_int_equal(vnetrs_paths_nexthops(p, 0), 0);
+	assert_int_equal(vnetrs_select_paths(p, 0, VNETRS_PREF_AS_PATH), 0);
+}
+
+static void test_select_paths_preference(void **state UNUSED)
+{
+	struct vnetrs_path p[] = {
+		PATH(VNETRS_ROLE_NVA, 1, "10.1.1.4/32", "10.1.1.4/32"),
+		PATH(VNETRS_ROLE_EXPRESSROUTE, 3, "10.1.254.4/32",
+		     "10.1.254.4/32"),
+	};
+
+	assert_int_equal(vnetrs_select_paths(p, 2, VNETRS_PREF_EXPRESSROUTE),
+			 1);
+	assert_int_equal(p[0].role, VNETRS_ROLE_EXPRESSROUTE);
+	assert_int_equal(vnetrs_select_paths(p, 2, VNETRS_PREF_VPN_NVA), 1);
+	assert_int_equal(p[0].role, VNETRS_ROLE_NVA);
+	assert_int_equal(vnetrs_select_paths(p, 2, VNETRS_PREF_AS_PATH), 1);
+	assert_int_equal(p[0].role, VNETRS_ROLE_NVA);
+}
+
+static void test_exchange_matrix(void **state UNUSED)
+{
+	enum vnetrs_role nva = VNETRS_ROLE_NVA, er = VNETRS_ROLE_EXPRESSROUTE,
+			 vpn = VNETRS_ROLE_VPN;
+
+	for (int b2b = 0; b2b <= 1; b2b++) {
+		/* Address spaces go to everyone, NVA routes to NVAs. */
+		assert_true(vnetrs_exchange(VNETRS_SOURCE_LOCAL, nva, b2b));
+		assert_true(vnetrs_exchange(VNETRS_SOURCE_LOCAL, er, b2b));
+		assert_true(vnetrs_exchange(VNETRS_SOURCE_LOCAL, vpn, b2b));
+		assert_true(vnetrs_exchange(VNETRS_SOURCE_NVA, nva, b2b));
+		/* Never back to the other instance of the same gateway, and
+		 * nothing from neighbors outside the route server. */
+		assert_false(vnetrs_exchange(VNETRS_SOURCE_EXPRESSROUTE, er,
+					     b2b));
+		assert_false(vnetrs_exchange(VNETRS_SOURCE_VPN, vpn, b2b));
+		assert_false(vnetrs_exchange(VNETRS_SOURCE_OTHER, nva, b2b));
+		/* Branch to branch: the toggle decides. */
+		assert_int_equal(vnetrs_exchange(VNETRS_SOURCE_NVA, er, b2b),
+				 b2b);
+		assert_int_equal(vnetrs_exchange(VNETRS_SOURCE_NVA, vpn, b2b),
+				 b2b);
+		assert_int_equal(vnetrs_exchange(VNETRS_SOURCE_EXPRESSROUTE,
+						 nva, b2b),
+				 b2b);
+		assert_int_equal(vnetrs_exchange(VNETRS_SOURCE_EXPRESSROUTE,
+						 vpn, b2b),
+				 b2b);
+		assert_int_equal(vnetrs_exchange(VNETRS_SOURCE_VPN, er, b2b),
+				 b2b);
+		assert_int_equal(vnetrs_exchange(VNETRS_SOURCE_VPN, nva, b2b),
+				 b2b);
+	}
+	assert_string_equal(vnetrs_source2str(vnetrs_role2source(vpn)), "vpn");
+	assert_string_equal(vnetrs_source2str(VNETRS_SOURCE_LOCAL), "local");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -220,6 +316,9 @@ int main(void)
 		cmocka_unit_test(test_reject_order_and_gateways),
 		cmocka_unit_test(test_choose_ecmp_and_prepend),
 		cmocka_unit_test(test_choose_preference),
+		cmocka_unit_test(test_select_paths_ecmp_set),
+		cmocka_unit_test(test_select_paths_preference),
+		cmocka_unit_test(test_exchange_matrix),
 	};
 
 	return cmocka_run_group_tests_name("vnetrs route rules", tests,
