@@ -10,21 +10,30 @@
 #ifndef VNETRS_H
 #define VNETRS_H
 
+#include "log.h"
 #include "memory.h"
+#include "prefix.h"
 #include "typesafe.h"
 #include "sockunion.h"
 #include "vrf.h"
 
+#include "../logic/vnetrs_accept.h"
 #include "../logic/vnetrs_choice.h"
+#include "../logic/vnetrs_exchange.h"
 #include "../logic/vnetrs_prefix.h"
 
+struct attr;
 struct bgp;
+struct bgp_dest;
 struct peer;
+struct thread;
 
 DECLARE_MGROUP(VNETRS);
 DECLARE_MTYPE(VNETRS_INSTANCE);
 DECLARE_MTYPE(VNETRS_ASPACE);
 DECLARE_MTYPE(VNETRS_PEER);
+DECLARE_MTYPE(VNETRS_ROUTE);
+DECLARE_MTYPE(VNETRS_DIRTY);
 
 #ifndef VNETRS_VERSION
 #define VNETRS_VERSION "unknown"
@@ -34,10 +43,29 @@ DECLARE_MTYPE(VNETRS_PEER);
 #define VNETRS_KEEPALIVE 60
 #define VNETRS_HOLDTIME 180
 #define VNETRS_EBGP_MULTIHOP 255
+/* Route-limit: routes accepted per peer and address family. */
+#define VNETRS_ROUTE_LIMIT_DEFAULT 4000
+/* At most this many NVA peers (gateways are not counted). */
+#define VNETRS_MAX_PEERS_DEFAULT 8
+
+/* The route-maps the module owns and applies to route-server peers. They
+ * live in bgpd's route-map table (see "show route-map") but not in the
+ * configuration: the module recreates them at every start. */
+#define VNETRS_RMAP_IN "vnetrs-in"
+#define VNETRS_RMAP_TO_NVA "vnetrs-to-nva"
+
+extern bool vnetrs_debug;
+#define VNETRS_DEBUG(fmt, ...)                                                 \
+	do {                                                                   \
+		if (vnetrs_debug)                                              \
+			zlog_debug("vnetrs: " fmt, ##__VA_ARGS__);             \
+	} while (0)
 
 PREDECL_SORTLIST_UNIQ(vnetrs_aspaces);
 PREDECL_SORTLIST_UNIQ(vnetrs_peers);
 PREDECL_SORTLIST_UNIQ(vnetrs_instances);
+PREDECL_RBTREE_UNIQ(vnetrs_routes);
+PREDECL_HASH(vnetrs_dirty);
 
 /* One address space of the VNet (or of a peered VNet). */
 struct vnetrs_aspace {
@@ -55,6 +83,29 @@ struct vnetrs_peer {
 	uint32_t remote_as;
 	char *description;
 	enum vnetrs_role role;
+	/* route-limit warning-only: excess routes logged once per burst. */
+	bool limit_logged;
+};
+
+/*
+ * One route of the effective route table: what the VNet's SDN is
+ * programmed with for a prefix. Address spaces are LOCAL with no paths;
+ * a learned prefix holds its chosen paths (every ECMP member), ordered by
+ * next hop.
+ */
+struct vnetrs_route {
+	struct vnetrs_routes_item item;
+	struct vnetrs_prefix prefix;
+	enum vnetrs_source source;
+	bool peered; /* LOCAL: a peered VNet's address space */
+	uint16_t n_paths;
+	struct vnetrs_path paths[];
+};
+
+/* A prefix whose effective route must be recomputed. */
+struct vnetrs_dirty {
+	struct vnetrs_dirty_item item;
+	struct prefix prefix;
 };
 
 struct vnetrs_instance {
@@ -62,6 +113,23 @@ struct vnetrs_instance {
 	char vrf[VRF_NAMSIZ];
 	struct vnetrs_aspaces_head aspaces;
 	struct vnetrs_peers_head peers;
+	/* The address spaces as an array, for the acceptance rules. */
+	struct vnetrs_prefix *aspace_arr;
+	size_t n_aspace_arr;
+
+	uint32_t route_limit;
+	bool route_limit_warning_only;
+	uint32_t max_peers;
+	enum vnetrs_preference preference;
+	bool branch_to_branch;
+
+	/* Effective route table, and the prefixes waiting to be recomputed
+	 * (bursts of UPDATEs are coalesced into one run). */
+	struct vnetrs_routes_head routes;
+	struct vnetrs_dirty_head dirty;
+	struct thread *t_effective;
+	uint64_t effective_runs;
+	uint64_t effective_changes;
 };
 
 int vnetrs_aspace_cmp(const struct vnetrs_aspace *a,
@@ -77,6 +145,15 @@ DECLARE_SORTLIST_UNIQ(vnetrs_peers, struct vnetrs_peer, item,
 DECLARE_SORTLIST_UNIQ(vnetrs_instances, struct vnetrs_instance, item,
 		      vnetrs_instance_cmp);
 
+int vnetrs_route_cmp(const struct vnetrs_route *a, const struct vnetrs_route *b);
+DECLARE_RBTREE_UNIQ(vnetrs_routes, struct vnetrs_route, item,
+		    vnetrs_route_cmp);
+
+int vnetrs_dirty_cmp(const struct vnetrs_dirty *a, const struct vnetrs_dirty *b);
+uint32_t vnetrs_dirty_hash(const struct vnetrs_dirty *d);
+DECLARE_HASH(vnetrs_dirty, struct vnetrs_dirty, item, vnetrs_dirty_cmp,
+	     vnetrs_dirty_hash);
+
 extern struct vnetrs_instances_head vnetrs_instances;
 
 /* Instances (vnetrs_instance.c). */
@@ -84,6 +161,8 @@ struct vnetrs_instance *vnetrs_instance_find(const char *vrf);
 struct vnetrs_instance *vnetrs_instance_get(const char *vrf);
 void vnetrs_instance_free(struct vnetrs_instance *inst);
 struct bgp *vnetrs_instance_bgp(const struct vnetrs_instance *inst);
+/* The route server of a BGP instance, if it has one. */
+struct vnetrs_instance *vnetrs_instance_of(const struct bgp *bgp);
 /* The VRF name under which a BGP instance keys its route server. */
 const char *vnetrs_bgp_vrf_name(const struct bgp *bgp);
 
@@ -107,12 +186,19 @@ void vnetrs_peer_set_description(struct vnetrs_peer *vp, const char *desc);
 void vnetrs_peer_sync(struct vnetrs_peer *vp);
 /* The bgpd neighbor of vp, or NULL if there is none (yet). */
 struct peer *vnetrs_peer_bgp(const struct vnetrs_peer *vp);
+/* The route-server peer behind a bgpd neighbor, if it is one. */
+struct vnetrs_peer *vnetrs_peer_of(const struct peer *peer);
+/* Number of NVA peers (those max-peers limits). */
+size_t vnetrs_instance_nva_count(const struct vnetrs_instance *inst);
 
 struct vnetrs_peer_counters {
 	uint32_t established; /* times the session reached Established */
 	uint32_t learned;     /* prefixes accepted, IPv4 + IPv6 unicast */
 	uint32_t advertised;  /* prefixes advertised, IPv4 + IPv6 unicast */
 };
+
+/* Why the session is down, "" while it is up or never went down. */
+const char *vnetrs_peer_last_reset(const struct vnetrs_peer *vp);
 
 /* Session state with FRR's names ("Established"...), "NoNeighbor" if the
  * bgpd neighbor does not exist. */
@@ -123,6 +209,87 @@ void vnetrs_peer_counters(const struct vnetrs_peer *vp,
 /* Remove the route server of vrf from the configuration (its BGP instance
  * is being deleted). */
 void vnetrs_instance_purge(const char *vrf);
+
+/* Reading bgpd's structures into the logic's types (vnetrs_bgp.c). */
+void vnetrs_prefix_from_frr(const struct prefix *p, struct vnetrs_prefix *vp);
+void vnetrs_prefix_to_frr(const struct vnetrs_prefix *vp, struct prefix *p);
+afi_t vnetrs_prefix_afi(const struct vnetrs_prefix *p);
+/* The next hop of a route of family afi as a host prefix. */
+void vnetrs_attr_nexthop(afi_t afi, const struct attr *attr,
+			 struct vnetrs_prefix *nh);
+/* The acceptance rules for a route from vp (limits aside). */
+enum vnetrs_verdict vnetrs_judge(const struct vnetrs_peer *vp,
+				 const struct prefix *p,
+				 const struct attr *attr);
+/* Where a path of a route-server instance comes from. */
+enum vnetrs_source vnetrs_source_of(const struct vnetrs_instance *inst,
+				    const struct peer *peer);
+
+/* Policy: route-maps and neighbor settings (vnetrs_policy.c). */
+void vnetrs_policy_init(void);
+/* Apply the route-server settings to the neighbor of vp; created says
+ * whether the module just created it (defaults then apply too). */
+void vnetrs_policy_apply(struct vnetrs_peer *vp, struct peer *peer,
+			 bool created);
+/* The rules changed (address spaces, limits): re-run the inbound policy
+ * over every peer's received routes. */
+void vnetrs_policy_reevaluate(struct vnetrs_instance *inst);
+/* The exchange matrix changed: re-run the outbound policy. */
+void vnetrs_policy_readvertise(struct vnetrs_instance *inst);
+/* Apply route-limit to every peer of inst. */
+void vnetrs_policy_limits(struct vnetrs_instance *inst);
+
+/* Address spaces advertised as the route server's own routes
+ * (vnetrs_origin.c). */
+void vnetrs_origin_update(struct vnetrs_instance *inst,
+			  const struct vnetrs_aspace *as);
+void vnetrs_origin_withdraw(struct vnetrs_instance *inst,
+			    const struct vnetrs_aspace *as);
+
+/* Effective route table (vnetrs_effective.c). */
+void vnetrs_effective_init(void);
+void vnetrs_effective_mark(struct vnetrs_instance *inst,
+			   const struct prefix *p);
+/* Recompute every learned route (routing preference, roles changed). */
+void vnetrs_effective_mark_all(struct vnetrs_instance *inst);
+void vnetrs_effective_aspace_set(struct vnetrs_instance *inst,
+				 const struct vnetrs_aspace *as);
+void vnetrs_effective_aspace_unset(struct vnetrs_instance *inst,
+				   const struct vnetrs_aspace *as);
+/* Process the pending prefixes now (show commands, tests). */
+void vnetrs_effective_flush(struct vnetrs_instance *inst);
+void vnetrs_effective_fini(struct vnetrs_instance *inst);
+const struct vnetrs_route *
+vnetrs_effective_lookup(const struct vnetrs_instance *inst,
+			const struct vnetrs_prefix *p);
+
+/* The routes of a peer as the show commands explain them
+ * (vnetrs_routes.c). */
+struct vnetrs_route_view {
+	const struct vnetrs_peer *vp;
+	const struct prefix *prefix;
+	const struct attr *attr; /* as received, or as advertised */
+	struct vnetrs_prefix nexthop;
+	const char *reason; /* rejected: the reason code */
+	bool effective;	    /* learned: among the programmed paths */
+};
+typedef void (*vnetrs_route_view_cb)(const struct vnetrs_route_view *v,
+				     void *arg);
+/* Routes received from peers (only: one peer, or all when NULL) and not
+ * programmed. */
+void vnetrs_rejected_walk(struct vnetrs_instance *inst,
+			  const struct vnetrs_peer *only,
+			  vnetrs_route_view_cb cb, void *arg);
+void vnetrs_learned_walk(struct vnetrs_peer *vp, vnetrs_route_view_cb cb,
+			 void *arg);
+void vnetrs_advertised_walk(struct vnetrs_peer *vp, vnetrs_route_view_cb cb,
+			    void *arg);
+/* Routes of vp in vnetrs_rejected_walk(). */
+uint32_t vnetrs_peer_rejected_count(const struct vnetrs_peer *vp);
+bool vnetrs_prefix_is_zero(const struct vnetrs_prefix *p);
+/* The address bgpd puts as next hop when it advertises itself to peer. */
+void vnetrs_local_nexthop(const struct peer *peer, afi_t afi,
+			  struct vnetrs_prefix *nh);
 
 /* Northbound glue (vnetrs_nb.c, vnetrs_yang.c). */
 extern const struct frr_yang_module_info vnetrs_yang_info;

@@ -11,6 +11,7 @@
 
 #include "bgpd/bgpd.h"
 #include "bgpd/bgp_debug.h"
+#include "bgpd/bgp_fsm.h"
 #include "bgpd/bgp_updgrp.h"
 
 #include "vnetrs.h"
@@ -64,6 +65,11 @@ struct vnetrs_instance *vnetrs_instance_get(const char *vrf)
 	strlcpy(inst->vrf, vrf, sizeof(inst->vrf));
 	vnetrs_aspaces_init(&inst->aspaces);
 	vnetrs_peers_init(&inst->peers);
+	vnetrs_routes_init(&inst->routes);
+	vnetrs_dirty_init(&inst->dirty);
+	inst->route_limit = VNETRS_ROUTE_LIMIT_DEFAULT;
+	inst->max_peers = VNETRS_MAX_PEERS_DEFAULT;
+	inst->preference = VNETRS_PREF_EXPRESSROUTE;
 	vnetrs_instances_add(&vnetrs_instances, inst);
 	return inst;
 }
@@ -77,8 +83,11 @@ void vnetrs_instance_free(struct vnetrs_instance *inst)
 		vnetrs_peer_del(vp);
 	while ((as = vnetrs_aspaces_first(&inst->aspaces)))
 		vnetrs_aspace_del(inst, as);
+	vnetrs_effective_fini(inst);
 	vnetrs_aspaces_fini(&inst->aspaces);
 	vnetrs_peers_fini(&inst->peers);
+	vnetrs_routes_fini(&inst->routes);
+	vnetrs_dirty_fini(&inst->dirty);
 	vnetrs_instances_del(&vnetrs_instances, inst);
 	XFREE(MTYPE_VNETRS_INSTANCE, inst);
 }
@@ -95,6 +104,30 @@ struct bgp *vnetrs_instance_bgp(const struct vnetrs_instance *inst)
 	if (strcmp(inst->vrf, VRF_DEFAULT_NAME) == 0)
 		return bgp_get_default();
 	return bgp_lookup_by_name(inst->vrf);
+}
+
+struct vnetrs_instance *vnetrs_instance_of(const struct bgp *bgp)
+{
+	if (vnetrs_instances_count(&vnetrs_instances) == 0)
+		return NULL;
+	return vnetrs_instance_find(vnetrs_bgp_vrf_name(bgp));
+}
+
+/* The acceptance rules read the address spaces as an array. */
+static void aspace_array_rebuild(struct vnetrs_instance *inst)
+{
+	struct vnetrs_aspace *as;
+	size_t n = 0;
+
+	XFREE(MTYPE_VNETRS_ASPACE, inst->aspace_arr);
+	inst->n_aspace_arr = vnetrs_aspaces_count(&inst->aspaces);
+	if (!inst->n_aspace_arr)
+		return;
+	inst->aspace_arr = XCALLOC(MTYPE_VNETRS_ASPACE,
+				   inst->n_aspace_arr *
+					   sizeof(*inst->aspace_arr));
+	frr_each (vnetrs_aspaces, &inst->aspaces, as)
+		inst->aspace_arr[n++] = as->prefix;
 }
 
 struct vnetrs_aspace *vnetrs_aspace_find(struct vnetrs_instance *inst,
@@ -115,6 +148,7 @@ struct vnetrs_aspace *vnetrs_aspace_add(struct vnetrs_instance *inst,
 	as = XCALLOC(MTYPE_VNETRS_ASPACE, sizeof(*as));
 	as->prefix = *p;
 	vnetrs_aspaces_add(&inst->aspaces, as);
+	aspace_array_rebuild(inst);
 	return as;
 }
 
@@ -122,6 +156,7 @@ void vnetrs_aspace_del(struct vnetrs_instance *inst, struct vnetrs_aspace *as)
 {
 	vnetrs_aspaces_del(&inst->aspaces, as);
 	XFREE(MTYPE_VNETRS_ASPACE, as);
+	aspace_array_rebuild(inst);
 }
 
 struct vnetrs_peer *vnetrs_peer_find(struct vnetrs_instance *inst,
@@ -162,6 +197,27 @@ struct peer *vnetrs_peer_bgp(const struct vnetrs_peer *vp)
 	return bgp ? peer_lookup(bgp, &su) : NULL;
 }
 
+struct vnetrs_peer *vnetrs_peer_of(const struct peer *peer)
+{
+	struct vnetrs_instance *inst = vnetrs_instance_of(peer->bgp);
+	struct vnetrs_peer key = {};
+
+	if (!inst || !peer->su.sa.sa_family)
+		return NULL;
+	key.su = peer->su;
+	return vnetrs_peers_find(&inst->peers, &key);
+}
+
+size_t vnetrs_instance_nva_count(const struct vnetrs_instance *inst)
+{
+	const struct vnetrs_peer *vp;
+	size_t n = 0;
+
+	frr_each (vnetrs_peers_const, &inst->peers, vp)
+		n += vp->role == VNETRS_ROLE_NVA;
+	return n;
+}
+
 void vnetrs_peer_set_description(struct vnetrs_peer *vp, const char *desc)
 {
 	XFREE(MTYPE_VNETRS_PEER, vp->description);
@@ -180,6 +236,7 @@ void vnetrs_peer_sync(struct vnetrs_peer *vp)
 	struct bgp *bgp = vnetrs_instance_bgp(vp->inst);
 	struct peer *peer;
 	as_t as = vp->remote_as;
+	bool created;
 	int ret;
 
 	if (!bgp) {
@@ -189,8 +246,8 @@ void vnetrs_peer_sync(struct vnetrs_peer *vp)
 	}
 
 	peer = peer_lookup(bgp, &vp->su);
+	created = !peer;
 	if (!peer || peer->as_type != AS_SPECIFIED || peer->as != as) {
-		bool created = !peer;
 
 		ret = peer_remote_as(bgp, &vp->su, NULL, &as, AS_SPECIFIED);
 		if (ret < 0) {
@@ -199,16 +256,14 @@ void vnetrs_peer_sync(struct vnetrs_peer *vp)
 			return;
 		}
 		peer = peer_lookup(bgp, &vp->su);
-		if (peer && created) {
-			peer_ebgp_multihop_set(peer, VNETRS_EBGP_MULTIHOP);
-			peer_timers_set(peer, VNETRS_KEEPALIVE, VNETRS_HOLDTIME);
+		if (peer && created)
 			zlog_info("vnetrs: created neighbor %s AS %u (%s)",
 				  vp->addr, vp->remote_as,
 				  vnetrs_role2str(vp->role));
-		}
 	}
 	if (!peer)
 		return;
+	vnetrs_policy_apply(vp, peer, created);
 	if (vp->description)
 		peer_description_set(peer, vp->description);
 	else if (peer->desc)
@@ -237,6 +292,21 @@ void vnetrs_peer_del(struct vnetrs_peer *vp)
 	vnetrs_peers_del(&vp->inst->peers, vp);
 	XFREE(MTYPE_VNETRS_PEER, vp->description);
 	XFREE(MTYPE_VNETRS_PEER, vp);
+}
+
+const char *vnetrs_peer_last_reset(const struct vnetrs_peer *vp)
+{
+	struct peer *peer = vnetrs_peer_bgp(vp);
+
+	if (!peer)
+		return "";
+	/* bgpd holds the session down until "clear bgp". */
+	if (CHECK_FLAG(peer->sflags, PEER_STATUS_PREFIX_OVERFLOW))
+		return "route-limit exceeded";
+	/* While the session is up, an old reason would only mislead. */
+	if (!peer->resettime || peer_established(peer))
+		return "";
+	return peer_down_str[peer->last_reset];
 }
 
 const char *vnetrs_peer_session_state(const struct vnetrs_peer *vp)

@@ -17,12 +17,15 @@
 
 #include "vnetrs.h"
 
+bool vnetrs_debug;
+
 static int vnetrs_late_init(struct thread_master *master)
 {
 	zlog_info("vnetrs %s loaded (built against FRR %s)", VNETRS_VERSION,
 		  FRR_VERSION);
 	if (vnetrs_yang_load(&vnetrs_yang_info) < 0)
 		return -1;
+	vnetrs_policy_init();
 	vnetrs_vty_init();
 	vnetrs_show_init();
 	return 0;
@@ -49,6 +52,7 @@ static int vnetrs_module_init(void)
 	hook_register(frr_late_init, vnetrs_late_init);
 	hook_register(bgp_inst_config_write, vnetrs_bgp_inst_config_write);
 	hook_register(bgp_inst_delete, vnetrs_bgp_inst_delete);
+	vnetrs_effective_init();
 	return 0;
 }
 

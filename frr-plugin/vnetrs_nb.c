@@ -28,6 +28,31 @@ const struct frr_yang_module_info vnetrs_yang_info = {
 			},
 		},
 		{
+			.xpath = X_INST "/route-limit",
+			.cbs = {
+				.cli_show = vnetrs_cli_show_route_limit,
+			},
+		},
+		{
+			.xpath = X_INST "/route-limit/limit",
+			.cbs = {
+				.modify = vnetrs_route_limit_modify,
+			},
+		},
+		{
+			.xpath = X_INST "/route-limit/warning-only",
+			.cbs = {
+				.modify = vnetrs_route_limit_warning_modify,
+			},
+		},
+		{
+			.xpath = X_INST "/max-peers",
+			.cbs = {
+				.modify = vnetrs_max_peers_modify,
+				.cli_show = vnetrs_cli_show_max_peers,
+			},
+		},
+		{
 			.xpath = X_INST "/address-space",
 			.cbs = {
 				.create = vnetrs_aspace_create,
@@ -94,6 +119,90 @@ const struct frr_yang_module_info vnetrs_yang_info = {
 			.xpath = X_INST "/peer/state/routes-advertised",
 			.cbs = {
 				.get_elem = vnetrs_peer_state_advertised_get,
+			},
+		},
+		{
+			.xpath = X_INST "/peer/state/routes-rejected",
+			.cbs = {
+				.get_elem = vnetrs_peer_state_rejected_get,
+			},
+		},
+		{
+			.xpath = X_INST "/peer/state/last-reset",
+			.cbs = {
+				.get_elem = vnetrs_peer_state_last_reset_get,
+			},
+		},
+		{
+			.xpath = X_INST "/effective-route",
+			.cbs = {
+				.get_next = vnetrs_eroute_get_next,
+				.get_keys = vnetrs_eroute_get_keys,
+				.lookup_entry = vnetrs_eroute_lookup_entry,
+			},
+		},
+		{
+			.xpath = X_INST "/effective-route/prefix",
+			.cbs = {
+				.get_elem = vnetrs_eroute_prefix_get,
+			},
+		},
+		{
+			.xpath = X_INST "/effective-route/source",
+			.cbs = {
+				.get_elem = vnetrs_eroute_source_get,
+			},
+		},
+		{
+			.xpath = X_INST "/effective-route/next-hop",
+			.cbs = {
+				.get_next = vnetrs_eroute_nexthop_get_next,
+				.get_elem = vnetrs_eroute_nexthop_get,
+			},
+		},
+		{
+			.xpath = X_INST "/effective-route/peer",
+			.cbs = {
+				.get_next = vnetrs_eroute_peer_get_next,
+				.get_elem = vnetrs_eroute_peer_get,
+			},
+		},
+		{
+			.xpath = X_INST "/effective-route/as-path-length",
+			.cbs = {
+				.get_elem = vnetrs_eroute_aspath_get,
+			},
+		},
+		{
+			.xpath = X_INST "/rejected-route",
+			.cbs = {
+				.get_next = vnetrs_rroute_get_next,
+				.get_keys = vnetrs_rroute_get_keys,
+				.lookup_entry = vnetrs_rroute_lookup_entry,
+			},
+		},
+		{
+			.xpath = X_INST "/rejected-route/peer",
+			.cbs = {
+				.get_elem = vnetrs_rroute_peer_get,
+			},
+		},
+		{
+			.xpath = X_INST "/rejected-route/prefix",
+			.cbs = {
+				.get_elem = vnetrs_rroute_prefix_get,
+			},
+		},
+		{
+			.xpath = X_INST "/rejected-route/reason",
+			.cbs = {
+				.get_elem = vnetrs_rroute_reason_get,
+			},
+		},
+		{
+			.xpath = X_INST "/rejected-route/next-hop",
+			.cbs = {
+				.get_elem = vnetrs_rroute_nexthop_get,
 			},
 		},
 		{

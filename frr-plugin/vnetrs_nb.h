@@ -10,6 +10,9 @@
 /* Configuration (vnetrs_nb_config.c). */
 int vnetrs_instance_create(struct nb_cb_create_args *args);
 int vnetrs_instance_destroy(struct nb_cb_destroy_args *args);
+int vnetrs_route_limit_modify(struct nb_cb_modify_args *args);
+int vnetrs_route_limit_warning_modify(struct nb_cb_modify_args *args);
+int vnetrs_max_peers_modify(struct nb_cb_modify_args *args);
 int vnetrs_aspace_create(struct nb_cb_create_args *args);
 int vnetrs_aspace_destroy(struct nb_cb_destroy_args *args);
 int vnetrs_aspace_peered_modify(struct nb_cb_modify_args *args);
@@ -36,12 +39,37 @@ struct yang_data *
 vnetrs_peer_state_learned_get(struct nb_cb_get_elem_args *args);
 struct yang_data *
 vnetrs_peer_state_advertised_get(struct nb_cb_get_elem_args *args);
+struct yang_data *
+vnetrs_peer_state_rejected_get(struct nb_cb_get_elem_args *args);
+struct yang_data *
+vnetrs_peer_state_last_reset_get(struct nb_cb_get_elem_args *args);
+const void *vnetrs_eroute_get_next(struct nb_cb_get_next_args *args);
+int vnetrs_eroute_get_keys(struct nb_cb_get_keys_args *args);
+const void *vnetrs_eroute_lookup_entry(struct nb_cb_lookup_entry_args *args);
+struct yang_data *vnetrs_eroute_prefix_get(struct nb_cb_get_elem_args *args);
+struct yang_data *vnetrs_eroute_source_get(struct nb_cb_get_elem_args *args);
+const void *vnetrs_eroute_nexthop_get_next(struct nb_cb_get_next_args *args);
+struct yang_data *vnetrs_eroute_nexthop_get(struct nb_cb_get_elem_args *args);
+const void *vnetrs_eroute_peer_get_next(struct nb_cb_get_next_args *args);
+struct yang_data *vnetrs_eroute_peer_get(struct nb_cb_get_elem_args *args);
+struct yang_data *vnetrs_eroute_aspath_get(struct nb_cb_get_elem_args *args);
+const void *vnetrs_rroute_get_next(struct nb_cb_get_next_args *args);
+int vnetrs_rroute_get_keys(struct nb_cb_get_keys_args *args);
+const void *vnetrs_rroute_lookup_entry(struct nb_cb_lookup_entry_args *args);
+struct yang_data *vnetrs_rroute_peer_get(struct nb_cb_get_elem_args *args);
+struct yang_data *vnetrs_rroute_prefix_get(struct nb_cb_get_elem_args *args);
+struct yang_data *vnetrs_rroute_reason_get(struct nb_cb_get_elem_args *args);
+struct yang_data *vnetrs_rroute_nexthop_get(struct nb_cb_get_elem_args *args);
 
 /* running-config (bgpd/vnetrs_vty.c). */
 void vnetrs_cli_show_instance(struct vty *vty, const struct lyd_node *dnode,
 			      bool show_defaults);
 void vnetrs_cli_show_instance_end(struct vty *vty,
 				  const struct lyd_node *dnode);
+void vnetrs_cli_show_route_limit(struct vty *vty, const struct lyd_node *dnode,
+				 bool show_defaults);
+void vnetrs_cli_show_max_peers(struct vty *vty, const struct lyd_node *dnode,
+			       bool show_defaults);
 void vnetrs_cli_show_aspace(struct vty *vty, const struct lyd_node *dnode,
 			    bool show_defaults);
 void vnetrs_cli_show_peer(struct vty *vty, const struct lyd_node *dnode,

@@ -59,6 +59,11 @@ int vnetrs_instance_create(struct nb_cb_create_args *args)
 		break;
 	}
 	inst = vnetrs_instance_get(vrf);
+	inst->route_limit =
+		yang_dnode_get_uint32(args->dnode, "./route-limit/limit");
+	inst->route_limit_warning_only =
+		yang_dnode_get_bool(args->dnode, "./route-limit/warning-only");
+	inst->max_peers = yang_dnode_get_uint16(args->dnode, "./max-peers");
 	nb_running_set_entry(args->dnode, inst);
 	zlog_info("vnetrs: route server enabled for VRF %s", vrf);
 	return NB_OK;
@@ -67,6 +72,7 @@ int vnetrs_instance_create(struct nb_cb_create_args *args)
 int vnetrs_instance_destroy(struct nb_cb_destroy_args *args)
 {
 	struct vnetrs_instance *inst;
+	struct vnetrs_aspace *as;
 	struct vnetrs_peer *vp;
 
 	if (args->event != NB_EV_APPLY)
@@ -74,8 +80,85 @@ int vnetrs_instance_destroy(struct nb_cb_destroy_args *args)
 	inst = nb_running_unset_entry(args->dnode);
 	frr_each (vnetrs_peers, &inst->peers, vp)
 		vnetrs_peer_unconfigure(vp);
+	frr_each (vnetrs_aspaces, &inst->aspaces, as)
+		vnetrs_origin_withdraw(inst, as);
 	zlog_info("vnetrs: route server disabled for VRF %s", inst->vrf);
 	vnetrs_instance_free(inst);
+	return NB_OK;
+}
+
+/*
+ * Limits.
+ */
+int vnetrs_route_limit_modify(struct nb_cb_modify_args *args)
+{
+	struct vnetrs_instance *inst;
+
+	if (args->event != NB_EV_APPLY)
+		return NB_OK;
+	inst = nb_running_get_entry(args->dnode, NULL, true);
+	inst->route_limit = yang_dnode_get_uint32(args->dnode, NULL);
+	vnetrs_policy_limits(inst);
+	/* warning-only refuses routes at the limit: a higher limit lets
+	 * refused routes in. */
+	if (inst->route_limit_warning_only)
+		vnetrs_policy_reevaluate(inst);
+	return NB_OK;
+}
+
+int vnetrs_route_limit_warning_modify(struct nb_cb_modify_args *args)
+{
+	struct vnetrs_instance *inst;
+
+	if (args->event != NB_EV_APPLY)
+		return NB_OK;
+	inst = nb_running_get_entry(args->dnode, NULL, true);
+	inst->route_limit_warning_only = yang_dnode_get_bool(args->dnode, NULL);
+	vnetrs_policy_limits(inst);
+	vnetrs_policy_reevaluate(inst);
+	return NB_OK;
+}
+
+static int count_cb(const struct lyd_node *dnode, void *arg)
+{
+	(*(uint32_t *)arg)++;
+	return YANG_ITER_CONTINUE;
+}
+
+/* NVA peers of the route-server instance dnode (gateways are counted
+ * apart: they are not peers in this list). */
+static uint32_t nva_peers(const struct lyd_node *instance)
+{
+	uint32_t n = 0;
+
+	yang_dnode_iterate(count_cb, &n, instance, "./peer");
+	return n;
+}
+
+int vnetrs_max_peers_modify(struct nb_cb_modify_args *args)
+{
+	uint16_t max = yang_dnode_get_uint16(args->dnode, NULL);
+	struct vnetrs_instance *inst;
+	uint32_t n;
+
+	switch (args->event) {
+	case NB_EV_VALIDATE:
+		n = nva_peers(lyd_parent(args->dnode));
+		if (n > max) {
+			snprintf(args->errmsg, args->errmsg_len,
+				 "max-peers %u: the route server has %u NVA peers; remove peers first",
+				 max, n);
+			return NB_ERR_VALIDATION;
+		}
+		return NB_OK;
+	case NB_EV_PREPARE:
+	case NB_EV_ABORT:
+		return NB_OK;
+	case NB_EV_APPLY:
+		break;
+	}
+	inst = nb_running_get_entry(args->dnode, NULL, true);
+	inst->max_peers = max;
 	return NB_OK;
 }
 
@@ -148,6 +231,10 @@ int vnetrs_aspace_create(struct nb_cb_create_args *args)
 	as = vnetrs_aspace_add(inst, &ctx.p);
 	as->peered = yang_dnode_get_bool(args->dnode, "./peered");
 	nb_running_set_entry(args->dnode, as);
+	vnetrs_effective_aspace_set(inst, as);
+	vnetrs_origin_update(inst, as);
+	/* Routes for the new space, or inside it, are rejected from now. */
+	vnetrs_policy_reevaluate(inst);
 	return NB_OK;
 }
 
@@ -160,7 +247,10 @@ int vnetrs_aspace_destroy(struct nb_cb_destroy_args *args)
 		return NB_OK;
 	as = nb_running_unset_entry(args->dnode);
 	inst = nb_running_get_entry(lyd_parent(args->dnode), NULL, true);
+	vnetrs_origin_withdraw(inst, as);
+	vnetrs_effective_aspace_unset(inst, as);
 	vnetrs_aspace_del(inst, as);
+	vnetrs_policy_reevaluate(inst);
 	return NB_OK;
 }
 
@@ -172,6 +262,11 @@ int vnetrs_aspace_peered_modify(struct nb_cb_modify_args *args)
 		return NB_OK;
 	as = nb_running_get_entry(args->dnode, NULL, true);
 	as->peered = yang_dnode_get_bool(args->dnode, NULL);
+	/* leaf -> address-space -> instance */
+	vnetrs_effective_aspace_set(
+		nb_running_get_entry(lyd_parent(lyd_parent(args->dnode)), NULL,
+				     true),
+		as);
 	return NB_OK;
 }
 
@@ -228,8 +323,18 @@ int vnetrs_peer_create(struct nb_cb_create_args *args)
 		union sockunion su;
 		struct peer *peer;
 
+		const struct lyd_node *idn = lyd_parent(args->dnode);
+		uint32_t max = yang_dnode_get_uint16(idn, "./max-peers");
+		uint32_t n = nva_peers(idn);
+
 		if (!peer_address_usable(addr, args->errmsg, args->errmsg_len))
 			return NB_ERR_VALIDATION;
+		if (n > max) {
+			snprintf(args->errmsg, args->errmsg_len,
+				 "peer %s: max-peers %u reached: the route server already has %u NVA peers (remove one, or raise max-peers)",
+				 addr, max, n - 1);
+			return NB_ERR_VALIDATION;
+		}
 		if (bgp && str2sockunion(addr, &su) == 0 &&
 		    (peer = peer_lookup(bgp, &su)) && peer->group) {
 			snprintf(args->errmsg, args->errmsg_len,

@@ -12,6 +12,8 @@
 #include "lib/vty.h"
 
 #include "bgpd/bgpd.h"
+#include "bgpd/bgp_aspath.h"
+#include "bgpd/bgp_attr.h"
 
 #include "../../logic/vnetrs_prefix.h"
 #include "../vnetrs.h"
@@ -62,7 +64,11 @@ static json_object *peers_json(struct vnetrs_instance *inst)
 		json_object_int_add(o, "established-count", c.established);
 		json_object_int_add(o, "routes-learned", c.learned);
 		json_object_int_add(o, "routes-advertised", c.advertised);
-		json_object_int_add(o, "routes-rejected", 0);
+		json_object_int_add(o, "routes-rejected",
+				    vnetrs_peer_rejected_count(vp));
+		if (*vnetrs_peer_last_reset(vp))
+			json_object_string_add(o, "last-reset",
+					       vnetrs_peer_last_reset(vp));
 		json_object_array_add(arr, o);
 	}
 	return arr;
@@ -85,7 +91,16 @@ static void show_summary_text(struct vty *vty, struct vnetrs_instance *inst,
 		vty_out(vty, "    %s%s\n",
 			vnetrs_prefix2str(&as->prefix, buf, sizeof(buf)),
 			as->peered ? " (peered)" : "");
-	vty_out(vty, "  Peers: %zu\n", vnetrs_peers_count(&inst->peers));
+	vty_out(vty, "  Route limit %u per peer and address family%s\n",
+		inst->route_limit,
+		inst->route_limit_warning_only ? " (warning-only)" : "");
+	vty_out(vty, "  Routing preference %s, branch-to-branch %s\n",
+		vnetrs_preference2str(inst->preference),
+		inst->branch_to_branch ? "on" : "off");
+	vty_out(vty, "  Effective routes: %zu\n",
+		vnetrs_routes_count(&inst->routes));
+	vty_out(vty, "  Peers: %zu (max-peers %u)\n",
+		vnetrs_peers_count(&inst->peers), inst->max_peers);
 	if (!vnetrs_peers_count(&inst->peers))
 		return;
 	vty_out(vty, "    %-39s %-12s %10s %-12s %8s %10s %8s  %s\n",
@@ -98,7 +113,11 @@ static void show_summary_text(struct vty *vty, struct vnetrs_instance *inst,
 		vty_out(vty, "    %-39s %-12s %10u %-12s %8u %10u %8u  %s\n",
 			vp->addr, vnetrs_role2str(vp->role), vp->remote_as,
 			vnetrs_peer_session_state(vp), c.learned, c.advertised,
-			0u, vp->description ? vp->description : "");
+			vnetrs_peer_rejected_count(vp),
+			vp->description ? vp->description : "");
+		if (*vnetrs_peer_last_reset(vp))
+			vty_out(vty, "      last reset: %s\n",
+				vnetrs_peer_last_reset(vp));
 	}
 }
 
@@ -109,6 +128,8 @@ DEFPY(show_vnetrs, show_vnetrs_cmd, "show bgp vnet-route-server [json$json]",
 	struct bgp *bgp = inst ? vnetrs_instance_bgp(inst) : NULL;
 	json_object *o;
 
+	if (inst)
+		vnetrs_effective_flush(inst);
 	if (!json) {
 		if (!inst) {
 			vty_out(vty, "%% VNet route server is not configured\n");
@@ -127,13 +148,317 @@ DEFPY(show_vnetrs, show_vnetrs_cmd, "show bgp vnet-route-server [json$json]",
 						&bgp->router_id);
 		}
 		json_object_object_add(o, "address-spaces", aspaces_json(inst));
+		json_object_int_add(o, "route-limit", inst->route_limit);
+		json_object_boolean_add(o, "route-limit-warning-only",
+					inst->route_limit_warning_only);
+		json_object_int_add(o, "max-peers", inst->max_peers);
+		json_object_string_add(o, "routing-preference",
+				       vnetrs_preference2str(inst->preference));
+		json_object_boolean_add(o, "branch-to-branch",
+					inst->branch_to_branch);
+		json_object_int_add(o, "effective-route-count",
+				    vnetrs_routes_count(&inst->routes));
+		json_object_boolean_add(o, "debug", vnetrs_debug);
 		json_object_object_add(o, "peers", peers_json(inst));
 	}
 	vty_json(vty, o);
 	return CMD_SUCCESS;
 }
 
+/* Host prefix as a bare address ("10.1.1.4", "2001:db8::4"). */
+static const char *host2str(const struct vnetrs_prefix *p, char *buf,
+			    size_t len)
+{
+	char *slash;
+
+	if (!p->family) {
+		buf[0] = '\0';
+		return buf;
+	}
+	vnetrs_prefix2str(p, buf, len);
+	slash = strchr(buf, '/');
+	if (slash)
+		*slash = '\0';
+	return buf;
+}
+
+static const char *frr_prefix2str(const struct prefix *p, char *buf,
+				  size_t len)
+{
+	struct vnetrs_prefix vp;
+
+	vnetrs_prefix_from_frr(p, &vp);
+	return vnetrs_prefix2str(&vp, buf, len);
+}
+
+/* The instance the show commands are about, or NULL with a message. */
+static struct vnetrs_instance *show_instance(struct vty *vty, bool json)
+{
+	struct vnetrs_instance *inst = vnetrs_instance_find(VRF_DEFAULT_NAME);
+
+	if (!inst) {
+		if (json)
+			vty_out(vty, "{}\n");
+		else
+			vty_out(vty,
+				"%% VNet route server is not configured\n");
+		return NULL;
+	}
+	vnetrs_effective_flush(inst);
+	return inst;
+}
+
+static const char *path_as_str(const struct attr *attr)
+{
+	const char *s = aspath_print(attr->aspath);
+
+	return s ? s : "";
+}
+
+/*
+ * Effective routes.
+ */
+static json_object *eroute_json(const struct vnetrs_route *r)
+{
+	json_object *o = json_object_new_object();
+	json_object *nhs = json_object_new_array();
+	json_object *peers = json_object_new_array();
+	char buf[VNETRS_PREFIX_STRLEN];
+
+	json_object_string_add(o, "source", vnetrs_source2str(r->source));
+	if (r->source == VNETRS_SOURCE_LOCAL)
+		json_object_boolean_add(o, "peered", r->peered);
+	for (size_t i = 0; i < r->n_paths; i++) {
+		if (i == 0 || !vnetrs_prefix_equal(&r->paths[i].nexthop,
+						   &r->paths[i - 1].nexthop))
+			json_object_array_add(
+				nhs, json_object_new_string(host2str(
+					     &r->paths[i].nexthop, buf,
+					     sizeof(buf))));
+		json_object_array_add(peers,
+				      json_object_new_string(host2str(
+					      &r->paths[i].peer, buf,
+					      sizeof(buf))));
+	}
+	json_object_object_add(o, "next-hops", nhs);
+	json_object_object_add(o, "peers", peers);
+	if (r->n_paths)
+		json_object_int_add(o, "as-path-length",
+				    r->paths[0].as_path_len);
+	return o;
+}
+
+DEFPY(show_vnetrs_effective, show_vnetrs_effective_cmd,
+      "show bgp vnet-route-server effective-routes [json$json]",
+      SHOW_VNETRS_STR "What the VNet's SDN is programmed with\n" JSON_STR)
+{
+	struct vnetrs_instance *inst = show_instance(vty, !!json);
+	const struct vnetrs_route *r;
+	char pbuf[VNETRS_PREFIX_STRLEN], nbuf[VNETRS_PREFIX_STRLEN];
+
+	if (!inst)
+		return CMD_SUCCESS;
+	if (json) {
+		json_object *o = json_object_new_object();
+		json_object *routes = json_object_new_object();
+
+		json_object_string_add(o, "vrf", inst->vrf);
+		json_object_int_add(o, "route-count",
+				    vnetrs_routes_count(&inst->routes));
+		frr_each (vnetrs_routes_const, &inst->routes, r)
+			json_object_object_add(routes,
+					       vnetrs_prefix2str(&r->prefix,
+								 pbuf,
+								 sizeof(pbuf)),
+					       eroute_json(r));
+		json_object_object_add(o, "routes", routes);
+		vty_json(vty, o);
+		return CMD_SUCCESS;
+	}
+
+	vty_out(vty, "Effective routes of the VNet (VRF %s): %zu\n", inst->vrf,
+		vnetrs_routes_count(&inst->routes));
+	vty_out(vty, "%-43s %-12s %-39s %-39s %s\n", "Prefix", "Source",
+		"Next hop", "Peer", "AS path length");
+	frr_each (vnetrs_routes_const, &inst->routes, r) {
+		vnetrs_prefix2str(&r->prefix, pbuf, sizeof(pbuf));
+		if (!r->n_paths) {
+			vty_out(vty, "%-43s %-12s %s\n", pbuf,
+				vnetrs_source2str(r->source),
+				r->peered ? "(peered VNet)" : "(VNet)");
+			continue;
+		}
+		for (size_t i = 0; i < r->n_paths; i++) {
+			char peer[VNETRS_PREFIX_STRLEN];
+
+			vty_out(vty, "%-43s %-12s %-39s %-39s %u\n",
+				i ? "" : pbuf,
+				i ? "" : vnetrs_source2str(r->source),
+				host2str(&r->paths[i].nexthop, nbuf,
+					 sizeof(nbuf)),
+				host2str(&r->paths[i].peer, peer,
+					 sizeof(peer)),
+				r->paths[i].as_path_len);
+		}
+	}
+	return CMD_SUCCESS;
+}
+
+/*
+ * Rejected routes.
+ */
+struct show_ctx {
+	struct vty *vty;
+	json_object *routes; /* NULL: text */
+	size_t count;
+	bool advertised;
+};
+
+static void rejected_cb(const struct vnetrs_route_view *v, void *arg)
+{
+	struct show_ctx *ctx = arg;
+	char pbuf[VNETRS_PREFIX_STRLEN], nbuf[VNETRS_PREFIX_STRLEN];
+
+	frr_prefix2str(v->prefix, pbuf, sizeof(pbuf));
+	host2str(&v->nexthop, nbuf, sizeof(nbuf));
+	ctx->count++;
+	if (ctx->routes) {
+		json_object *o = json_object_new_object();
+
+		json_object_string_add(o, "peer", v->vp->addr);
+		json_object_string_add(o, "prefix", pbuf);
+		json_object_string_add(o, "next-hop", nbuf);
+		json_object_string_add(o, "as-path", path_as_str(v->attr));
+		json_object_string_add(o, "reason", v->reason);
+		json_object_array_add(ctx->routes, o);
+		return;
+	}
+	vty_out(ctx->vty, "%-39s %-43s %-39s %-22s %s\n", v->vp->addr, pbuf,
+		nbuf, v->reason, path_as_str(v->attr));
+}
+
+DEFPY(show_vnetrs_rejected, show_vnetrs_rejected_cmd,
+      "show bgp vnet-route-server rejected-routes [json$json]",
+      SHOW_VNETRS_STR
+      "Routes received from peers and not programmed, with the reason\n"
+      JSON_STR)
+{
+	struct vnetrs_instance *inst = show_instance(vty, !!json);
+	struct show_ctx ctx = {.vty = vty};
+	json_object *o = NULL;
+
+	if (!inst)
+		return CMD_SUCCESS;
+	if (json) {
+		o = json_object_new_object();
+		ctx.routes = json_object_new_array();
+	} else {
+		vty_out(vty, "%-39s %-43s %-39s %-22s %s\n", "Peer", "Prefix",
+			"Next hop", "Reason", "AS path");
+	}
+	vnetrs_rejected_walk(inst, NULL, rejected_cb, &ctx);
+	if (json) {
+		json_object_string_add(o, "vrf", inst->vrf);
+		json_object_int_add(o, "route-count", ctx.count);
+		json_object_object_add(o, "routes", ctx.routes);
+		vty_json(vty, o);
+	} else {
+		vty_out(vty, "Rejected routes: %zu\n", ctx.count);
+	}
+	return CMD_SUCCESS;
+}
+
+/*
+ * A peer's learned and advertised routes (Azure's per-peer route lists).
+ */
+static void peer_route_cb(const struct vnetrs_route_view *v, void *arg)
+{
+	struct show_ctx *ctx = arg;
+	char pbuf[VNETRS_PREFIX_STRLEN], nbuf[VNETRS_PREFIX_STRLEN];
+	char path[256];
+	struct peer *peer = vnetrs_peer_bgp(v->vp);
+
+	frr_prefix2str(v->prefix, pbuf, sizeof(pbuf));
+	host2str(&v->nexthop, nbuf, sizeof(nbuf));
+	/* Towards an eBGP peer bgpd puts its own AS first as it sends. */
+	if (ctx->advertised && peer && peer->sort == BGP_PEER_EBGP) {
+		const char *rest = path_as_str(v->attr);
+
+		snprintf(path, sizeof(path), "%u%s%s", peer->local_as,
+			 *rest ? " " : "", rest);
+	} else {
+		strlcpy(path, path_as_str(v->attr), sizeof(path));
+	}
+	ctx->count++;
+	if (ctx->routes) {
+		json_object *o = json_object_new_object();
+
+		json_object_string_add(o, "next-hop", nbuf);
+		json_object_string_add(o, "as-path", path);
+		if (!ctx->advertised)
+			json_object_boolean_add(o, "effective", v->effective);
+		json_object_object_add(ctx->routes, pbuf, o);
+		return;
+	}
+	vty_out(ctx->vty, "%-43s %-39s %-10s %s\n", pbuf, nbuf,
+		ctx->advertised ? "" : (v->effective ? "yes" : "no"), path);
+}
+
+DEFPY(show_vnetrs_peer_routes, show_vnetrs_peer_routes_cmd,
+      "show bgp vnet-route-server peer <A.B.C.D|X:X::X:X>$addr <learned-routes$learned|advertised-routes> [json$json]",
+      SHOW_VNETRS_STR
+      "A route-server peer\n"
+      "Peer IPv4 address\n"
+      "Peer IPv6 address\n"
+      "Routes accepted from the peer\n"
+      "Routes advertised to the peer\n"
+      JSON_STR)
+{
+	struct vnetrs_instance *inst = show_instance(vty, !!json);
+	struct show_ctx ctx = {.vty = vty, .advertised = !learned};
+	struct vnetrs_peer *vp;
+	json_object *o = NULL;
+
+	if (!inst)
+		return CMD_SUCCESS;
+	vp = vnetrs_peer_find(inst, addr_str);
+	if (!vp) {
+		if (json)
+			vty_out(vty, "{}\n");
+		else
+			vty_out(vty, "%% %s is not a route-server peer\n",
+				addr_str);
+		return CMD_WARNING;
+	}
+	if (json) {
+		o = json_object_new_object();
+		ctx.routes = json_object_new_object();
+	} else {
+		vty_out(vty, "%s routes of peer %s (%s, AS %u)\n",
+			learned ? "Learned" : "Advertised", vp->addr,
+			vnetrs_role2str(vp->role), vp->remote_as);
+		vty_out(vty, "%-43s %-39s %-10s %s\n", "Prefix", "Next hop",
+			learned ? "Effective" : "", "AS path");
+	}
+	if (learned)
+		vnetrs_learned_walk(vp, peer_route_cb, &ctx);
+	else
+		vnetrs_advertised_walk(vp, peer_route_cb, &ctx);
+	if (json) {
+		json_object_string_add(o, "peer", vp->addr);
+		json_object_int_add(o, "route-count", ctx.count);
+		json_object_object_add(o, "routes", ctx.routes);
+		vty_json(vty, o);
+	} else {
+		vty_out(vty, "Total: %zu\n", ctx.count);
+	}
+	return CMD_SUCCESS;
+}
+
 void vnetrs_show_init(void)
 {
 	install_element(VIEW_NODE, &show_vnetrs_cmd);
+	install_element(VIEW_NODE, &show_vnetrs_effective_cmd);
+	install_element(VIEW_NODE, &show_vnetrs_rejected_cmd);
+	install_element(VIEW_NODE, &show_vnetrs_peer_routes_cmd);
 }

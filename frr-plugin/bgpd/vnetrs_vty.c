@@ -203,6 +203,58 @@ DEFPY_YANG(no_vnetrs_peer_description_line,
 	return peer_unset(vty, addr, "description");
 }
 
+DEFPY_YANG(vnetrs_route_limit, vnetrs_route_limit_cmd,
+	   "route-limit (1-4294967295)$limit [warning-only$warn]",
+	   "Routes accepted from each peer, per address family\n"
+	   "Number of routes (default 4000)\n"
+	   "Above the limit, reject the excess routes and keep the session\n")
+{
+	nb_cli_enqueue_change(vty, "./route-limit/limit", NB_OP_MODIFY,
+			      limit_str);
+	nb_cli_enqueue_change(vty, "./route-limit/warning-only", NB_OP_MODIFY,
+			      warn ? "true" : "false");
+	return nb_cli_apply_changes(vty, NULL);
+}
+
+DEFPY_YANG(no_vnetrs_route_limit, no_vnetrs_route_limit_cmd,
+	   "no route-limit [(1-4294967295) [warning-only]]",
+	   NO_STR
+	   "Routes accepted from each peer, per address family\n"
+	   "Number of routes\n"
+	   "Above the limit, reject the excess routes and keep the session\n")
+{
+	nb_cli_enqueue_change(vty, "./route-limit/limit", NB_OP_DESTROY, NULL);
+	nb_cli_enqueue_change(vty, "./route-limit/warning-only", NB_OP_DESTROY,
+			      NULL);
+	return nb_cli_apply_changes(vty, NULL);
+}
+
+DEFPY_YANG(vnetrs_max_peers, vnetrs_max_peers_cmd, "max-peers (1-1024)$max",
+	   "Most NVA peers (gateways are not counted)\n"
+	   "Number of peers (default 8)\n")
+{
+	nb_cli_enqueue_change(vty, "./max-peers", NB_OP_MODIFY, max_str);
+	return nb_cli_apply_changes(vty, NULL);
+}
+
+DEFPY_YANG(no_vnetrs_max_peers, no_vnetrs_max_peers_cmd,
+	   "no max-peers [(1-1024)]",
+	   NO_STR
+	   "Most NVA peers (gateways are not counted)\n"
+	   "Number of peers\n")
+{
+	nb_cli_enqueue_change(vty, "./max-peers", NB_OP_DESTROY, NULL);
+	return nb_cli_apply_changes(vty, NULL);
+}
+
+DEFPY(debug_vnetrs, debug_vnetrs_cmd, "[no] debug bgp vnet-route-server",
+      NO_STR DEBUG_STR BGP_STR
+      "VNet route server: route decisions, effective route changes\n")
+{
+	vnetrs_debug = !no;
+	return CMD_SUCCESS;
+}
+
 /*
  * running-config: the node is written inside "router bgp", after the
  * address families (bgp_inst_config_write hook), from the YANG data.
@@ -217,6 +269,23 @@ void vnetrs_cli_show_instance_end(struct vty *vty,
 				  const struct lyd_node *dnode)
 {
 	vty_out(vty, " exit\n");
+}
+
+void vnetrs_cli_show_route_limit(struct vty *vty, const struct lyd_node *dnode,
+				 bool show_defaults)
+{
+	bool warn = yang_dnode_get_bool(dnode, "./warning-only");
+	uint32_t limit = yang_dnode_get_uint32(dnode, "./limit");
+
+	if (!show_defaults && limit == VNETRS_ROUTE_LIMIT_DEFAULT && !warn)
+		return;
+	vty_out(vty, "  route-limit %u%s\n", limit, warn ? " warning-only" : "");
+}
+
+void vnetrs_cli_show_max_peers(struct vty *vty, const struct lyd_node *dnode,
+			       bool show_defaults)
+{
+	vty_out(vty, "  max-peers %u\n", yang_dnode_get_uint16(dnode, NULL));
 }
 
 void vnetrs_cli_show_aspace(struct vty *vty, const struct lyd_node *dnode,
@@ -263,4 +332,10 @@ void vnetrs_vty_init(void)
 	install_element(VNETRS_NODE, &no_vnetrs_peer_full_cmd);
 	install_element(VNETRS_NODE, &no_vnetrs_peer_description_cmd);
 	install_element(VNETRS_NODE, &no_vnetrs_peer_description_line_cmd);
+	install_element(VNETRS_NODE, &vnetrs_route_limit_cmd);
+	install_element(VNETRS_NODE, &no_vnetrs_route_limit_cmd);
+	install_element(VNETRS_NODE, &vnetrs_max_peers_cmd);
+	install_element(VNETRS_NODE, &no_vnetrs_max_peers_cmd);
+	install_element(ENABLE_NODE, &debug_vnetrs_cmd);
+	install_element(CONFIG_NODE, &debug_vnetrs_cmd);
 }

@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * vnetrs: reading bgpd's structures (prefixes, attributes, neighbors) into
+ * the plain types of the route server's logic, and the acceptance rules
+ * applied to a received route.
+ */
+#include <zebra.h>
+
+#include "lib/prefix.h"
+
+#include "bgpd/bgpd.h"
+#include "bgpd/bgp_aspath.h"
+#include "bgpd/bgp_attr.h"
+
+#include "vnetrs.h"
+
+void vnetrs_prefix_from_frr(const struct prefix *p, struct vnetrs_prefix *vp)
+{
+	memset(vp, 0, sizeof(*vp));
+	vp->len = p->prefixlen;
+	if (p->family == AF_INET) {
+		vp->family = VNETRS_AF_INET;
+		memcpy(vp->addr, &p->u.prefix4, 4);
+	} else if (p->family == AF_INET6) {
+		vp->family = VNETRS_AF_INET6;
+		memcpy(vp->addr, &p->u.prefix6, 16);
+	}
+}
+
+void vnetrs_prefix_to_frr(const struct vnetrs_prefix *vp, struct prefix *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->prefixlen = vp->len;
+	if (vp->family == VNETRS_AF_INET) {
+		p->family = AF_INET;
+		memcpy(&p->u.prefix4, vp->addr, 4);
+	} else {
+		p->family = AF_INET6;
+		memcpy(&p->u.prefix6, vp->addr, 16);
+	}
+}
+
+afi_t vnetrs_prefix_afi(const struct vnetrs_prefix *p)
+{
+	return p->family == VNETRS_AF_INET ? AFI_IP : AFI_IP6;
+}
+
+static void host_prefix(int family, const void *addr, struct vnetrs_prefix *nh)
+{
+	memset(nh, 0, sizeof(*nh));
+	if (family == AF_INET) {
+		nh->family = VNETRS_AF_INET;
+		nh->len = 32;
+		memcpy(nh->addr, addr, 4);
+	} else {
+		nh->family = VNETRS_AF_INET6;
+		nh->len = 128;
+		memcpy(nh->addr, addr, 16);
+	}
+}
+
+void vnetrs_attr_nexthop(afi_t afi, const struct attr *attr,
+			 struct vnetrs_prefix *nh)
+{
+	memset(nh, 0, sizeof(*nh));
+	/* An IPv4 route may carry an IPv6 next hop (RFC 8950). */
+	if (afi == AFI_IP &&
+	    CHECK_FLAG(attr->flag, ATTR_FLAG_BIT(BGP_ATTR_NEXT_HOP)))
+		host_prefix(AF_INET, &attr->nexthop, nh);
+	else if (attr->mp_nexthop_len >= BGP_ATTR_NHLEN_IPV6_GLOBAL)
+		host_prefix(AF_INET6, &attr->mp_nexthop_global, nh);
+	else if (attr->mp_nexthop_len == BGP_ATTR_NHLEN_IPV4)
+		host_prefix(AF_INET, &attr->mp_nexthop_global_in, nh);
+}
+
+/*
+ * The acceptance rules want the ASNs of the path as an array; a path is
+ * rarely longer than a few hops, so a stack buffer nearly always does.
+ */
+#define ASLIST_INLINE 64
+
+static size_t aspath_len(const struct aspath *aspath)
+{
+	size_t n = 0;
+
+	for (const struct assegment *seg = aspath ? aspath->segments : NULL;
+	     seg; seg = seg->next)
+		n += seg->length;
+	return n;
+}
+
+static void aspath_copy(const struct aspath *aspath, uint32_t *out)
+{
+	size_t n = 0;
+
+	for (const struct assegment *seg = aspath ? aspath->segments : NULL;
+	     seg; seg = seg->next)
+		for (unsigned int i = 0; i < seg->length; i++)
+			out[n++] = seg->as[i];
+}
+
+enum vnetrs_verdict vnetrs_judge(const struct vnetrs_peer *vp,
+				 const struct prefix *p,
+				 const struct attr *attr)
+{
+	const struct vnetrs_instance *inst = vp->inst;
+	struct bgp *bgp = vnetrs_instance_bgp(inst);
+	uint32_t inline_as[ASLIST_INLINE], *as = inline_as;
+	struct vnetrs_route_in r = {};
+	enum vnetrs_verdict v;
+
+	vnetrs_prefix_from_frr(p, &r.prefix);
+	vnetrs_attr_nexthop(family2afi(p->family), attr, &r.nexthop);
+	r.as_path_len = aspath_len(attr->aspath);
+	if (r.as_path_len > ASLIST_INLINE)
+		as = XMALLOC(MTYPE_TMP, r.as_path_len * sizeof(*as));
+	aspath_copy(attr->aspath, as);
+	r.as_path = as;
+
+	v = vnetrs_accept(&r, inst->aspace_arr, inst->n_aspace_arr,
+			  bgp ? bgp->as : 0, vp->role == VNETRS_ROLE_NVA);
+	if (as != inline_as)
+		XFREE(MTYPE_TMP, as);
+	return v;
+}
+
+enum vnetrs_source vnetrs_source_of(const struct vnetrs_instance *inst,
+				    const struct peer *peer)
+{
+	struct vnetrs_peer *vp;
+
+	if (peer == peer->bgp->peer_self)
+		return VNETRS_SOURCE_LOCAL;
+	vp = vnetrs_peer_of(peer);
+	if (!vp || vp->inst != inst)
+		return VNETRS_SOURCE_OTHER;
+	return vnetrs_role2source(vp->role);
+}

@@ -1,0 +1,339 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * vnetrs: the effective route table, what the VNet's SDN is programmed
+ * with.
+ *
+ * It holds the address spaces (LOCAL) and, for every prefix learned from
+ * route-server peers, the paths vnetrs_select_paths() chooses: routing
+ * preference, then the shortest AS path, every path of that length kept
+ * (ECMP). The choice is the route server's own and does not depend on
+ * bgpd's best path.
+ *
+ * bgpd's bgp_process hook marks a prefix dirty when one of its paths
+ * changes; an event then recomputes the dirty prefixes in one run, so a
+ * burst of UPDATEs costs one pass over the prefixes it touched. At that
+ * point bgpd has finished with the UPDATE: the paths are in the table,
+ * withdrawn ones flagged removed.
+ */
+#include <zebra.h>
+
+#include "lib/hook.h"
+#include "lib/log.h"
+#include "lib/thread.h"
+
+#include "bgpd/bgpd.h"
+#include "bgpd/bgp_aspath.h"
+#include "bgpd/bgp_attr.h"
+#include "bgpd/bgp_route.h"
+#include "bgpd/bgp_table.h"
+
+#include "vnetrs.h"
+
+DEFINE_MTYPE(VNETRS, VNETRS_ROUTE, "vnetrs effective route");
+DEFINE_MTYPE(VNETRS, VNETRS_DIRTY, "vnetrs pending prefix");
+
+/* Prefixes recomputed per event; the rest waits for the next one, so a
+ * full table does not hold bgpd's event loop for long. */
+#define EFFECTIVE_BATCH 20000
+
+static int vprefix_cmp(const struct vnetrs_prefix *a,
+		       const struct vnetrs_prefix *b)
+{
+	int c;
+
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	c = memcmp(a->addr, b->addr, sizeof(a->addr));
+	if (c)
+		return c;
+	return (int)a->len - (int)b->len;
+}
+
+int vnetrs_route_cmp(const struct vnetrs_route *a, const struct vnetrs_route *b)
+{
+	return vprefix_cmp(&a->prefix, &b->prefix);
+}
+
+int vnetrs_dirty_cmp(const struct vnetrs_dirty *a, const struct vnetrs_dirty *b)
+{
+	return prefix_cmp(&a->prefix, &b->prefix);
+}
+
+uint32_t vnetrs_dirty_hash(const struct vnetrs_dirty *d)
+{
+	return prefix_hash_key(&d->prefix);
+}
+
+const struct vnetrs_route *
+vnetrs_effective_lookup(const struct vnetrs_instance *inst,
+			const struct vnetrs_prefix *p)
+{
+	struct vnetrs_route key = {.prefix = *p};
+
+	return vnetrs_routes_const_find(&inst->routes, &key);
+}
+
+static struct vnetrs_route *route_find(struct vnetrs_instance *inst,
+				       const struct vnetrs_prefix *p)
+{
+	struct vnetrs_route key = {.prefix = *p};
+
+	return vnetrs_routes_find(&inst->routes, &key);
+}
+
+static struct vnetrs_route *route_new(const struct vnetrs_prefix *p,
+				      enum vnetrs_source source,
+				      const struct vnetrs_path *paths, size_t n)
+{
+	struct vnetrs_route *r;
+
+	r = XCALLOC(MTYPE_VNETRS_ROUTE, sizeof(*r) + n * sizeof(r->paths[0]));
+	r->prefix = *p;
+	r->source = source;
+	r->n_paths = n;
+	if (n)
+		memcpy(r->paths, paths, n * sizeof(r->paths[0]));
+	return r;
+}
+
+static bool route_equal(const struct vnetrs_route *a,
+			const struct vnetrs_route *b)
+{
+	if (a->source != b->source || a->peered != b->peered ||
+	    a->n_paths != b->n_paths)
+		return false;
+	for (size_t i = 0; i < a->n_paths; i++)
+		if (vnetrs_path_cmp(&a->paths[i], &b->paths[i]))
+			return false;
+	return true;
+}
+
+/*
+ * Put r in the table in place of whatever route it had for the prefix, or
+ * remove the prefix when r is NULL. Every change to the table goes
+ * through here.
+ */
+static void route_replace(struct vnetrs_instance *inst,
+			  const struct vnetrs_prefix *p, struct vnetrs_route *r)
+{
+	struct vnetrs_route *old = route_find(inst, p);
+
+	if (old && r && route_equal(old, r)) {
+		XFREE(MTYPE_VNETRS_ROUTE, r);
+		return;
+	}
+	if (!old && !r)
+		return;
+	if (old) {
+		vnetrs_routes_del(&inst->routes, old);
+		XFREE(MTYPE_VNETRS_ROUTE, old);
+	}
+	if (r)
+		vnetrs_routes_add(&inst->routes, r);
+	inst->effective_changes++;
+	if (vnetrs_debug) {
+		char buf[VNETRS_PREFIX_STRLEN];
+
+		vnetrs_prefix2str(p, buf, sizeof(buf));
+		zlog_debug("vnetrs: effective route %s %s (%u next hops)", buf,
+			   r ? (old ? "replaced" : "added") : "deleted",
+			   r ? (unsigned int)vnetrs_paths_nexthops(r->paths,
+								   r->n_paths)
+			     : 0);
+	}
+}
+
+/* Room for the candidate paths of one prefix, reused from one to the next. */
+static struct vnetrs_path *cand;
+static size_t cand_cap;
+
+static void cand_reserve(size_t n)
+{
+	if (n <= cand_cap)
+		return;
+	cand_cap = MAX(n, 2 * cand_cap);
+	cand = XREALLOC(MTYPE_VNETRS_ROUTE, cand, cand_cap * sizeof(*cand));
+}
+
+static void peer_host_prefix(const struct vnetrs_peer *vp,
+			     struct vnetrs_prefix *out)
+{
+	struct prefix p;
+
+	sockunion2hostprefix(&vp->su, &p);
+	vnetrs_prefix_from_frr(&p, out);
+}
+
+/* Recompute the effective route of one prefix from the BGP table. */
+static void effective_update(struct vnetrs_instance *inst, struct bgp *bgp,
+			     const struct prefix *p)
+{
+	afi_t afi = family2afi(p->family);
+	struct vnetrs_prefix vp;
+	struct bgp_dest *dest;
+	size_t n = 0, chosen;
+
+	vnetrs_prefix_from_frr(p, &vp);
+	/* An address space is the VNet's own, whatever peers say. */
+	if (vnetrs_aspace_find(inst, &vp))
+		return;
+
+	dest = bgp_node_lookup(bgp->rib[afi][SAFI_UNICAST], p);
+	if (dest) {
+		for (struct bgp_path_info *pi = bgp_dest_get_bgp_path_info(dest);
+		     pi; pi = pi->next) {
+			struct vnetrs_peer *peer;
+
+			if (CHECK_FLAG(pi->flags, BGP_PATH_UNUSEABLE))
+				continue;
+			peer = vnetrs_peer_of(pi->peer);
+			if (!peer || peer->inst != inst)
+				continue;
+			cand_reserve(n + 1);
+			cand[n] = (struct vnetrs_path){
+				.role = peer->role,
+				.as_path_len = aspath_count_hops(
+					pi->attr->aspath),
+			};
+			peer_host_prefix(peer, &cand[n].peer);
+			vnetrs_attr_nexthop(afi, pi->attr, &cand[n].nexthop);
+			n++;
+		}
+		bgp_dest_unlock_node(dest);
+	}
+
+	chosen = vnetrs_select_paths(cand, n, inst->preference);
+	route_replace(inst, &vp,
+		      chosen ? route_new(&vp, vnetrs_role2source(cand[0].role),
+					 cand, chosen)
+			     : NULL);
+}
+
+void vnetrs_effective_flush(struct vnetrs_instance *inst)
+{
+	struct bgp *bgp = vnetrs_instance_bgp(inst);
+	struct vnetrs_dirty *d;
+
+	while ((d = vnetrs_dirty_pop(&inst->dirty))) {
+		if (bgp)
+			effective_update(inst, bgp, &d->prefix);
+		XFREE(MTYPE_VNETRS_DIRTY, d);
+	}
+}
+
+static void effective_run(struct thread *t)
+{
+	struct vnetrs_instance *inst = THREAD_ARG(t);
+	struct bgp *bgp = vnetrs_instance_bgp(inst);
+	struct vnetrs_dirty *d;
+	size_t done = 0;
+
+	inst->effective_runs++;
+	while (done < EFFECTIVE_BATCH &&
+	       (d = vnetrs_dirty_pop(&inst->dirty))) {
+		if (bgp)
+			effective_update(inst, bgp, &d->prefix);
+		XFREE(MTYPE_VNETRS_DIRTY, d);
+		done++;
+	}
+	if (vnetrs_dirty_count(&inst->dirty))
+		thread_add_event(bm->master, effective_run, inst, 0,
+				 &inst->t_effective);
+}
+
+void vnetrs_effective_mark(struct vnetrs_instance *inst,
+			   const struct prefix *p)
+{
+	struct vnetrs_dirty key, *d;
+
+	key.prefix = *p;
+	if (!vnetrs_dirty_find(&inst->dirty, &key)) {
+		d = XMALLOC(MTYPE_VNETRS_DIRTY, sizeof(*d));
+		d->prefix = *p;
+		vnetrs_dirty_add(&inst->dirty, d);
+	}
+	thread_add_event(bm->master, effective_run, inst, 0,
+			 &inst->t_effective);
+}
+
+void vnetrs_effective_mark_all(struct vnetrs_instance *inst)
+{
+	struct bgp *bgp = vnetrs_instance_bgp(inst);
+	struct vnetrs_route *r;
+	struct prefix p;
+
+	if (!bgp)
+		return;
+	for (afi_t afi = AFI_IP; afi <= AFI_IP6; afi++)
+		for (struct bgp_dest *dest =
+			     bgp_table_top(bgp->rib[afi][SAFI_UNICAST]);
+		     dest; dest = bgp_route_next(dest))
+			if (bgp_dest_has_bgp_path_info_data(dest))
+				vnetrs_effective_mark(inst,
+						      bgp_dest_get_prefix(dest));
+	/* And whatever the table holds that bgpd no longer has. */
+	frr_each (vnetrs_routes, &inst->routes, r)
+		if (r->source != VNETRS_SOURCE_LOCAL) {
+			vnetrs_prefix_to_frr(&r->prefix, &p);
+			vnetrs_effective_mark(inst, &p);
+		}
+}
+
+void vnetrs_effective_aspace_set(struct vnetrs_instance *inst,
+				 const struct vnetrs_aspace *as)
+{
+	struct vnetrs_route *r;
+
+	r = route_new(&as->prefix, VNETRS_SOURCE_LOCAL, NULL, 0);
+	r->peered = as->peered;
+	route_replace(inst, &as->prefix, r);
+}
+
+void vnetrs_effective_aspace_unset(struct vnetrs_instance *inst,
+				   const struct vnetrs_aspace *as)
+{
+	struct prefix p;
+
+	route_replace(inst, &as->prefix, NULL);
+	/* Peers may hold routes for it, no longer rejected. */
+	vnetrs_prefix_to_frr(&as->prefix, &p);
+	vnetrs_effective_mark(inst, &p);
+}
+
+void vnetrs_effective_fini(struct vnetrs_instance *inst)
+{
+	struct vnetrs_dirty *d;
+	struct vnetrs_route *r;
+
+	THREAD_OFF(inst->t_effective);
+	while ((d = vnetrs_dirty_pop(&inst->dirty)))
+		XFREE(MTYPE_VNETRS_DIRTY, d);
+	while ((r = vnetrs_routes_pop(&inst->routes)))
+		XFREE(MTYPE_VNETRS_ROUTE, r);
+}
+
+/*
+ * bgpd calls this for every change to a path of dest, before it runs its
+ * own best-path selection.
+ */
+static int effective_bgp_process(struct bgp *bgp, afi_t afi, safi_t safi,
+				 struct bgp_dest *dest, struct peer *peer,
+				 bool withdraw)
+{
+	struct vnetrs_instance *inst;
+
+	if (safi != SAFI_UNICAST || (afi != AFI_IP && afi != AFI_IP6))
+		return 0;
+	inst = vnetrs_instance_of(bgp);
+	if (!inst)
+		return 0;
+	/* Not only route-server peers: a peer just removed from the route
+	 * server has its paths withdrawn after it left the peer list. */
+	vnetrs_effective_mark(inst, bgp_dest_get_prefix(dest));
+	return 0;
+}
+
+void vnetrs_effective_init(void)
+{
+	hook_register(bgp_process, effective_bgp_process);
+}

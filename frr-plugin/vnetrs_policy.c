@@ -1,0 +1,317 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * vnetrs: the route server's policy, built from bgpd's own mechanisms.
+ *
+ * - A route-map match rule, "vnet-route-server", that runs the acceptance
+ *   rules (inbound) or the exchange matrix (outbound), as bgpd_rpki adds
+ *   "match rpki".
+ * - Route-maps the module owns: "vnetrs-in" (permit what the rules accept)
+ *   and "vnetrs-to-<role>" (permit what the matrix lets a peer of that role
+ *   receive). Applied to route-server peers, they also satisfy
+ *   "bgp ebgp-requires-policy".
+ * - Neighbor settings: soft-reconfiguration inbound (rejected routes are
+ *   kept and can be explained), maximum-prefix for route-limit, next hop
+ *   unchanged towards NVAs (the route server stays out of the data path).
+ */
+#include <zebra.h>
+
+#include "lib/log.h"
+#include "lib/routemap.h"
+
+#include "bgpd/bgpd.h"
+#include "bgpd/bgp_route.h"
+#include "bgpd/bgp_table.h"
+
+#include "vnetrs.h"
+
+DEFINE_MTYPE_STATIC(VNETRS, VNETRS_RMAP_RULE, "vnetrs route-map rule");
+
+/* What a "match vnet-route-server ..." rule checks. */
+struct match_rule {
+	bool inbound;	      /* "accepted": the acceptance rules */
+	enum vnetrs_role to;  /* "export-to ROLE": the exchange matrix */
+};
+
+static const char *const role_names[] = {
+	[VNETRS_ROLE_NVA] = "nva",
+	[VNETRS_ROLE_EXPRESSROUTE] = "expressroute",
+	[VNETRS_ROLE_VPN] = "vpn",
+};
+
+static void *match_compile(const char *arg)
+{
+	struct match_rule *r;
+
+	if (strcmp(arg, "accepted") == 0) {
+		r = XCALLOC(MTYPE_VNETRS_RMAP_RULE, sizeof(*r));
+		r->inbound = true;
+		return r;
+	}
+	if (strncmp(arg, "export-to ", 10) == 0) {
+		for (size_t i = 0; i < array_size(role_names); i++)
+			if (strcmp(arg + 10, role_names[i]) == 0) {
+				r = XCALLOC(MTYPE_VNETRS_RMAP_RULE, sizeof(*r));
+				r->to = i;
+				return r;
+			}
+	}
+	return NULL;
+}
+
+static void match_free(void *rule)
+{
+	XFREE(MTYPE_VNETRS_RMAP_RULE, rule);
+}
+
+/* Does peer hold a live path in dest (the route is an update, not new)? */
+static bool has_path(struct bgp_dest *dest, const struct peer *peer)
+{
+	for (struct bgp_path_info *pi = bgp_dest_get_bgp_path_info(dest); pi;
+	     pi = pi->next)
+		if (pi->peer == peer && !CHECK_FLAG(pi->flags, BGP_PATH_REMOVED))
+			return true;
+	return false;
+}
+
+/*
+ * route-limit warning-only: the session stays up, routes above the limit
+ * are refused (and shown as rejected for "route-limit"), updates to routes
+ * already accepted still pass.
+ */
+static bool over_limit(struct vnetrs_peer *vp, struct peer *peer,
+		       const struct prefix *p, struct bgp_dest *dest)
+{
+	struct vnetrs_instance *inst = vp->inst;
+	afi_t afi = family2afi(p->family);
+
+	if (!inst->route_limit_warning_only ||
+	    peer->pcount[afi][SAFI_UNICAST] < inst->route_limit)
+		return false;
+	if (dest && has_path(dest, peer))
+		return false;
+	if (!vp->limit_logged) {
+		zlog_warn("vnetrs: peer %s reached route-limit %u (%s): further routes are rejected",
+			  vp->addr, inst->route_limit,
+			  afi2str(afi));
+		vp->limit_logged = true;
+	}
+	return true;
+}
+
+static enum route_map_cmd_result_t match_inbound(const struct prefix *p,
+						 struct bgp_path_info *path)
+{
+	struct vnetrs_peer *vp = vnetrs_peer_of(path->peer);
+	enum vnetrs_verdict v;
+
+	/* Applied to a neighbor that is not a route-server peer. */
+	if (!vp)
+		return RMAP_NOMATCH;
+	v = vnetrs_judge(vp, p, path->attr);
+	if (v == VNETRS_ACCEPTED && over_limit(vp, path->peer, p, path->net))
+		v = VNETRS_REJECT_ROUTE_LIMIT;
+	if (v != VNETRS_ACCEPTED)
+		VNETRS_DEBUG("%s: %pFX rejected: %s", vp->addr, p,
+			     vnetrs_verdict2str(v));
+	return v == VNETRS_ACCEPTED ? RMAP_MATCH : RMAP_NOMATCH;
+}
+
+/*
+ * Outbound, bgpd hands the route-map a copy of the path being advertised
+ * with the *destination* peer in it; the source is the selected path of
+ * the destination (the one the copy was made from).
+ */
+static const struct bgp_path_info *
+source_path(const struct bgp_path_info *copy)
+{
+	const struct bgp_path_info *pi;
+
+	for (pi = bgp_dest_get_bgp_path_info(copy->net); pi; pi = pi->next)
+		if (pi->flags == copy->flags && pi->type == copy->type &&
+		    pi->sub_type == copy->sub_type && pi->mpath == copy->mpath &&
+		    CHECK_FLAG(pi->flags, BGP_PATH_SELECTED))
+			return pi;
+	for (pi = bgp_dest_get_bgp_path_info(copy->net); pi; pi = pi->next)
+		if (pi->flags == copy->flags && pi->type == copy->type &&
+		    pi->sub_type == copy->sub_type && pi->mpath == copy->mpath)
+			return pi;
+	return NULL;
+}
+
+static enum route_map_cmd_result_t match_outbound(const struct match_rule *r,
+						  struct bgp_path_info *copy)
+{
+	struct vnetrs_instance *inst = vnetrs_instance_of(copy->peer->bgp);
+	const struct bgp_path_info *src;
+
+	if (!inst || !copy->net)
+		return RMAP_NOMATCH;
+	src = source_path(copy);
+	if (!src)
+		return RMAP_NOMATCH;
+	return vnetrs_exchange(vnetrs_source_of(inst, src->peer), r->to,
+			       inst->branch_to_branch)
+		       ? RMAP_MATCH
+		       : RMAP_NOMATCH;
+}
+
+static enum route_map_cmd_result_t match_apply(void *rule,
+					       const struct prefix *p,
+					       void *object)
+{
+	const struct match_rule *r = rule;
+
+	if (p->family != AF_INET && p->family != AF_INET6)
+		return RMAP_NOMATCH;
+	if (r->inbound)
+		return match_inbound(p, object);
+	return match_outbound(r, object);
+}
+
+static const struct route_map_rule_cmd match_vnetrs_cmd = {
+	"vnet-route-server",
+	match_apply,
+	match_compile,
+	match_free,
+};
+
+/* A route-map of one "permit 10" entry with one vnet-route-server match. */
+static void rmap_create(const char *name, const char *arg)
+{
+	struct route_map *map = route_map_get(name);
+	struct route_map_index *index;
+
+	index = route_map_index_get(map, RMAP_PERMIT, 10);
+	if (route_map_add_match(index, "vnet-route-server", arg,
+				RMAP_EVENT_MATCH_ADDED) != RMAP_COMPILE_SUCCESS)
+		zlog_err("vnetrs: could not set up route-map %s", name);
+}
+
+void vnetrs_policy_init(void)
+{
+	route_map_install_match(&match_vnetrs_cmd);
+	rmap_create(VNETRS_RMAP_IN, "accepted");
+	rmap_create(VNETRS_RMAP_TO_NVA, "export-to nva");
+}
+
+static const char *rmap_out_name(enum vnetrs_role role)
+{
+	switch (role) {
+	case VNETRS_ROLE_NVA:
+		return VNETRS_RMAP_TO_NVA;
+	case VNETRS_ROLE_EXPRESSROUTE:
+	case VNETRS_ROLE_VPN:
+		break;
+	}
+	return VNETRS_RMAP_TO_NVA;
+}
+
+static void rmap_set(struct peer *peer, afi_t afi, int direct,
+		     const char *name)
+{
+	struct bgp_filter *filter = &peer->filter[afi][SAFI_UNICAST];
+
+	if (filter->map[direct].name &&
+	    strcmp(filter->map[direct].name, name) == 0)
+		return;
+	peer_route_map_set(peer, afi, SAFI_UNICAST, direct, name,
+			   route_map_lookup_by_name(name));
+}
+
+static void af_flag_set(struct peer *peer, afi_t afi, uint64_t flag)
+{
+	if (!CHECK_FLAG(peer->af_flags[afi][SAFI_UNICAST], flag))
+		peer_af_flag_set(peer, afi, SAFI_UNICAST, flag);
+}
+
+static void limit_apply(struct vnetrs_instance *inst, struct peer *peer,
+			afi_t afi)
+{
+	bool warning = CHECK_FLAG(peer->af_flags[afi][SAFI_UNICAST],
+				  PEER_FLAG_MAX_PREFIX_WARNING);
+
+	if (CHECK_FLAG(peer->af_flags[afi][SAFI_UNICAST],
+		       PEER_FLAG_MAX_PREFIX) &&
+	    peer->pmax[afi][SAFI_UNICAST] == inst->route_limit &&
+	    warning == inst->route_limit_warning_only)
+		return;
+	/* 75%: bgpd's usual threshold for its early warning. */
+	peer_maximum_prefix_set(peer, afi, SAFI_UNICAST, inst->route_limit,
+				MAXIMUM_PREFIX_THRESHOLD_DEFAULT,
+				inst->route_limit_warning_only, 0, false);
+}
+
+void vnetrs_policy_apply(struct vnetrs_peer *vp, struct peer *peer,
+			 bool created)
+{
+	afi_t own = vp->su.sa.sa_family == AF_INET ? AFI_IP : AFI_IP6;
+	afi_t afi;
+
+	if (created) {
+		if (vp->role == VNETRS_ROLE_NVA)
+			peer_ebgp_multihop_set(peer, VNETRS_EBGP_MULTIHOP);
+		peer_timers_set(peer, VNETRS_KEEPALIVE, VNETRS_HOLDTIME);
+		/* Do not send a peer the routes it would drop as loops. */
+		peer->as_path_loop_detection = true;
+		/* The session carries the routes of its own family. */
+		peer_activate(peer, own, SAFI_UNICAST);
+		if (own == AFI_IP6)
+			peer_deactivate(peer, AFI_IP, SAFI_UNICAST);
+	}
+
+	/* The module's policy, on every address family the neighbor uses. */
+	for (afi = AFI_IP; afi <= AFI_IP6; afi++) {
+		if (!peer->afc[afi][SAFI_UNICAST])
+			continue;
+		af_flag_set(peer, afi, PEER_FLAG_SOFT_RECONFIG);
+		if (vp->role == VNETRS_ROLE_NVA)
+			af_flag_set(peer, afi, PEER_FLAG_NEXTHOP_UNCHANGED);
+		limit_apply(vp->inst, peer, afi);
+		rmap_set(peer, afi, RMAP_IN, VNETRS_RMAP_IN);
+		rmap_set(peer, afi, RMAP_OUT, rmap_out_name(vp->role));
+	}
+}
+
+static void clear_soft(struct vnetrs_instance *inst, enum bgp_clear_type how)
+{
+	struct vnetrs_peer *vp;
+
+	frr_each (vnetrs_peers, &inst->peers, vp) {
+		struct peer *peer = vnetrs_peer_bgp(vp);
+
+		if (!peer || !peer_established(peer))
+			continue;
+		for (afi_t afi = AFI_IP; afi <= AFI_IP6; afi++)
+			if (peer->afc_nego[afi][SAFI_UNICAST])
+				peer_clear_soft(peer, afi, SAFI_UNICAST, how);
+	}
+}
+
+void vnetrs_policy_reevaluate(struct vnetrs_instance *inst)
+{
+	struct vnetrs_peer *vp;
+
+	frr_each (vnetrs_peers, &inst->peers, vp)
+		vp->limit_logged = false;
+	clear_soft(inst, BGP_CLEAR_SOFT_IN);
+}
+
+void vnetrs_policy_readvertise(struct vnetrs_instance *inst)
+{
+	clear_soft(inst, BGP_CLEAR_SOFT_OUT);
+}
+
+void vnetrs_policy_limits(struct vnetrs_instance *inst)
+{
+	struct vnetrs_peer *vp;
+
+	frr_each (vnetrs_peers, &inst->peers, vp) {
+		struct peer *peer = vnetrs_peer_bgp(vp);
+
+		if (!peer)
+			continue;
+		for (afi_t afi = AFI_IP; afi <= AFI_IP6; afi++)
+			if (peer->afc[afi][SAFI_UNICAST])
+				limit_apply(inst, peer, afi);
+	}
+}
