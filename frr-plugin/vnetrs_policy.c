@@ -251,8 +251,6 @@ void vnetrs_policy_apply(struct vnetrs_peer *vp, struct peer *peer,
 		if (vp->role == VNETRS_ROLE_NVA)
 			peer_ebgp_multihop_set(peer, VNETRS_EBGP_MULTIHOP);
 		peer_timers_set(peer, VNETRS_KEEPALIVE, VNETRS_HOLDTIME);
-		/* Do not send a peer the routes it would drop as loops. */
-		peer->as_path_loop_detection = true;
 		/* The session carries the routes of its own family. */
 		peer_activate(peer, own, SAFI_UNICAST);
 		if (own == AFI_IP6)

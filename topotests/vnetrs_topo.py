@@ -259,20 +259,30 @@ def vnetrs_bgpd_param():
     return "--moduledir {} -M vnetrs".format(moddir)
 
 
-def load_routers(tgen, testdir, module_routers=()):
+def load_routers(tgen, testdir, module_routers=(), only=None):
     """
-    Load <testdir>/<router>/zebra.conf and bgpd.conf into every router of
-    tgen, bgpd with the vnetrs module on the routers named in
-    module_routers, then start them.
+    Load the daemons' configs found in <testdir>/<router>/ (zebra.conf,
+    staticd.conf, bgpd.conf) into every router of tgen (or those named in
+    only), bgpd with the vnetrs module on the routers named in
+    module_routers, then start them. A router with no config file at all
+    (a BIRD NVA, a VM) is left alone.
     """
     from lib.topogen import TopoRouter  # imported late: FRR's path is set up
 
+    daemons = (
+        ("zebra.conf", TopoRouter.RD_ZEBRA),
+        ("staticd.conf", TopoRouter.RD_STATIC),
+        ("bgpd.conf", TopoRouter.RD_BGP),
+    )
     for rname, router in tgen.routers().items():
-        router.load_config(
-            TopoRouter.RD_ZEBRA, os.path.join(testdir, rname, "zebra.conf")
-        )
-        param = vnetrs_bgpd_param() if rname in module_routers else None
-        router.load_config(
-            TopoRouter.RD_BGP, os.path.join(testdir, rname, "bgpd.conf"), param
-        )
+        if only is not None and rname not in only:
+            continue
+        for fname, daemon in daemons:
+            path = os.path.join(testdir, rname, fname)
+            if not os.path.isfile(path):
+                continue
+            param = None
+            if daemon == TopoRouter.RD_BGP and rname in module_routers:
+                param = vnetrs_bgpd_param()
+            router.load_config(daemon, path, param)
     tgen.start_router()
