@@ -83,11 +83,14 @@ static bool over_limit(struct vnetrs_peer *vp, struct peer *peer,
 {
 	struct vnetrs_instance *inst = vp->inst;
 	afi_t afi = family2afi(p->family);
+	uint32_t count = peer->pcount[afi][SAFI_UNICAST];
 
-	if (!inst->route_limit_warning_only ||
-	    peer->pcount[afi][SAFI_UNICAST] < inst->route_limit)
+	if (!inst->route_limit_warning_only)
 		return false;
-	if (dest && has_path(dest, peer))
+	/* A route already accepted counts itself: when the limit is lowered,
+	 * re-evaluation drops the excess and keeps exactly the limit. */
+	if (dest && has_path(dest, peer) ? count <= inst->route_limit
+					 : count < inst->route_limit)
 		return false;
 	if (!vp->limit_logged) {
 		zlog_warn("vnetrs: peer %s reached route-limit %u (%s): further routes are rejected",
@@ -305,11 +308,21 @@ void vnetrs_policy_limits(struct vnetrs_instance *inst)
 
 	frr_each (vnetrs_peers, &inst->peers, vp) {
 		struct peer *peer = vnetrs_peer_bgp(vp);
+		bool was_down;
 
 		if (!peer)
 			continue;
+		was_down = CHECK_FLAG(peer->sflags, PEER_STATUS_PREFIX_OVERFLOW);
 		for (afi_t afi = AFI_IP; afi <= AFI_IP6; afi++)
 			if (peer->afc[afi][SAFI_UNICAST])
 				limit_apply(inst, peer, afi);
+		/* A session an earlier limit tore down comes back under the
+		 * new one (which tears it down again if still exceeded). */
+		if (was_down &&
+		    CHECK_FLAG(peer->sflags, PEER_STATUS_PREFIX_OVERFLOW)) {
+			zlog_info("vnetrs: route-limit changed: restarting the session with %s",
+				  vp->addr);
+			peer_clear(peer, NULL);
+		}
 	}
 }
