@@ -6,23 +6,26 @@
 #
 #   tools/demo.sh [start]          build what is missing, (re)start the lab
 #   tools/demo.sh status           the route server's state
-#   tools/demo.sh vtysh NODE [ARGS] vtysh of a node (rs1, sdwan, firewall)
+#   tools/demo.sh vtysh NODE [ARGS] vtysh of a node (rs1, rs2, sdwan, firewall)
 #   tools/demo.sh shell NODE       a shell inside a node's namespace
 #   tools/demo.sh stop             stop the lab, remove its namespaces
 #
 # The lab: VNet 10.1.0.0/16, one L2 segment (a bridge in namespace
-# vnetrs-vnet). rs1 is bgpd + vnetrs (AS 65515) at 10.1.0.4. Two NVAs peer
-# with it over multihop eBGP: an SD-WAN appliance (AS 65001, 10.1.1.4) in
-# front of on-premises 10.250.0.0/16, and a firewall (AS 65002, 10.1.1.5)
-# announcing the default route.
+# vnetrs-vnet). rs1 and rs2 are the two instances of the route server, bgpd
+# + vnetrs (AS 65515) at 10.1.0.4 and 10.1.0.5. Two NVAs peer with both
+# over multihop eBGP: an SD-WAN appliance (AS 65001, 10.1.1.4) in front of
+# on-premises 10.250.0.0/16, and a firewall (AS 65002, 10.1.1.5) announcing
+# the default route. Each route server learns both, programs them into its
+# effective routes, and advertises 10.1.0.0/16 back.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 lab="$top/build/demo"
 FRR=/usr/lib/frr
-NODES=(rs1 sdwan firewall)
+NODES=(rs1 rs2 sdwan firewall)
+ROUTE_SERVERS=(rs1 rs2)
 
-declare -A ADDR=([rs1]=10.1.0.4 [sdwan]=10.1.1.4 [firewall]=10.1.1.5)
+declare -A ADDR=([rs1]=10.1.0.4 [rs2]=10.1.0.5 [sdwan]=10.1.1.4 [firewall]=10.1.1.5)
 
 ns() { echo "vnetrs-$1"; }
 die() { echo "demo: $*" >&2; exit 1; }
@@ -60,47 +63,48 @@ write_configs() {
 		ZEOF
 	done
 
-	cat >"$lab/rs1/bgpd.conf" <<-'BEOF'
-		hostname rs1
-		router bgp 65515
-		 bgp router-id 10.1.0.4
-		 vnet-route-server
-		  address-space 10.1.0.0/16
-		  peer 10.1.1.4 remote-as 65001 description SD-WAN NVA
-		  peer 10.1.1.5 remote-as 65002 description firewall NVA
-		 exit
-		exit
-	BEOF
+	local rs
+	for rs in "${ROUTE_SERVERS[@]}"; do
+		cat >"$lab/$rs/bgpd.conf" <<-BEOF
+			hostname $rs
+			router bgp 65515
+			 bgp router-id ${ADDR[$rs]}
+			 vnet-route-server
+			  address-space 10.1.0.0/16
+			  peer 10.1.1.4 remote-as 65001 description SD-WAN NVA
+			  peer 10.1.1.5 remote-as 65002 description firewall NVA
+			 exit
+			exit
+		BEOF
+	done
 
-	cat >"$lab/sdwan/bgpd.conf" <<-'BEOF'
-		hostname sdwan
-		ip route 10.250.0.0/16 blackhole
-		router bgp 65001
-		 bgp router-id 10.1.1.4
-		 no bgp ebgp-requires-policy
-		 neighbor 10.1.0.4 remote-as 65515
-		 neighbor 10.1.0.4 ebgp-multihop 255
-		 neighbor 10.1.0.4 timers connect 5
-		 address-family ipv4 unicast
-		  network 10.250.0.0/16
-		 exit-address-family
-		exit
-	BEOF
-
-	cat >"$lab/firewall/bgpd.conf" <<-'BEOF'
-		hostname firewall
-		ip route 0.0.0.0/0 blackhole
-		router bgp 65002
-		 bgp router-id 10.1.1.5
-		 no bgp ebgp-requires-policy
-		 neighbor 10.1.0.4 remote-as 65515
-		 neighbor 10.1.0.4 ebgp-multihop 255
-		 neighbor 10.1.0.4 timers connect 5
-		 address-family ipv4 unicast
-		  network 0.0.0.0/0
-		 exit-address-family
-		exit
-	BEOF
+	# Both NVAs peer with both route-server instances.
+	local nva as net
+	for nva in sdwan firewall; do
+		if [ "$nva" = sdwan ]; then
+			as=65001 net=10.250.0.0/16
+		else
+			as=65002 net=0.0.0.0/0
+		fi
+		{
+			echo "hostname $nva"
+			echo "router bgp $as"
+			echo " bgp router-id ${ADDR[$nva]}"
+			echo " no bgp ebgp-requires-policy"
+			# The lab has no on-premises network nor Internet behind
+			# the NVAs: announce without a route in their RIB.
+			echo " no bgp network import-check"
+			for rs in "${ROUTE_SERVERS[@]}"; do
+				echo " neighbor ${ADDR[$rs]} remote-as 65515"
+				echo " neighbor ${ADDR[$rs]} ebgp-multihop 255"
+				echo " neighbor ${ADDR[$rs]} timers connect 5"
+			done
+			echo " address-family ipv4 unicast"
+			echo "  network $net"
+			echo " exit-address-family"
+			echo "exit"
+		} >"$lab/$nva/bgpd.conf"
+	done
 	chown -R frr:frr "$lab"
 }
 
@@ -126,7 +130,9 @@ start_lab() {
 
 	for node in "${NODES[@]}"; do
 		local d="$lab/$node" mod=()
-		[ "$node" = rs1 ] && mod=(-M "$top/frr-plugin/.libs/bgpd_vnetrs.so")
+		case "$node" in
+		rs*) mod=(-M "$top/frr-plugin/.libs/bgpd_vnetrs.so") ;;
+		esac
 		ip netns exec "$(ns "$node")" "$FRR/zebra" -d -f "$d/zebra.conf" \
 			-i "$d/zebra.pid" -z "$d/zserv.api" --vty_socket "$d" \
 			--log "file:$d/zebra.log"
@@ -135,22 +141,29 @@ start_lab() {
 			--log "file:$d/bgpd.log" "${mod[@]}"
 	done
 
-	echo "demo: waiting for the NVA sessions"
-	local i
-	for i in $(seq 1 60); do
-		if [ "$(node_vtysh rs1 -c 'show bgp vnet-route-server json' |
-			grep -c '"state":"Established"')" = 2 ]; then
-			break
-		fi
+	echo "demo: waiting for the NVA sessions and their routes"
+	local i ready
+	for i in $(seq 1 90); do
+		ready=0
+		for rs in "${ROUTE_SERVERS[@]}"; do
+			if node_vtysh "$rs" -c 'show bgp vnet-route-server effective-routes json' |
+				grep -q '"10.250.0.0/16"' &&
+				node_vtysh "$rs" -c 'show bgp vnet-route-server effective-routes json' |
+				grep -q '"0.0.0.0/0"'; then
+				ready=$((ready + 1))
+			fi
+		done
+		[ "$ready" = "${#ROUTE_SERVERS[@]}" ] && break
 		sleep 0.5
 	done
 	show_status
 	cat <<-HELP
 
-		The lab is running (namespaces vnetrs-rs1, vnetrs-sdwan, vnetrs-firewall,
-		vnetrs-vnet; files and logs in $lab).
+		The lab is running (namespaces vnetrs-rs1, vnetrs-rs2, vnetrs-sdwan,
+		vnetrs-firewall, vnetrs-vnet; files and logs in $lab).
 		  $0 vtysh rs1                 # vtysh on the route server
-		  $0 vtysh rs1 -c 'show bgp vnet-route-server json'
+		  $0 vtysh rs1 -c 'show bgp vnet-route-server effective-routes json'
+		  $0 vtysh rs2 -c 'show bgp vnet-route-server rejected-routes'
 		  $0 vtysh sdwan -c 'show bgp ipv4 unicast'
 		  $0 shell firewall            # a shell in the firewall's namespace
 		  $0 status                    # this summary again
@@ -160,12 +173,18 @@ start_lab() {
 
 show_status() {
 	[ -d "$lab/rs1" ] || die "the lab is not running: $0 start"
+	local rs
+	for rs in "${ROUTE_SERVERS[@]}"; do
+		echo
+		echo "=== $rs: show bgp vnet-route-server"
+		node_vtysh "$rs" -c 'show bgp vnet-route-server'
+		echo
+		echo "=== $rs: show bgp vnet-route-server effective-routes"
+		node_vtysh "$rs" -c 'show bgp vnet-route-server effective-routes'
+	done
 	echo
-	echo "=== rs1: show bgp vnet-route-server"
-	node_vtysh rs1 -c 'show bgp vnet-route-server'
-	echo
-	echo "=== rs1: show bgp summary"
-	node_vtysh rs1 -c 'show bgp summary'
+	echo "=== sdwan: show bgp ipv4 unicast (the VNet from both route servers)"
+	node_vtysh sdwan -c 'show bgp ipv4 unicast'
 }
 
 case "${1:-start}" in
