@@ -259,6 +259,8 @@ void vnetrs_effective_aspace_unset(struct vnetrs_instance *inst,
 /* Process the pending prefixes now (show commands, tests). */
 void vnetrs_effective_flush(struct vnetrs_instance *inst);
 void vnetrs_effective_fini(struct vnetrs_instance *inst);
+/* Free what the table code keeps across instances (at exit). */
+void vnetrs_effective_cleanup(void);
 const struct vnetrs_route *
 vnetrs_effective_lookup(const struct vnetrs_instance *inst,
 			const struct vnetrs_prefix *p);
@@ -294,6 +296,9 @@ void vnetrs_local_nexthop(const struct peer *peer, afi_t afi,
 /* Northbound glue (vnetrs_nb.c, vnetrs_yang.c). */
 extern const struct frr_yang_module_info vnetrs_yang_info;
 int vnetrs_yang_load(const struct frr_yang_module_info *info);
+
+/* Free the operational-data snapshot (at exit). */
+void vnetrs_nb_state_cleanup(void);
 
 /* CLI (bgpd/vnetrs_vty.c, bgpd/vnetrs_show.c). */
 void vnetrs_vty_init(void);

@@ -312,6 +312,12 @@ void vnetrs_effective_fini(struct vnetrs_instance *inst)
 		XFREE(MTYPE_VNETRS_ROUTE, r);
 }
 
+void vnetrs_effective_cleanup(void)
+{
+	XFREE(MTYPE_VNETRS_ROUTE, cand);
+	cand_cap = 0;
+}
+
 /*
  * bgpd calls this for every change to a path of dest, before it runs its
  * own best-path selection.

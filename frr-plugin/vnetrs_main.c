@@ -47,12 +47,25 @@ static int vnetrs_bgp_inst_delete(struct bgp *bgp)
 	return 0;
 }
 
+/* bgpd exits: free what the module holds (bgpd's own state goes its way). */
+static int vnetrs_fini(void)
+{
+	struct vnetrs_instance *inst;
+
+	while ((inst = vnetrs_instances_first(&vnetrs_instances)))
+		vnetrs_instance_free(inst);
+	vnetrs_effective_cleanup();
+	vnetrs_nb_state_cleanup();
+	return 0;
+}
+
 static int vnetrs_module_init(void)
 {
 	hook_register(frr_late_init, vnetrs_late_init);
 	hook_register(bgp_inst_config_write, vnetrs_bgp_inst_config_write);
 	hook_register(bgp_inst_delete, vnetrs_bgp_inst_delete);
 	vnetrs_effective_init();
+	hook_register(frr_fini, vnetrs_fini);
 	return 0;
 }
 

@@ -350,3 +350,9 @@ struct yang_data *vnetrs_rroute_nexthop_get(struct nb_cb_get_elem_args *args)
 	return e->nexthop[0] ? yang_data_new_string(args->xpath, e->nexthop)
 			     : NULL;
 }
+
+void vnetrs_nb_state_cleanup(void)
+{
+	XFREE(MTYPE_TMP, snap);
+	snap_n = snap_cap = 0;
+}
