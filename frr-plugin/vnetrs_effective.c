@@ -36,22 +36,9 @@ DEFINE_MTYPE(VNETRS, VNETRS_DIRTY, "vnetrs pending prefix");
  * full table does not hold bgpd's event loop for long. */
 #define EFFECTIVE_BATCH 20000
 
-static int vprefix_cmp(const struct vnetrs_prefix *a,
-		       const struct vnetrs_prefix *b)
-{
-	int c;
-
-	if (a->family != b->family)
-		return a->family < b->family ? -1 : 1;
-	c = memcmp(a->addr, b->addr, sizeof(a->addr));
-	if (c)
-		return c;
-	return (int)a->len - (int)b->len;
-}
-
 int vnetrs_route_cmp(const struct vnetrs_route *a, const struct vnetrs_route *b)
 {
-	return vprefix_cmp(&a->prefix, &b->prefix);
+	return vnetrs_prefix_cmp(&a->prefix, &b->prefix);
 }
 
 int vnetrs_dirty_cmp(const struct vnetrs_dirty *a, const struct vnetrs_dirty *b)

@@ -27,13 +27,7 @@ struct vnetrs_instances_head vnetrs_instances =
 int vnetrs_aspace_cmp(const struct vnetrs_aspace *a,
 		      const struct vnetrs_aspace *b)
 {
-	if (a->prefix.family != b->prefix.family)
-		return a->prefix.family < b->prefix.family ? -1 : 1;
-	int c = memcmp(a->prefix.addr, b->prefix.addr, sizeof(a->prefix.addr));
-
-	if (c)
-		return c;
-	return (int)a->prefix.len - (int)b->prefix.len;
+	return vnetrs_prefix_cmp(&a->prefix, &b->prefix);
 }
 
 int vnetrs_peer_cmp(const struct vnetrs_peer *a, const struct vnetrs_peer *b)

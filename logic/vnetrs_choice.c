@@ -2,8 +2,6 @@
 /*
  * vnetrs: route choice among the paths of one prefix (see vnetrs_choice.h).
  */
-#include <string.h>
-
 #include "vnetrs_choice.h"
 
 /* Routing preference compares two classes of sources. */
@@ -88,26 +86,13 @@ size_t vnetrs_choose(struct vnetrs_candidate *c, size_t n,
 	return count;
 }
 
-static int prefix_cmp(const struct vnetrs_prefix *a,
-		      const struct vnetrs_prefix *b)
-{
-	int c;
-
-	if (a->family != b->family)
-		return a->family < b->family ? -1 : 1;
-	c = memcmp(a->addr, b->addr, sizeof(a->addr));
-	if (c)
-		return c;
-	return (int)a->len - (int)b->len;
-}
-
 int vnetrs_path_cmp(const struct vnetrs_path *a, const struct vnetrs_path *b)
 {
-	int c = prefix_cmp(&a->nexthop, &b->nexthop);
+	int c = vnetrs_prefix_cmp(&a->nexthop, &b->nexthop);
 
 	if (c)
 		return c;
-	c = prefix_cmp(&a->peer, &b->peer);
+	c = vnetrs_prefix_cmp(&a->peer, &b->peer);
 	if (c)
 		return c;
 	if (a->role != b->role)
@@ -122,7 +107,7 @@ size_t vnetrs_paths_nexthops(const struct vnetrs_path *p, size_t n)
 	size_t count = 0;
 
 	for (size_t i = 0; i < n; i++)
-		if (i == 0 || prefix_cmp(&p[i - 1].nexthop, &p[i].nexthop))
+		if (i == 0 || vnetrs_prefix_cmp(&p[i - 1].nexthop, &p[i].nexthop))
 			count++;
 	return count;
 }

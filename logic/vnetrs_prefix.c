@@ -132,3 +132,16 @@ bool vnetrs_prefix_equal(const struct vnetrs_prefix *a,
 	return a->family == b->family && a->len == b->len &&
 	       memcmp(a->addr, b->addr, sizeof(a->addr)) == 0;
 }
+
+int vnetrs_prefix_cmp(const struct vnetrs_prefix *a,
+		      const struct vnetrs_prefix *b)
+{
+	int c;
+
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	c = memcmp(a->addr, b->addr, sizeof(a->addr));
+	if (c)
+		return c;
+	return (int)a->len - (int)b->len;
+}

@@ -44,6 +44,10 @@ bool vnetrs_prefix_covers(const struct vnetrs_prefix *a,
 bool vnetrs_prefix_overlaps(const struct vnetrs_prefix *a,
 			    const struct vnetrs_prefix *b);
 
+/* A total order: family, then address, then length. */
+int vnetrs_prefix_cmp(const struct vnetrs_prefix *a,
+		      const struct vnetrs_prefix *b);
+
 bool vnetrs_prefix_equal(const struct vnetrs_prefix *a,
 			 const struct vnetrs_prefix *b);
 

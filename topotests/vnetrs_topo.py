@@ -25,11 +25,14 @@ Test modules can import FRR's library the way FRR's tests do:
 
 import configparser
 import importlib.util
+import json
 import logging
 import os
+import shlex
 import shutil
 import subprocess
 import sys
+import time
 
 TOPOTESTS_DIR = os.path.dirname(os.path.abspath(__file__))
 REPO_DIR = os.path.dirname(TOPOTESTS_DIR)
@@ -286,3 +289,44 @@ def load_routers(tgen, testdir, module_routers=(), only=None):
                 param = vnetrs_bgpd_param()
             router.load_config(daemon, path, param)
     tgen.start_router()
+
+
+# --- helpers for the tests' assertions --------------------------------------
+
+
+def poll(check, what, timeout=30.0, wait=0.25):
+    """
+    Call check() until it returns None (success) or timeout seconds pass,
+    then fail the test with what and the last thing check() returned.
+    """
+    import pytest  # imported late: only tests call this
+
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result is None:
+            return
+        if time.monotonic() > deadline:
+            pytest.fail("{}: {}".format(what, result))
+        time.sleep(wait)
+
+
+def vtysh_json(router, cmd):
+    "The JSON output of a vtysh command ({} when there is none)."
+    out = router.vtysh_cmd(cmd)
+    return json.loads(out) if out.strip() else {}
+
+
+def rs_config(router, *lines, asn=65515):
+    """
+    Run configuration lines in the vnet-route-server node of router, each as
+    a vtysh -c of its own, as a user would. Returns (exit status, output).
+    """
+    cmd = ["vtysh", "-c", "conf t", "-c", "router bgp {}".format(asn)]
+    cmd += ["-c", "vnet-route-server"]
+    for line in lines:
+        cmd += ["-c", line]
+    rc, out, err = router.net.cmd_status(
+        " ".join(shlex.quote(c) for c in cmd), warn=False
+    )
+    return rc, out + err

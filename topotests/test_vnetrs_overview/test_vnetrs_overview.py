@@ -19,12 +19,9 @@ its kernel holds the effective routes (programmed here by the test from
 
 import json
 import os
-import shlex
-import time
 
 import pytest
 
-from lib import topotest
 from lib.topogen import Topogen, get_topogen
 
 import vnetrs_topo
@@ -70,33 +67,15 @@ def gear(name):
 
 
 def vjson(name, cmd):
-    out = gear(name).vtysh_cmd(cmd)
-    return json.loads(out) if out.strip() else {}
+    return vnetrs_topo.vtysh_json(gear(name), cmd)
 
 
-def poll(check, what, timeout=30.0, wait=0.25):
-    """
-    Call check() until it returns None (success) or timeout seconds pass;
-    fail with what and the last thing check() returned.
-    """
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result is None:
-            return
-        if time.monotonic() > deadline:
-            pytest.fail("{}: {}".format(what, result))
-        time.sleep(wait)
+poll = vnetrs_topo.poll
 
 
 def rs_config(name, *lines):
-    cmd = ["vtysh", "-c", "conf t", "-c", "router bgp 65515", "-c", "vnet-route-server"]
-    for line in lines:
-        cmd += ["-c", line]
-    rc, out, err = gear(name).net.cmd_status(
-        " ".join(shlex.quote(c) for c in cmd), warn=False
-    )
-    assert rc == 0, out + err
+    rc, out = vnetrs_topo.rs_config(gear(name), *lines)
+    assert rc == 0, out
 
 
 def bgp_paths(name, prefix):

@@ -18,10 +18,7 @@ NVA instances, every rejection reason, NO_ADVERTISE, the limits, IPv6.
                                    10.97.0-4.0/24 (valid, for the limits)
 """
 
-import json
 import os
-import shlex
-import time
 
 import pytest
 
@@ -74,31 +71,15 @@ def gear(name):
 
 
 def vjson(name, cmd):
-    out = gear(name).vtysh_cmd(cmd)
-    return json.loads(out) if out.strip() else {}
+    return vnetrs_topo.vtysh_json(gear(name), cmd)
 
 
-def poll(check, what, timeout=30.0, wait=0.25):
-    "Call check() until it returns None; fail with what and its last result."
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result is None:
-            return
-        if time.monotonic() > deadline:
-            pytest.fail("{}: {}".format(what, result))
-        time.sleep(wait)
+poll = vnetrs_topo.poll
 
 
 def rs_config(*lines):
     "Configure lines in rs1's vnet-route-server node: (exit status, output)."
-    cmd = ["vtysh", "-c", "conf t", "-c", "router bgp 65515", "-c", "vnet-route-server"]
-    for line in lines:
-        cmd += ["-c", line]
-    rc, out, err = gear("rs1").net.cmd_status(
-        " ".join(shlex.quote(c) for c in cmd), warn=False
-    )
-    return rc, out + err
+    return vnetrs_topo.rs_config(gear("rs1"), *lines)
 
 
 def effective():
