@@ -32,10 +32,28 @@ What the generated configuration does:
 
 Times in "show protocols" and "show route" are printed as
 YYYY-MM-DD_HH:MM:SS (one word) so that the output splits into columns.
+
+Things to know (BIRD 2.0.12):
+
+* Without routes to resolve them (here: protocol direct), the recursive
+  next hops of multihop sessions make every learned route "unreachable",
+  and the kernel protocol then installs "unreachable" kernel routes.
+* "birdc configure" turns protocols switched off by "birdc disable" back
+  on: disable() therefore also writes "disabled;" into bird.conf.
+* BIRD prepends its own AS after the export filter has run.
+* Export filter changes (announce(), withdraw()) are applied without
+  resetting the BGP sessions.
+* birdc exits 1 when BIRD answers with an error ("Network not found", an
+  unknown command), 0 otherwise.
+* An IPv6 source address that is still tentative (duplicate address
+  detection) makes the first connect fail ("bind: Cannot assign requested
+  address"); the session comes up on the retry (error wait time 1-10 s).
+* BIRD logs its normal shutdown as "<FATAL> Shutdown completed".
 """
 
 import atexit
 import ipaddress
+import json
 import logging
 import os
 import re
@@ -764,6 +782,17 @@ class BirdNva:
         output without the "BIRD x.y ready." banner. birdc exits 1 when BIRD
         answers with an error (e.g. "Network not found"): BirdError if check.
         """
+        rc, text, err = self._birdc(command)
+        if rc != 0 and check:
+            raise BirdError(
+                "{}: birdc {} failed ({}): {}".format(
+                    self, command, rc, (text + err).strip()
+                )
+            )
+        return text
+
+    def _birdc(self, command):
+        "(exit status, output without the banner, stderr) of a birdc command."
         if isinstance(command, str):
             command = shlex.split(command)
         rc, out, err = self._ns(["birdc", "-s", self.socket_path] + list(command))
@@ -772,14 +801,7 @@ class BirdNva:
             for line in out.splitlines()
             if not (line.startswith("BIRD ") and line.endswith(" ready."))
         ]
-        text = "\n".join(lines) + ("\n" if lines else "")
-        if rc != 0 and check:
-            raise BirdError(
-                "{}: birdc {} failed ({}): {}".format(
-                    self, " ".join(command), rc, (text + err).strip()
-                )
-            )
-        return text
+        return rc, "\n".join(lines) + ("\n" if lines else ""), err
 
     def protocols(self):
         "show protocols, parsed (see parse_protocols)."
@@ -827,11 +849,13 @@ class BirdNva:
         if protocol is not None:
             cmd += ["protocol", protocol]
         cmd.append("all")
-        out = self.birdc(cmd, check=False)
-        if "Network not found" in out:
-            return {}
-        if "syntax error" in out or "No such" in out or "not found" in out:
-            raise BirdError("{}: {}: {}".format(self, " ".join(cmd), out.strip()))
+        rc, out, err = self._birdc(cmd)
+        if rc != 0:
+            if out.strip() == "Network not found":
+                return {}
+            raise BirdError(
+                "{}: birdc {}: {}".format(self, " ".join(cmd), (out + err).strip())
+            )
         return parse_routes(out)
 
     def learned_routes(self, prefix=None, protocol=None):
@@ -853,8 +877,6 @@ class BirdNva:
         The routes BIRD put into the namespace's kernel main table ("proto
         bird"): {prefix: [{"gateway": addr or None, "dev": ifname}, ...]}.
         """
-        import json  # pylint: disable=import-outside-toplevel
-
         cmd = ["ip", "-j", "-6" if ipv6 else "-4", "route", "show", "proto", "bird"]
         rc, out, err = self._ns(cmd)
         if rc != 0:

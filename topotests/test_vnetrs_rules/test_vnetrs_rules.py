@@ -108,7 +108,7 @@ def test_sessions_established():
         return None if up == want else peers()
 
     poll(check, "route-server sessions, BIRD included", timeout=60)
-    _bird["nva2"].check_established("rs1")
+    assert _bird["nva2"].check_established("rs1") is None
 
 
 def test_ecmp_across_instances_of_different_asns():
