@@ -292,3 +292,28 @@ def test_route_limit_tears_the_session_down():
         lambda: None if set(BAD_VALID) <= set(effective()) else effective(),
         "its routes are programmed again",
     )
+
+
+def test_native_neighbor_knobs_stay_usable():
+    """
+    A native knob on a route-server peer (here its timers) is bgpd's as
+    usual: it takes effect, survives route-server changes, and the module's
+    policy stays in place.
+    """
+    rs1 = gear("rs1")
+    rs1.vtysh_cmd("conf t\nrouter bgp 65515\nneighbor {} timers 20 60".format(BAD))
+    rc, out = rs_config("route-limit 5000")
+    assert rc == 0, out
+    nbr = vjson("rs1", "show bgp neighbors {} json".format(BAD))[BAD]
+    assert nbr["bgpTimerConfiguredHoldTimeMsecs"] == 60000, nbr
+    assert "neighbor {} timers 20 60".format(BAD) in rs1.vtysh_cmd("show running-config")
+    rs1.vtysh_cmd("clear bgp {}".format(BAD))
+    poll(
+        lambda: None
+        if peers()[BAD]["state"] == "Established" and rejected().get((BAD, "10.1.5.0/24")) == "overlaps-vnet"
+        else peers()[BAD],
+        "the peer comes back under the module's policy",
+        timeout=60,
+    )
+    rc, out = rs_config("no route-limit")
+    assert rc == 0, out
