@@ -55,6 +55,8 @@ DECLARE_MTYPE(VNETRS_DIRTY);
 #define VNETRS_RMAP_TO_NVA "vnetrs-to-nva"
 
 extern bool vnetrs_debug;
+/* bgpd is exiting: free, notify nobody. */
+extern bool vnetrs_exiting;
 #define VNETRS_DEBUG(fmt, ...)                                                 \
 	do {                                                                   \
 		if (vnetrs_debug)                                              \
@@ -66,6 +68,7 @@ PREDECL_SORTLIST_UNIQ(vnetrs_peers);
 PREDECL_SORTLIST_UNIQ(vnetrs_instances);
 PREDECL_RBTREE_UNIQ(vnetrs_routes);
 PREDECL_HASH(vnetrs_dirty);
+PREDECL_HASH(vnetrs_pending);
 
 /* One address space of the VNet (or of a peered VNet). */
 struct vnetrs_aspace {
@@ -108,6 +111,12 @@ struct vnetrs_dirty {
 	struct prefix prefix;
 };
 
+/* A prefix whose effective route changed since the last SDN batch. */
+struct vnetrs_pending {
+	struct vnetrs_pending_item item;
+	struct vnetrs_prefix prefix;
+};
+
 struct vnetrs_instance {
 	struct vnetrs_instances_item item;
 	char vrf[VRF_NAMSIZ];
@@ -130,6 +139,12 @@ struct vnetrs_instance {
 	struct thread *t_effective;
 	uint64_t effective_runs;
 	uint64_t effective_changes;
+
+	/* SDN: changes not yet sent as a batch, the last batch's number. */
+	struct vnetrs_pending_head pending;
+	struct thread *t_sdn;
+	uint64_t sdn_seq;
+	uint64_t sdn_batches;
 };
 
 int vnetrs_aspace_cmp(const struct vnetrs_aspace *a,
@@ -153,6 +168,12 @@ int vnetrs_dirty_cmp(const struct vnetrs_dirty *a, const struct vnetrs_dirty *b)
 uint32_t vnetrs_dirty_hash(const struct vnetrs_dirty *d);
 DECLARE_HASH(vnetrs_dirty, struct vnetrs_dirty, item, vnetrs_dirty_cmp,
 	     vnetrs_dirty_hash);
+
+int vnetrs_pending_cmp(const struct vnetrs_pending *a,
+		       const struct vnetrs_pending *b);
+uint32_t vnetrs_pending_hash(const struct vnetrs_pending *p);
+DECLARE_HASH(vnetrs_pending, struct vnetrs_pending, item, vnetrs_pending_cmp,
+	     vnetrs_pending_hash);
 
 extern struct vnetrs_instances_head vnetrs_instances;
 
@@ -292,6 +313,17 @@ bool vnetrs_prefix_is_zero(const struct vnetrs_prefix *p);
 /* The address bgpd puts as next hop when it advertises itself to peer. */
 void vnetrs_local_nexthop(const struct peer *peer, afi_t afi,
 			  struct vnetrs_prefix *nh);
+
+/* SDN programming: batches of effective-route changes to the hook API and
+ * the stream consumers (vnetrs_sdn.c). */
+/* The effective route of p changed (added, replaced or deleted). */
+void vnetrs_sdn_changed(struct vnetrs_instance *inst,
+			const struct vnetrs_prefix *p);
+/* Send the pending changes now as one batch. */
+void vnetrs_sdn_flush(struct vnetrs_instance *inst);
+void vnetrs_sdn_fini(struct vnetrs_instance *inst);
+/* Free what the batch code keeps across instances (at exit). */
+void vnetrs_sdn_cleanup(void);
 
 /* Northbound glue (vnetrs_nb.c, vnetrs_yang.c). */
 extern const struct frr_yang_module_info vnetrs_yang_info;

@@ -118,6 +118,7 @@ static void route_replace(struct vnetrs_instance *inst,
 	if (r)
 		vnetrs_routes_add(&inst->routes, r);
 	inst->effective_changes++;
+	vnetrs_sdn_changed(inst, p);
 	if (vnetrs_debug) {
 		char buf[VNETRS_PREFIX_STRLEN];
 

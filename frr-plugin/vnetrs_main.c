@@ -18,6 +18,7 @@
 #include "vnetrs.h"
 
 bool vnetrs_debug;
+bool vnetrs_exiting;
 
 static int vnetrs_late_init(struct thread_master *master)
 {
@@ -52,9 +53,12 @@ static int vnetrs_fini(void)
 {
 	struct vnetrs_instance *inst;
 
+	/* bgpd has already cleared its master struct (bm) by now. */
+	vnetrs_exiting = true;
 	while ((inst = vnetrs_instances_first(&vnetrs_instances)))
 		vnetrs_instance_free(inst);
 	vnetrs_effective_cleanup();
+	vnetrs_sdn_cleanup();
 	vnetrs_nb_state_cleanup();
 	return 0;
 }
