@@ -29,6 +29,9 @@ for t in tests/unit/test_*; do
 	fi
 done
 
+echo "check: fuzzing the SDN wire decoder"
+bash tests/fuzz/run.sh "${VNETRS_FUZZ_SECONDS:-20}"
+
 echo "check: topotests"
 rundir=${VNETRS_RUNDIR:-/tmp/vnetrs-topotests}
 rm -rf "$rundir"
