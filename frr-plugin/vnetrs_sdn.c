@@ -26,7 +26,7 @@ DEFINE_MTYPE_STATIC(VNETRS, VNETRS_PENDING, "vnetrs SDN pending change");
 DEFINE_HOOK(vnetrs_sdn_begin, (const char *vrf, uint64_t seq, bool snapshot),
 	    (vrf, seq, snapshot));
 DEFINE_HOOK(vnetrs_sdn_route,
-	    (const char *vrf, const struct vnetrs_sdn_route *route,
+	    (const char *vrf, const struct vnetrs_sdn_entry *route,
 	     bool deleted),
 	    (vrf, route, deleted));
 DEFINE_HOOK(vnetrs_sdn_commit,
@@ -69,7 +69,7 @@ static void hook_route(struct vnetrs_instance *inst,
 		       const struct vnetrs_prefix *p,
 		       const struct vnetrs_route *r)
 {
-	struct vnetrs_sdn_route out = {};
+	struct vnetrs_sdn_entry out = {};
 	size_t n = 0;
 
 	vnetrs_prefix_to_frr(p, &out.prefix);

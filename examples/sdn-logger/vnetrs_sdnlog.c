@@ -34,7 +34,7 @@ static int log_begin(const char *vrf, uint64_t seq, bool snapshot)
 	return 0;
 }
 
-static int log_route(const char *vrf, const struct vnetrs_sdn_route *r,
+static int log_route(const char *vrf, const struct vnetrs_sdn_entry *r,
 		     bool deleted)
 {
 	char pbuf[PREFIX_STRLEN], nbuf[INET6_ADDRSTRLEN];

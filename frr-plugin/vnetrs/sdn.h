@@ -45,7 +45,7 @@ enum vnetrs_sdn_source {
 	VNETRS_SDN_VPN = 3,
 };
 
-struct vnetrs_sdn_route {
+struct vnetrs_sdn_entry {
 	struct prefix prefix;
 	enum vnetrs_sdn_source source;
 	bool peered;		/* LOCAL: a peered VNet's address space */
@@ -57,7 +57,7 @@ struct vnetrs_sdn_route {
 DECLARE_HOOK(vnetrs_sdn_begin, (const char *vrf, uint64_t seq, bool snapshot),
 	     (vrf, seq, snapshot));
 DECLARE_HOOK(vnetrs_sdn_route,
-	     (const char *vrf, const struct vnetrs_sdn_route *route,
+	     (const char *vrf, const struct vnetrs_sdn_entry *route,
 	      bool deleted),
 	     (vrf, route, deleted));
 DECLARE_HOOK(vnetrs_sdn_commit,
