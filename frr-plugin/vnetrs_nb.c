@@ -92,6 +92,14 @@ const struct frr_yang_module_info vnetrs_yang_info = {
 			},
 		},
 		{
+			.xpath = X_INST "/sdn-listen",
+			.cbs = {
+				.create = vnetrs_sdn_listen_create,
+				.destroy = vnetrs_sdn_listen_destroy,
+				.cli_show = vnetrs_cli_show_sdn_listen,
+			},
+		},
+		{
 			.xpath = X_INST "/peer/state/role",
 			.cbs = {
 				.get_elem = vnetrs_peer_state_role_get,

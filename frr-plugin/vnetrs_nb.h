@@ -13,6 +13,8 @@ int vnetrs_instance_destroy(struct nb_cb_destroy_args *args);
 int vnetrs_route_limit_modify(struct nb_cb_modify_args *args);
 int vnetrs_route_limit_warning_modify(struct nb_cb_modify_args *args);
 int vnetrs_max_peers_modify(struct nb_cb_modify_args *args);
+int vnetrs_sdn_listen_create(struct nb_cb_create_args *args);
+int vnetrs_sdn_listen_destroy(struct nb_cb_destroy_args *args);
 int vnetrs_aspace_create(struct nb_cb_create_args *args);
 int vnetrs_aspace_destroy(struct nb_cb_destroy_args *args);
 int vnetrs_aspace_peered_modify(struct nb_cb_modify_args *args);
@@ -70,6 +72,8 @@ void vnetrs_cli_show_route_limit(struct vty *vty, const struct lyd_node *dnode,
 				 bool show_defaults);
 void vnetrs_cli_show_max_peers(struct vty *vty, const struct lyd_node *dnode,
 			       bool show_defaults);
+void vnetrs_cli_show_sdn_listen(struct vty *vty, const struct lyd_node *dnode,
+				bool show_defaults);
 void vnetrs_cli_show_aspace(struct vty *vty, const struct lyd_node *dnode,
 			    bool show_defaults);
 void vnetrs_cli_show_peer(struct vty *vty, const struct lyd_node *dnode,

@@ -20,6 +20,7 @@
 #include "../logic/vnetrs_prefix.h"
 #include "vnetrs.h"
 #include "vnetrs_nb.h"
+#include "vnetrs_sdn_stream.h"
 
 /* The BGP instance the route-server instance above dnode belongs to. */
 static struct bgp *dnode_bgp(const struct lyd_node *dnode)
@@ -159,6 +160,59 @@ int vnetrs_max_peers_modify(struct nb_cb_modify_args *args)
 	}
 	inst = nb_running_get_entry(args->dnode, NULL, true);
 	inst->max_peers = max;
+	return NB_OK;
+}
+
+/*
+ * SDN stream sockets: opened while the commit is prepared, so that a path
+ * bgpd cannot use refuses the command instead of failing later.
+ */
+int vnetrs_sdn_listen_create(struct nb_cb_create_args *args)
+{
+	const char *path = yang_dnode_get_string(args->dnode, "./path");
+	struct vnetrs_listener *l;
+	struct vnetrs_instance *inst;
+
+	switch (args->event) {
+	case NB_EV_VALIDATE:
+		if (path[0] != '/') {
+			snprintf(args->errmsg, args->errmsg_len,
+				 "sdn listen unix %s: the path must be absolute",
+				 path);
+			return NB_ERR_VALIDATION;
+		}
+		return NB_OK;
+	case NB_EV_PREPARE:
+		if (!vnetrs_stream_room()) {
+			snprintf(args->errmsg, args->errmsg_len,
+				 "sdn listen unix %s: too many SDN sockets",
+				 path);
+			return NB_ERR_RESOURCE;
+		}
+		if (vnetrs_stream_open(path, &l, args->errmsg,
+				       args->errmsg_len) < 0)
+			return NB_ERR_RESOURCE;
+		args->resource->ptr = l;
+		return NB_OK;
+	case NB_EV_ABORT:
+		if (args->resource->ptr)
+			vnetrs_stream_close(args->resource->ptr);
+		return NB_OK;
+	case NB_EV_APPLY:
+		break;
+	}
+	inst = nb_running_get_entry(args->dnode, NULL, true);
+	l = args->resource->ptr;
+	vnetrs_stream_start(inst, l);
+	nb_running_set_entry(args->dnode, l);
+	return NB_OK;
+}
+
+int vnetrs_sdn_listen_destroy(struct nb_cb_destroy_args *args)
+{
+	if (args->event != NB_EV_APPLY)
+		return NB_OK;
+	vnetrs_stream_close(nb_running_unset_entry(args->dnode));
 	return NB_OK;
 }
 

@@ -19,6 +19,7 @@
 #include "bgpd/bgpd.h"
 
 #include "vnetrs.h"
+#include "vnetrs_sdn_stream.h"
 #include "vnetrs/sdn.h"
 
 DEFINE_MTYPE_STATIC(VNETRS, VNETRS_PENDING, "vnetrs SDN pending change");
@@ -97,6 +98,7 @@ static void hook_route(struct vnetrs_instance *inst,
 
 void vnetrs_sdn_flush(struct vnetrs_instance *inst)
 {
+	struct vnetrs_stream_batch *stream;
 	struct vnetrs_pending *pd;
 	unsigned int count;
 
@@ -107,12 +109,17 @@ void vnetrs_sdn_flush(struct vnetrs_instance *inst)
 	inst->sdn_seq++;
 	inst->sdn_batches++;
 	hook_call(vnetrs_sdn_begin, inst->vrf, inst->sdn_seq, false);
+	stream = vnetrs_stream_begin(inst, inst->sdn_seq, count);
 	while ((pd = vnetrs_pending_pop(&inst->pending))) {
-		hook_route(inst, &pd->prefix,
-			   vnetrs_effective_lookup(inst, &pd->prefix));
+		const struct vnetrs_route *r =
+			vnetrs_effective_lookup(inst, &pd->prefix);
+
+		hook_route(inst, &pd->prefix, r);
+		vnetrs_stream_route(stream, &pd->prefix, r);
 		XFREE(MTYPE_VNETRS_PENDING, pd);
 	}
 	hook_call(vnetrs_sdn_commit, inst->vrf, inst->sdn_seq, count);
+	vnetrs_stream_commit(inst, stream);
 	VNETRS_DEBUG("SDN batch %" PRIu64 " of VRF %s: %u changes",
 		     inst->sdn_seq, inst->vrf, count);
 }
@@ -163,6 +170,7 @@ void vnetrs_sdn_fini(struct vnetrs_instance *inst)
 	struct vnetrs_pending *pd;
 
 	THREAD_OFF(inst->t_sdn);
+	vnetrs_stream_close_all(inst);
 	while ((pd = vnetrs_pending_pop(&inst->pending)))
 		XFREE(MTYPE_VNETRS_PENDING, pd);
 	/* The route server goes: consumers are left with an empty table. */

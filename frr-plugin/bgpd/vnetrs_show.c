@@ -17,6 +17,7 @@
 
 #include "../../logic/vnetrs_prefix.h"
 #include "../vnetrs.h"
+#include "../vnetrs_sdn_stream.h"
 
 #ifndef VTYSH_EXTRACT_PL
 #include "vnetrs_show_clippy.c"
@@ -455,8 +456,38 @@ DEFPY(show_vnetrs_peer_routes, show_vnetrs_peer_routes_cmd,
 	return CMD_SUCCESS;
 }
 
+DEFPY(show_vnetrs_sdn, show_vnetrs_sdn_cmd,
+      "show bgp vnet-route-server sdn [json$json]",
+      SHOW_VNETRS_STR
+      "SDN programming: batches, stream sockets and their consumers\n"
+      JSON_STR)
+{
+	struct vnetrs_instance *inst = show_instance(vty, !!json);
+	json_object *o;
+
+	if (!inst)
+		return CMD_SUCCESS;
+	if (!json) {
+		vty_out(vty, "SDN batches: %" PRIu64 ", last %" PRIu64
+			", %zu changes pending\n",
+			inst->sdn_batches, inst->sdn_seq,
+			vnetrs_pending_count(&inst->pending));
+		vnetrs_stream_show(inst, vty, NULL);
+		return CMD_SUCCESS;
+	}
+	o = json_object_new_object();
+	json_object_string_add(o, "vrf", inst->vrf);
+	json_object_int_add(o, "batches", inst->sdn_batches);
+	json_object_int_add(o, "seq", inst->sdn_seq);
+	json_object_int_add(o, "pending", vnetrs_pending_count(&inst->pending));
+	vnetrs_stream_show(inst, vty, o);
+	vty_json(vty, o);
+	return CMD_SUCCESS;
+}
+
 void vnetrs_show_init(void)
 {
+	install_element(VIEW_NODE, &show_vnetrs_sdn_cmd);
 	install_element(VIEW_NODE, &show_vnetrs_cmd);
 	install_element(VIEW_NODE, &show_vnetrs_effective_cmd);
 	install_element(VIEW_NODE, &show_vnetrs_rejected_cmd);

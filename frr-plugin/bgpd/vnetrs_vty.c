@@ -247,6 +247,27 @@ DEFPY_YANG(no_vnetrs_max_peers, no_vnetrs_max_peers_cmd,
 	return nb_cli_apply_changes(vty, NULL);
 }
 
+DEFPY_YANG(vnetrs_sdn_listen, vnetrs_sdn_listen_cmd,
+	   "[no] sdn listen unix PATH$path",
+	   NO_STR
+	   "SDN programming of the effective routes\n"
+	   "Stream the effective routes to SDN consumers\n"
+	   "On a Unix stream socket\n"
+	   "Absolute path of the socket\n")
+{
+	char xpath[XPATH_MAXLEN];
+
+	if (strchr(path, '\'')) {
+		vty_out(vty, "%% sdn listen unix %s: a quote cannot be part of the path\n",
+			path);
+		return CMD_WARNING_CONFIG_FAILED;
+	}
+	snprintf(xpath, sizeof(xpath), "./sdn-listen[path='%s']", path);
+	nb_cli_enqueue_change(vty, xpath, no ? NB_OP_DESTROY : NB_OP_CREATE,
+			      NULL);
+	return nb_cli_apply_changes(vty, NULL);
+}
+
 DEFPY(debug_vnetrs, debug_vnetrs_cmd, "[no] debug bgp vnet-route-server",
       NO_STR DEBUG_STR BGP_STR
       "VNet route server: route decisions, effective route changes\n")
@@ -286,6 +307,13 @@ void vnetrs_cli_show_max_peers(struct vty *vty, const struct lyd_node *dnode,
 			       bool show_defaults)
 {
 	vty_out(vty, "  max-peers %u\n", yang_dnode_get_uint16(dnode, NULL));
+}
+
+void vnetrs_cli_show_sdn_listen(struct vty *vty, const struct lyd_node *dnode,
+				bool show_defaults)
+{
+	vty_out(vty, "  sdn listen unix %s\n",
+		yang_dnode_get_string(dnode, "./path"));
 }
 
 void vnetrs_cli_show_aspace(struct vty *vty, const struct lyd_node *dnode,
@@ -332,6 +360,7 @@ void vnetrs_vty_init(void)
 	install_element(VNETRS_NODE, &no_vnetrs_peer_full_cmd);
 	install_element(VNETRS_NODE, &no_vnetrs_peer_description_cmd);
 	install_element(VNETRS_NODE, &no_vnetrs_peer_description_line_cmd);
+	install_element(VNETRS_NODE, &vnetrs_sdn_listen_cmd);
 	install_element(VNETRS_NODE, &vnetrs_route_limit_cmd);
 	install_element(VNETRS_NODE, &no_vnetrs_route_limit_cmd);
 	install_element(VNETRS_NODE, &vnetrs_max_peers_cmd);
