@@ -97,7 +97,7 @@ static struct chunk *chunk_new(size_t cap)
 {
 	struct chunk *c = XMALLOC(MTYPE_VNETRS_SDN_CHUNK, sizeof(*c) + cap);
 
-	c->refcnt = 0;
+	c->refcnt = 1; /* the writer's; queues add theirs */
 	c->len = 0;
 	c->cap = cap;
 	return c;
@@ -191,11 +191,11 @@ static void put_route(struct writer *w, uint64_t seq,
 	writer_commit(w, len);
 }
 
+/* Drop the writer's references: chunks no queue holds are freed. */
 static void writer_free(struct writer *w)
 {
 	for (size_t i = 0; i < w->n; i++)
-		if (w->chunks[i]->refcnt == 0)
-			XFREE(MTYPE_VNETRS_SDN_CHUNK, w->chunks[i]);
+		chunk_unref(w->chunks[i]);
 	w->n = 0;
 }
 
@@ -221,7 +221,7 @@ static void consumer_close(struct consumer *c, const char *why)
 	XFREE(MTYPE_VNETRS_SDN_CONSUMER, c);
 }
 
-static void consumer_write(struct thread *t);
+static bool consumer_flush(struct consumer *c);
 
 /* Queue the chunks of w to c. Returns false if c was dropped. */
 static bool consumer_enqueue(struct consumer *c, struct writer *w)
@@ -239,13 +239,16 @@ static bool consumer_enqueue(struct consumer *c, struct writer *w)
 		qents_add_tail(&c->queue, q);
 	}
 	c->queued += w->bytes;
-	thread_add_write(bm->master, consumer_write, c, c->fd, &c->t_write);
-	return true;
+	/* Straight away: the socket usually takes it, and the SDN gets the
+	 * batch without waiting for the next turn of the event loop. */
+	return consumer_flush(c);
 }
 
-static void consumer_write(struct thread *t)
+static void consumer_write(struct thread *t);
+
+/* Write what the socket takes now; false if c was dropped. */
+static bool consumer_flush(struct consumer *c)
 {
-	struct consumer *c = THREAD_ARG(t);
 	struct qent *q;
 
 	while ((q = qents_first(&c->queue))) {
@@ -257,7 +260,7 @@ static void consumer_write(struct thread *t)
 				break;
 			c->listener->dropped_error++;
 			consumer_close(c, safe_strerror(errno));
-			return;
+			return false;
 		}
 		q->off += n;
 		c->queued -= n;
@@ -270,6 +273,12 @@ static void consumer_write(struct thread *t)
 	if (qents_count(&c->queue))
 		thread_add_write(bm->master, consumer_write, c, c->fd,
 				 &c->t_write);
+	return true;
+}
+
+static void consumer_write(struct thread *t)
+{
+	consumer_flush(THREAD_ARG(t));
 }
 
 /* The whole table, as of the last batch, to a consumer that said hello.
@@ -560,7 +569,7 @@ int vnetrs_stream_open(const char *path, struct vnetrs_listener **out,
 		return -1;
 	}
 	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 ||
-	    chmod(path, 0660) < 0 || listen(fd, 16) < 0) {
+	    chmod(path, 0660) < 0 || listen(fd, SOMAXCONN) < 0) {
 		snprintf(err, errlen, "%s: %s", path, safe_strerror(errno));
 		close(fd);
 		return -1;

@@ -1,0 +1,190 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""
+The SDN stream ("sdn listen unix PATH", docs/sdn-protocol.md) with several
+consumers, well-behaved and not.
+
+    rs1 10.1.0.4: bgpd -M vnetrs, AS 65515, streams on <logdir>/rs1/sdn.sock
+    nva1 10.1.1.4 (AS 65001), nva2 10.1.1.6 (AS 65011): 10.250.0.0/16 (ECMP)
+
+The consumers are vnetrs_sdn_client.SdnClient, a decoder written from the
+protocol document; a misbehaving one sends garbage, one stops reading, and
+hundreds connect and leave.
+"""
+
+import json
+import os
+import socket
+
+import pytest
+
+from lib.topogen import Topogen, get_topogen
+
+import vnetrs_sdn_client
+import vnetrs_topo
+
+CWD = os.path.dirname(os.path.realpath(__file__))
+
+pytestmark = [pytest.mark.bgpd, pytest.mark.vnetrs]
+
+ECMP = ("nva", ["10.1.1.4", "10.1.1.6"])
+_clients = {}
+
+
+def build_topo(tgen):
+    for name in ("rs1", "nva1", "nva2"):
+        tgen.add_router(name)
+    sw = tgen.add_switch("vnet")
+    for name in ("rs1", "nva1", "nva2"):
+        sw.add_link(tgen.gears[name])
+
+
+def sock_path():
+    return os.path.join(get_topogen().logdir, "rs1", "sdn.sock")
+
+
+def setup_module(mod):
+    tgen = Topogen(build_topo, mod.__name__)
+    tgen.start_topology()
+    vnetrs_topo.load_routers(tgen, CWD, module_routers=("rs1",))
+    rc, out = vnetrs_topo.rs_config(tgen.gears["rs1"], "sdn listen unix " + sock_path())
+    assert rc == 0, out
+
+
+def teardown_module(mod):
+    for c in _clients.values():
+        c.close()
+    get_topogen().stop_topology()
+
+
+def rs1():
+    tgen = get_topogen()
+    if tgen.routers_have_failure():
+        pytest.skip(tgen.errors)
+    return tgen.gears["rs1"]
+
+
+def sdn_json():
+    return vnetrs_topo.vtysh_json(rs1(), "show bgp vnet-route-server sdn json")
+
+
+def nva_network(name, asn, present):
+    get_topogen().gears[name].vtysh_cmd(
+        "conf t\nrouter bgp {}\naddress-family ipv4 unicast\n{}network 10.250.0.0/16".format(
+            asn, "" if present else "no "
+        )
+    )
+
+
+def follow(client, want, what, timeout=30):
+    def check():
+        client.pump(0.2)
+        return None if client.table == want else client.table
+
+    vnetrs_topo.poll(check, what, timeout=timeout, wait=0)
+
+
+def test_socket_is_private_to_frr():
+    rs1()
+    st = os.stat(sock_path())
+    assert oct(st.st_mode & 0o777) == "0o660", oct(st.st_mode)
+    assert "sdn listen unix " + sock_path() in rs1().vtysh_cmd("show running-config")
+
+
+def test_consumer_gets_hello_and_snapshot():
+    c = _clients["a"] = vnetrs_sdn_client.SdnClient(sock_path(), "consumer-a")
+    follow(
+        c,
+        {"10.1.0.0/16": ("local", []), "10.250.0.0/16": ECMP},
+        "consumer A's table: the VNet and the ECMP route",
+        timeout=60,
+    )
+    assert c.server_hello["asn"] == 65515
+    assert c.server_hello["router-id"] == "10.1.0.4"
+    assert c.seqs[0][1] is True, c.seqs  # the first batch is a snapshot
+    consumers = sdn_json()["listeners"][0]["consumers"]
+    assert [x["name"] for x in consumers] == ["consumer-a"], consumers
+
+
+def test_changes_arrive_as_batches_with_increasing_seq():
+    c = _clients["a"]
+    nva_network("nva2", 65011, False)
+    follow(
+        c,
+        {"10.1.0.0/16": ("local", []), "10.250.0.0/16": ("nva", ["10.1.1.4"])},
+        "one ECMP member withdrawn",
+    )
+    nva_network("nva1", 65001, False)
+    follow(c, {"10.1.0.0/16": ("local", [])}, "the route deleted")
+    nva_network("nva1", 65001, True)
+    nva_network("nva2", 65011, True)
+    follow(c, {"10.1.0.0/16": ("local", []), "10.250.0.0/16": ECMP}, "back")
+    seqs = [s for s, _, _ in c.seqs]
+    assert seqs == sorted(set(seqs)), seqs
+
+
+def test_garbage_is_refused_and_changes_nothing():
+    before = sdn_json()["listeners"][0]["dropped-error"]
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(sock_path())
+    s.settimeout(10)
+    s.sendall(b"GET / HTTP/1.1\r\nHost: rs1\r\n\r\n" + b"\xff" * 64)
+    data = b""
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    s.close()
+    # At most the server's HELLO, then the door.
+    assert not data or data[5] == vnetrs_sdn_client.HELLO, data[:16].hex()
+    vnetrs_topo.poll(
+        lambda: None
+        if sdn_json()["listeners"][0]["dropped-error"] == before + 1
+        else sdn_json(),
+        "the garbage consumer is counted as dropped",
+    )
+    follow(_clients["a"], {"10.1.0.0/16": ("local", []), "10.250.0.0/16": ECMP}, "A untouched")
+
+
+def test_stalled_consumer_disturbs_nothing():
+    stalled = _clients["stalled"] = vnetrs_sdn_client.SdnClient(sock_path(), "stalled")
+    a = _clients["a"]
+    for _ in range(10):
+        nva_network("nva2", 65011, False)
+        follow(a, {"10.1.0.0/16": ("local", []), "10.250.0.0/16": ("nva", ["10.1.1.4"])}, "flap")
+        nva_network("nva2", 65011, True)
+        follow(a, {"10.1.0.0/16": ("local", []), "10.250.0.0/16": ECMP}, "flap back")
+    # BGP is unaffected and the stalled consumer is still there.
+    state = vnetrs_topo.vtysh_json(rs1(), "show bgp vnet-route-server json")
+    assert all(p["state"] == "Established" for p in state["peers"]), state
+    names = [x["name"] for x in sdn_json()["listeners"][0]["consumers"]]
+    assert "stalled" in names, names
+    # Once it reads, it catches up.
+    follow(stalled, a.table, "the stalled consumer catches up when it reads")
+
+
+def test_hundreds_of_connections_come_and_go():
+    before = sdn_json()["listeners"][0]["connections"]
+    for i in range(200):
+        c = vnetrs_sdn_client.SdnClient(sock_path(), "churn-{}".format(i), hello=i % 2 == 0)
+        c.close()
+    vnetrs_topo.poll(
+        lambda: None
+        if sdn_json()["listeners"][0]["connections"] == before + 200
+        and len(sdn_json()["listeners"][0]["consumers"]) == 2
+        else sdn_json(),
+        "200 connections accepted and cleaned up",
+    )
+    follow(_clients["a"], {"10.1.0.0/16": ("local", []), "10.250.0.0/16": ECMP}, "A untouched")
+
+
+def test_no_sdn_listen_disconnects_and_removes_the_socket():
+    rc, out = vnetrs_topo.rs_config(rs1(), "no sdn listen unix " + sock_path())
+    assert rc == 0, out
+    a = _clients["a"]
+    vnetrs_topo.poll(lambda: a.pump(0.2) or (None if a.closed else "still open"), "disconnected")
+    assert not os.path.exists(sock_path())
+    rc, out = vnetrs_topo.rs_config(rs1(), "sdn listen unix /nonexistent-dir/sdn.sock")
+    assert rc != 0 and "/nonexistent-dir/sdn.sock" in out, out
+    assert "sdn listen" not in rs1().vtysh_cmd("show running-config")
+    json.dumps(sdn_json())
