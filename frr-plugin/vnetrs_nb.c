@@ -100,6 +100,12 @@ const struct frr_yang_module_info vnetrs_yang_info = {
 			},
 		},
 		{
+			.xpath = X_INST "/sdn-listen/queue-limit",
+			.cbs = {
+				.modify = vnetrs_sdn_listen_queue_limit_modify,
+			},
+		},
+		{
 			.xpath = X_INST "/peer/state/role",
 			.cbs = {
 				.get_elem = vnetrs_peer_state_role_get,

@@ -15,6 +15,7 @@ int vnetrs_route_limit_warning_modify(struct nb_cb_modify_args *args);
 int vnetrs_max_peers_modify(struct nb_cb_modify_args *args);
 int vnetrs_sdn_listen_create(struct nb_cb_create_args *args);
 int vnetrs_sdn_listen_destroy(struct nb_cb_destroy_args *args);
+int vnetrs_sdn_listen_queue_limit_modify(struct nb_cb_modify_args *args);
 int vnetrs_aspace_create(struct nb_cb_create_args *args);
 int vnetrs_aspace_destroy(struct nb_cb_destroy_args *args);
 int vnetrs_aspace_peered_modify(struct nb_cb_modify_args *args);

@@ -203,8 +203,20 @@ int vnetrs_sdn_listen_create(struct nb_cb_create_args *args)
 	}
 	inst = nb_running_get_entry(args->dnode, NULL, true);
 	l = args->resource->ptr;
+	vnetrs_stream_set_queue_limit(
+		l, yang_dnode_get_uint32(args->dnode, "./queue-limit"));
 	vnetrs_stream_start(inst, l);
 	nb_running_set_entry(args->dnode, l);
+	return NB_OK;
+}
+
+int vnetrs_sdn_listen_queue_limit_modify(struct nb_cb_modify_args *args)
+{
+	if (args->event != NB_EV_APPLY)
+		return NB_OK;
+	vnetrs_stream_set_queue_limit(nb_running_get_entry(args->dnode, NULL,
+							   true),
+				      yang_dnode_get_uint32(args->dnode, NULL));
 	return NB_OK;
 }
 

@@ -7,7 +7,7 @@
  * snapshot of the table and every batch after it. A batch is encoded once
  * and shared by all consumers (reference-counted chunks). A consumer's
  * queue is bounded: one that does not read is disconnected when its queue
- * would pass VNETRS_SDN_QUEUE_MAX, and resyncs (new snapshot) when it
+ * would pass the listener's queue-limit, and resyncs (new snapshot) when it
  * reconnects. bgpd never blocks on a consumer: sockets are non-blocking
  * and written from bgpd's event loop.
  */
@@ -32,9 +32,6 @@ DEFINE_MTYPE_STATIC(VNETRS, VNETRS_SDN_LISTENER, "vnetrs SDN listener");
 DEFINE_MTYPE_STATIC(VNETRS, VNETRS_SDN_CONSUMER, "vnetrs SDN consumer");
 DEFINE_MTYPE_STATIC(VNETRS, VNETRS_SDN_CHUNK, "vnetrs SDN queued data");
 
-/* Per consumer: bytes queued before it counts as stuck. A snapshot of
- * 1M routes is about 40 MB. */
-#define VNETRS_SDN_QUEUE_MAX (256u << 20)
 #define KEEPALIVE_INTERVAL 10
 #define DEADTIME 30
 /* Messages are encoded into chunks of about this size. */
@@ -81,6 +78,8 @@ struct vnetrs_listener {
 	struct vnetrs_instance *inst;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	int fd;
+	/* Bytes queued per consumer before it counts as stuck. */
+	size_t queue_limit;
 	struct thread *t_accept;
 	struct consumers_head consumers;
 	uint64_t accepted, snapshots, dropped_slow, dropped_error;
@@ -223,14 +222,10 @@ static void consumer_close(struct consumer *c, const char *why)
 
 static bool consumer_flush(struct consumer *c);
 
-/* Queue the chunks of w to c. Returns false if c was dropped. */
+/* Queue the chunks of w to c and write what the socket takes at once.
+ * Returns false if c was dropped. */
 static bool consumer_enqueue(struct consumer *c, struct writer *w)
 {
-	if (c->queued + w->bytes > VNETRS_SDN_QUEUE_MAX) {
-		c->listener->dropped_slow++;
-		consumer_close(c, "too slow: its queue is full (it gets a new snapshot when it reconnects)");
-		return false;
-	}
 	for (size_t i = 0; i < w->n; i++) {
 		struct qent *q = XCALLOC(MTYPE_VNETRS_SDN_CONSUMER, sizeof(*q));
 
@@ -241,7 +236,14 @@ static bool consumer_enqueue(struct consumer *c, struct writer *w)
 	c->queued += w->bytes;
 	/* Straight away: the socket usually takes it, and the SDN gets the
 	 * batch without waiting for the next turn of the event loop. */
-	return consumer_flush(c);
+	if (!consumer_flush(c))
+		return false;
+	if (c->queued > c->listener->queue_limit) {
+		c->listener->dropped_slow++;
+		consumer_close(c, "too slow: its queue passed queue-limit (it gets a new snapshot when it reconnects)");
+		return false;
+	}
+	return true;
 }
 
 static void consumer_write(struct thread *t);
@@ -579,6 +581,7 @@ int vnetrs_stream_open(const char *path, struct vnetrs_listener **out,
 	l = XCALLOC(MTYPE_VNETRS_SDN_LISTENER, sizeof(*l));
 	strlcpy(l->path, path, sizeof(l->path));
 	l->fd = fd;
+	l->queue_limit = (size_t)VNETRS_SDN_QUEUE_LIMIT_DEFAULT << 10;
 	consumers_init(&l->consumers);
 	*out = l;
 	return 0;
@@ -597,6 +600,11 @@ void vnetrs_stream_start(struct vnetrs_instance *inst,
 	l->inst = inst;
 	thread_add_read(bm->master, listener_accept, l, l->fd, &l->t_accept);
 	zlog_info("vnetrs: SDN stream listening on %s", l->path);
+}
+
+void vnetrs_stream_set_queue_limit(struct vnetrs_listener *l, uint32_t kib)
+{
+	l->queue_limit = (size_t)kib << 10;
 }
 
 void vnetrs_stream_close(struct vnetrs_listener *l)
@@ -656,6 +664,8 @@ void vnetrs_stream_show(struct vnetrs_instance *inst, struct vty *vty,
 			jl = json_object_new_object();
 			jcs = json_object_new_array();
 			json_object_string_add(jl, "path", l->path);
+			json_object_int_add(jl, "queue-limit-kib",
+					    l->queue_limit >> 10);
 			json_object_int_add(jl, "connections", l->accepted);
 			json_object_int_add(jl, "snapshots", l->snapshots);
 			json_object_int_add(jl, "dropped-slow",

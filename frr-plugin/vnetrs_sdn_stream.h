@@ -18,6 +18,11 @@ struct vnetrs_prefix;
  * be used refuses the command. -1 with a message in err. */
 int vnetrs_stream_open(const char *path, struct vnetrs_listener **out,
 		       char *err, size_t errlen);
+/* Default queue-limit of a listener, KiB: a snapshot of 1M routes is
+ * about 40 MB. */
+#define VNETRS_SDN_QUEUE_LIMIT_DEFAULT 262144
+void vnetrs_stream_set_queue_limit(struct vnetrs_listener *l, uint32_t kib);
+
 /* Serve an opened socket for inst. */
 void vnetrs_stream_start(struct vnetrs_instance *inst,
 			 struct vnetrs_listener *l);

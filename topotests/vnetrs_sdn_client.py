@@ -70,6 +70,7 @@ class SdnClient:
         self.seqs = []  # committed batches, in order: (seq, snapshot, count)
         self.closed = False
         self._batch = None
+        self._last_sent = time.monotonic()
         if hello:
             self.sock.sendall(encode_hello(name))
 
@@ -80,6 +81,13 @@ class SdnClient:
     def pump(self, duration=0.5):
         "Read and apply what arrives for up to duration seconds."
         deadline = time.monotonic() + duration
+        try:
+            if not self.closed and time.monotonic() - self._last_sent > 5:
+                # The protocol's keepalive, every 10 s at most.
+                self.sock.sendall(encode_keepalive(self.seqs[-1][0] if self.seqs else 0))
+                self._last_sent = time.monotonic()
+        except OSError:
+            self.closed = True
         while not self.closed:
             left = deadline - time.monotonic()
             if left <= 0:
@@ -87,7 +95,10 @@ class SdnClient:
             ready, _, _ = select.select([self.sock], [], [], left)
             if not ready:
                 break
-            data = self.sock.recv(1 << 20)
+            try:
+                data = self.sock.recv(1 << 20)
+            except OSError:
+                data = b""
             if not data:
                 self.closed = True
                 break
@@ -143,7 +154,6 @@ class SdnClient:
                 else:
                     self.table[prefix] = value
             self.seqs.append((seq, batch["snapshot"], len(batch["changes"])))
-            self.sock.sendall(encode_keepalive(seq))
         elif typ == KEEPALIVE:
             pass
         else:

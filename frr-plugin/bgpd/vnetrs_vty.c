@@ -248,12 +248,14 @@ DEFPY_YANG(no_vnetrs_max_peers, no_vnetrs_max_peers_cmd,
 }
 
 DEFPY_YANG(vnetrs_sdn_listen, vnetrs_sdn_listen_cmd,
-	   "[no] sdn listen unix PATH$path",
+	   "[no] sdn listen unix PATH$path [queue-limit (64-4194304)$kib]",
 	   NO_STR
 	   "SDN programming of the effective routes\n"
 	   "Stream the effective routes to SDN consumers\n"
 	   "On a Unix stream socket\n"
-	   "Absolute path of the socket\n")
+	   "Absolute path of the socket\n"
+	   "Data queued per consumer before it is disconnected as stuck\n"
+	   "KiB (default 262144: 256 MiB)\n")
 {
 	char xpath[XPATH_MAXLEN];
 
@@ -263,8 +265,14 @@ DEFPY_YANG(vnetrs_sdn_listen, vnetrs_sdn_listen_cmd,
 		return CMD_WARNING_CONFIG_FAILED;
 	}
 	snprintf(xpath, sizeof(xpath), "./sdn-listen[path='%s']", path);
-	nb_cli_enqueue_change(vty, xpath, no ? NB_OP_DESTROY : NB_OP_CREATE,
-			      NULL);
+	if (no) {
+		nb_cli_enqueue_change(vty, xpath, NB_OP_DESTROY, NULL);
+		return nb_cli_apply_changes(vty, NULL);
+	}
+	nb_cli_enqueue_change(vty, xpath, NB_OP_CREATE, NULL);
+	strlcat(xpath, "/queue-limit", sizeof(xpath));
+	nb_cli_enqueue_change(vty, xpath, kib_str ? NB_OP_MODIFY : NB_OP_DESTROY,
+			      kib_str);
 	return nb_cli_apply_changes(vty, NULL);
 }
 
@@ -312,8 +320,12 @@ void vnetrs_cli_show_max_peers(struct vty *vty, const struct lyd_node *dnode,
 void vnetrs_cli_show_sdn_listen(struct vty *vty, const struct lyd_node *dnode,
 				bool show_defaults)
 {
-	vty_out(vty, "  sdn listen unix %s\n",
+	vty_out(vty, "  sdn listen unix %s",
 		yang_dnode_get_string(dnode, "./path"));
+	if (!yang_dnode_is_default(dnode, "./queue-limit"))
+		vty_out(vty, " queue-limit %u",
+			yang_dnode_get_uint32(dnode, "./queue-limit"));
+	vty_out(vty, "\n");
 }
 
 void vnetrs_cli_show_aspace(struct vty *vty, const struct lyd_node *dnode,

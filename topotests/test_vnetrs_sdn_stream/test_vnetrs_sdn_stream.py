@@ -14,6 +14,8 @@ hundreds connect and leave.
 import json
 import os
 import socket
+import threading
+import time
 
 import pytest
 
@@ -176,6 +178,90 @@ def test_hundreds_of_connections_come_and_go():
         "200 connections accepted and cleaned up",
     )
     follow(_clients["a"], {"10.1.0.0/16": ("local", []), "10.250.0.0/16": ECMP}, "A untouched")
+
+
+def many_networks(present, count=3000):
+    "nva1 announces (or withdraws) count /32s in one vtysh run (under route-limit)."
+    tgen = get_topogen()
+    path = os.path.join(tgen.logdir, "nva1", "networks.cmds")
+    lines = ["configure terminal", "router bgp 65001", "address-family ipv4 unicast"]
+    for i in range(count):
+        lines.append(
+            "{}network 10.100.{}.{}/32".format("" if present else "no ", i // 250, i % 250 + 1)
+        )
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    tgen.gears["nva1"].run("vtysh -f {}".format(path))
+
+
+def test_stuck_consumer_is_dropped_and_resyncs():
+    small = os.path.join(get_topogen().logdir, "rs1", "small.sock")
+    rc, out = vnetrs_topo.rs_config(rs1(), "sdn listen unix {} queue-limit 64".format(small))
+    assert rc == 0, out
+    assert "sdn listen unix {} queue-limit 64".format(small) in rs1().vtysh_cmd(
+        "show running-config"
+    )
+    stuck = vnetrs_sdn_client.SdnClient(small, "stuck")
+    good = vnetrs_sdn_client.SdnClient(small, "good")
+    follow(good, {"10.1.0.0/16": ("local", []), "10.250.0.0/16": ECMP}, "good consumer's snapshot")
+
+    def listener():
+        return [x for x in sdn_json()["listeners"] if x["path"] == small][0]
+
+    # The good consumer reads all along, from a thread, while nva1 floods.
+    stop = threading.Event()
+
+    def reader():
+        while not stop.is_set():
+            good.pump(0.05)
+
+    def wait_table(size):
+        deadline = time.monotonic() + 60
+        while len(good.table) != size and time.monotonic() < deadline:
+            time.sleep(0.1)
+
+    # The kernel's socket buffers take a few hundred KiB before the
+    # route server's queue grows: flap until the stuck consumer is gone.
+    t = threading.Thread(target=reader)
+    t.start()
+    try:
+        for _ in range(10):
+            many_networks(True)
+            wait_table(3002)
+            if listener()["dropped-slow"]:
+                break
+            many_networks(False)
+            wait_table(2)
+    finally:
+        stop.set()
+        t.join()
+    vnetrs_topo.poll(
+        lambda: good.pump(0.2) or (None if len(good.table) == 3002 else len(good.table)),
+        "the good consumer follows 3000 routes coming and going",
+        timeout=60,
+        wait=0,
+    )
+    vnetrs_topo.poll(
+        lambda: None if listener()["dropped-slow"] == 1 else listener(),
+        "the consumer that never reads is dropped when its queue passes 64 KiB",
+    )
+    assert [x["name"] for x in listener()["consumers"]] == ["good"], listener()
+    # Reconnected, it starts over from a snapshot of the whole table.
+    again = vnetrs_sdn_client.SdnClient(small, "stuck-again")
+    follow(again, good.table, "the reconnected consumer resyncs", timeout=60)
+    assert not good.closed
+    assert again.seqs[0][1] is True
+    stuck.close()
+
+    many_networks(False)
+    want = {"10.1.0.0/16": ("local", []), "10.250.0.0/16": ECMP}
+    follow(good, want, "the withdrawals reach the good consumer", timeout=60)
+    follow(again, want, "and the resynced one", timeout=60)
+    assert listener()["dropped-slow"] == 1, listener()
+    again.close()
+    good.close()
+    rc, out = vnetrs_topo.rs_config(rs1(), "no sdn listen unix " + small)
+    assert rc == 0, out
 
 
 def test_no_sdn_listen_disconnects_and_removes_the_socket():
