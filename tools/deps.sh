@@ -15,6 +15,8 @@ PKGS=(
 	# our own build and tests
 	build-essential libcmocka-dev python3-pytest python3-pytest-xdist
 	iproute2 iputils-ping traceroute procps bird2
+	# vnetrs-agent (netlink) and its leak checks
+	libmnl-dev valgrind
 	# fuzzing (libFuzzer and the sanitizer runtimes come with
 	# libclang-rt, only recommended by clang)
 	clang libclang-rt-14-dev

@@ -1,0 +1,349 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * vnetrs-agent: the connection to one route-server instance (agent_conn.h).
+ */
+#include "agent/agent_conn.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "agent/agent.h"
+
+/* ~18 KiB: one for every connection (single thread), not on the stack. */
+static struct vnetrs_sdn_msg msg;
+
+void agent_conn_init(struct agent_conn *c, const char *path, const char *name,
+		     const struct agent_conn_cb *cb, void *arg)
+{
+	memset(c, 0, sizeof(*c));
+	c->path = path;
+	c->name = name;
+	c->fd = -1;
+	c->cb = cb;
+	c->arg = arg;
+	c->backoff_ms = AGENT_BACKOFF_MIN_MS;
+	agent_table_init(&c->table);
+	agent_batch_init(&c->batch);
+	c->rbuf = malloc(VNETRS_SDN_MSG_MAX);
+	if (!c->rbuf) {
+		agent_log("out of memory");
+		abort();
+	}
+}
+
+static void conn_reset(struct agent_conn *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+	c->rhave = 0;
+	c->whave = 0;
+	c->hello = false;
+	agent_batch_clear(&c->batch);
+}
+
+void agent_conn_fini(struct agent_conn *c)
+{
+	conn_reset(c);
+	agent_table_clear(&c->table);
+	c->synced = false;
+	free(c->rbuf);
+	c->rbuf = NULL;
+}
+
+/* The next connect after the backoff, which doubles up to its maximum. */
+static void schedule_retry(struct agent_conn *c, uint64_t now)
+{
+	c->retry_ms = now + c->backoff_ms;
+	c->backoff_ms *= 2;
+	if (c->backoff_ms > AGENT_BACKOFF_MAX_MS)
+		c->backoff_ms = AGENT_BACKOFF_MAX_MS;
+}
+
+/* Drop the connection (logged with why), and reconnect after the backoff. */
+static void conn_down(struct agent_conn *c, uint64_t now, const char *why)
+{
+	bool had_table = c->synced;
+
+	agent_log("%s: disconnected: %s; reconnecting in %" PRIu32 " ms",
+		  c->path, why, c->backoff_ms);
+	conn_reset(c);
+	schedule_retry(c, now);
+	c->last_errno = 0;
+	if (had_table) {
+		agent_table_clear(&c->table);
+		c->synced = false;
+	}
+	c->cb->down(c, had_table, c->arg);
+}
+
+/* Write what is pending; false when the connection failed (and is down). */
+static bool conn_flush(struct agent_conn *c, uint64_t now)
+{
+	char why[128];
+
+	while (c->whave) {
+		ssize_t n = send(c->fd, c->wbuf, c->whave,
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return true;
+			snprintf(why, sizeof(why), "write: %s",
+				 strerror(errno));
+			conn_down(c, now, why);
+			return false;
+		}
+		memmove(c->wbuf, c->wbuf + n, c->whave - (size_t)n);
+		c->whave -= (size_t)n;
+	}
+	return true;
+}
+
+/* Queue a message (len bytes at buf) and try to send it. */
+static bool conn_send(struct agent_conn *c, const uint8_t *buf, size_t len,
+		      uint64_t now)
+{
+	if (len > sizeof(c->wbuf) - c->whave) {
+		/* The route server reads nothing: a KEEPALIVE less. */
+		agent_debug("%s: send buffer full, %s not sent", c->path,
+			    vnetrs_sdn_type2str(buf[5]));
+		return true;
+	}
+	memcpy(c->wbuf + c->whave, buf, len);
+	c->whave += len;
+	return conn_flush(c, now);
+}
+
+static void conn_connect(struct agent_conn *c, uint64_t now)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	uint8_t hello[VNETRS_SDN_HDR_LEN + 2 + VNETRS_SDN_NAME_MAX];
+	size_t len;
+	int fd;
+
+	strncpy(sun.sun_path, c->path, sizeof(sun.sun_path) - 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+		int err = errno;
+
+		if (fd >= 0)
+			close(fd);
+		/* Say it once, not at every retry. */
+		if (err != c->last_errno)
+			agent_log("%s: cannot connect: %s; retrying", c->path,
+				  strerror(err));
+		else
+			agent_debug("%s: cannot connect: %s; retry in %" PRIu32
+				    " ms",
+				    c->path, strerror(err), c->backoff_ms);
+		c->last_errno = err;
+		schedule_retry(c, now);
+		return;
+	}
+	c->fd = fd;
+	c->last_errno = 0;
+	c->last_rx_ms = now;
+	c->next_ka_ms = now + AGENT_KEEPALIVE_MS;
+	vnetrs_sdn_rx_init(&c->rx);
+	agent_batch_clear(&c->batch);
+	agent_log("%s: connected", c->path);
+	/* Our HELLO at once: the route server need not be waited for. */
+	len = vnetrs_sdn_encode_hello_consumer(hello, sizeof(hello), c->name);
+	conn_send(c, hello, len, now);
+}
+
+static void on_hello(struct agent_conn *c, const struct vnetrs_sdn_hello *h)
+{
+	const uint8_t *id = h->router_id;
+	char *ch;
+
+	c->hello = true;
+	snprintf(c->server_name, sizeof(c->server_name), "%s", h->name);
+	/* Bytes from the wire: no control characters in the log. */
+	for (ch = c->server_name; *ch; ch++)
+		if ((unsigned char)*ch < 0x20 || *ch == 0x7f)
+			*ch = '?';
+	agent_log("%s: route server '%s', AS %" PRIu32
+		  ", router ID %u.%u.%u.%u, epoch %" PRIu64 "%s",
+		  c->path, c->server_name, h->asn, id[0], id[1], id[2], id[3],
+		  h->epoch,
+		  !c->had_epoch ? ""
+		  : c->epoch == h->epoch
+			  ? " (same process as before)"
+			  : " (restarted since last connection)");
+	c->epoch = h->epoch;
+	c->had_epoch = true;
+}
+
+static void on_commit(struct agent_conn *c, uint64_t seq, bool snapshot)
+{
+	struct agent_plist changed;
+	size_t adds = c->batch.adds, dels = c->batch.dels;
+
+	agent_plist_init(&changed);
+	agent_table_apply(&c->table, &c->batch, snapshot, &changed);
+	if (snapshot) {
+		agent_log("%s: snapshot seq %" PRIu64
+			  ": %zu routes (%zu to program)",
+			  c->path, seq, c->table.n,
+			  agent_table_programmable(&c->table));
+		c->synced = true;
+		c->backoff_ms = AGENT_BACKOFF_MIN_MS;
+	} else {
+		agent_log("%s: batch seq %" PRIu64
+			  ": %zu adds, %zu deletes (table %zu routes)",
+			  c->path, seq, adds, dels, c->table.n);
+	}
+	c->cb->commit(c, snapshot, &changed, c->arg);
+	agent_plist_clear(&changed);
+}
+
+/* One message the checker accepted. */
+static void on_msg(struct agent_conn *c, const struct vnetrs_sdn_msg *m)
+{
+	char buf[512];
+
+	switch (m->type) {
+	case VNETRS_SDN_HELLO:
+		on_hello(c, &m->u.hello);
+		break;
+	case VNETRS_SDN_BEGIN:
+		agent_batch_clear(&c->batch);
+		agent_debug("%s: BEGIN seq %" PRIu64 "%s, %" PRIu32 " routes",
+			    c->path, m->seq,
+			    m->u.begin.snapshot ? " (snapshot)" : "",
+			    m->u.begin.count);
+		break;
+	case VNETRS_SDN_ROUTE_ADD: {
+		const struct vnetrs_sdn_route *r = &m->u.route;
+		struct agent_route *ar;
+
+		ar = agent_route_new(&r->prefix, r->source, r->nexthops,
+				     r->n_nexthops);
+		agent_debug("%s: ROUTE_ADD seq %" PRIu64 " %s", c->path, m->seq,
+			    agent_route2str(ar, buf, sizeof(buf)));
+		agent_batch_add(&c->batch, ar);
+		break;
+	}
+	case VNETRS_SDN_ROUTE_DEL:
+		agent_debug("%s: ROUTE_DEL seq %" PRIu64 " %s", c->path, m->seq,
+			    vnetrs_prefix2str(&m->u.del, buf, sizeof(buf)));
+		agent_batch_del(&c->batch, &m->u.del);
+		break;
+	case VNETRS_SDN_COMMIT:
+		/* The checker accepted the COMMIT: the batch is whole (and
+		 * rx.snapshot still says what it was). */
+		on_commit(c, m->seq, c->rx.snapshot);
+		break;
+	case VNETRS_SDN_KEEPALIVE:
+		agent_debug("%s: KEEPALIVE seq %" PRIu64, c->path, m->seq);
+		break;
+	}
+}
+
+static void conn_read(struct agent_conn *c, uint64_t now)
+{
+	char err[256], why[320];
+	size_t off, used;
+	ssize_t n;
+
+	n = read(c->fd, c->rbuf + c->rhave, VNETRS_SDN_MSG_MAX - c->rhave);
+	if (n < 0) {
+		if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
+			return;
+		snprintf(why, sizeof(why), "read: %s", strerror(errno));
+		conn_down(c, now, why);
+		return;
+	}
+	if (n == 0) {
+		conn_down(c, now,
+			  c->rhave || c->rx.in_batch
+				  ? "closed by the route server inside a "
+				    "batch (partial batch dropped)"
+				  : "closed by the route server");
+		return;
+	}
+	c->rhave += (size_t)n;
+	c->last_rx_ms = now;
+
+	for (off = 0; off < c->rhave; off += used) {
+		int r = vnetrs_sdn_decode(c->rbuf + off, c->rhave - off, &msg,
+					  &used, err, sizeof(err));
+
+		if (r == 0)
+			break;
+		if (r < 0 ||
+		    vnetrs_sdn_rx_feed(&c->rx, &msg, err, sizeof(err)) < 0) {
+			snprintf(why, sizeof(why), "protocol error: %s", err);
+			conn_down(c, now, why);
+			return;
+		}
+		on_msg(c, &msg);
+	}
+	memmove(c->rbuf, c->rbuf + off, c->rhave - off);
+	c->rhave -= off;
+}
+
+int agent_conn_pollfd(const struct agent_conn *c, short *events)
+{
+	if (c->fd < 0)
+		return -1;
+	*events = POLLIN;
+	if (c->whave)
+		*events |= POLLOUT;
+	return c->fd;
+}
+
+uint64_t agent_conn_deadline(const struct agent_conn *c)
+{
+	uint64_t dead;
+
+	if (c->fd < 0)
+		return c->retry_ms;
+	dead = c->last_rx_ms + AGENT_DEAD_MS;
+	return c->next_ka_ms < dead ? c->next_ka_ms : dead;
+}
+
+void agent_conn_run(struct agent_conn *c, short revents, uint64_t now)
+{
+	uint8_t ka[VNETRS_SDN_HDR_LEN];
+	size_t len;
+
+	if (c->fd < 0) {
+		if (now >= c->retry_ms)
+			conn_connect(c, now);
+		return;
+	}
+	if (revents & POLLIN) {
+		conn_read(c, now);
+		if (c->fd < 0)
+			return;
+	} else if (revents & (POLLERR | POLLHUP | POLLNVAL)) {
+		conn_down(c, now, "connection error");
+		return;
+	}
+	if ((revents & POLLOUT) && !conn_flush(c, now))
+		return;
+	if (now >= c->last_rx_ms + AGENT_DEAD_MS) {
+		conn_down(c, now, "nothing received for 30 s");
+		return;
+	}
+	if (now >= c->next_ka_ms) {
+		/* The last batch applied: it is applied at its COMMIT. */
+		len = vnetrs_sdn_encode_keepalive(ka, sizeof(ka),
+						  c->rx.committed);
+		c->next_ka_ms = now + AGENT_KEEPALIVE_MS;
+		agent_debug("%s: sending KEEPALIVE seq %" PRIu64, c->path,
+			    c->rx.committed);
+		conn_send(c, ka, len, now);
+	}
+}

@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * vnetrs-agent: the connection to one route-server instance's SDN socket
+ * (docs/sdn-protocol.md).
+ *
+ * It connects (and reconnects, with backoff), says HELLO, reads and checks
+ * the stream, keeps the instance's table (a batch changes it at its
+ * COMMIT, never half of it), sends KEEPALIVEs and drops a silent
+ * connection. The owner drives it from its poll(2) loop, and hears of
+ * every committed batch and of the connection going down through
+ * callbacks.
+ */
+#ifndef AGENT_CONN_H
+#define AGENT_CONN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "agent/agent_table.h"
+#include "logic/vnetrs_sdn_wire.h"
+
+/* docs/sdn-protocol.md: a KEEPALIVE every 10 s, silence for 30 s ends it. */
+#define AGENT_KEEPALIVE_MS 10000
+#define AGENT_DEAD_MS 30000
+/* Reconnect after 100 ms, doubling up to 5 s; back to 100 ms after a
+ * snapshot. */
+#define AGENT_BACKOFF_MIN_MS 100
+#define AGENT_BACKOFF_MAX_MS 5000
+
+struct agent_conn;
+
+struct agent_conn_cb {
+	/* A batch was committed and applied to c->table (c->synced is
+	 * true); changed: the prefixes it named (for a snapshot, also those
+	 * it dropped). */
+	void (*commit)(struct agent_conn *c, bool snapshot,
+		       const struct agent_plist *changed, void *arg);
+	/* c's connection is down; if had_table, its table was dropped. */
+	void (*down)(struct agent_conn *c, bool had_table, void *arg);
+};
+
+struct agent_conn {
+	const char *path; /* the route server's socket */
+	const char *name; /* ours, for the HELLO */
+	int fd;		  /* -1 while disconnected */
+	/* A snapshot was committed on this connection: table is the
+	 * instance's. Dropped (empty, false) when the connection goes. */
+	bool synced;
+	struct agent_table table;
+	/* The route server's HELLO on this connection. */
+	bool hello;
+	char server_name[VNETRS_SDN_NAME_MAX + 1];
+	uint64_t epoch;
+
+	/* Private. */
+	const struct agent_conn_cb *cb;
+	void *arg;
+	struct vnetrs_sdn_rx rx;
+	struct agent_batch batch;
+	uint8_t *rbuf;
+	size_t rhave;
+	uint8_t wbuf[512];
+	size_t whave;
+	uint64_t last_rx_ms, next_ka_ms, retry_ms;
+	uint32_t backoff_ms;
+	bool had_epoch; /* epoch is a previous connection's */
+	int last_errno; /* of the last failed connect, not to repeat it */
+};
+
+void agent_conn_init(struct agent_conn *c, const char *path, const char *name,
+		     const struct agent_conn_cb *cb, void *arg);
+/* Close without callbacks and free everything. */
+void agent_conn_fini(struct agent_conn *c);
+
+/* Its descriptor and events for poll(2): -1 while disconnected. */
+int agent_conn_pollfd(const struct agent_conn *c, short *events);
+/* When it next needs agent_conn_run() without any event (ms, monotonic). */
+uint64_t agent_conn_deadline(const struct agent_conn *c);
+/* Handle the events poll(2) reported (0: none) and the timers due at now. */
+void agent_conn_run(struct agent_conn *c, short revents, uint64_t now);
+
+#endif /* AGENT_CONN_H */
