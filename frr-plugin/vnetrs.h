@@ -53,6 +53,8 @@ DECLARE_MTYPE(VNETRS_DIRTY);
  * configuration: the module recreates them at every start. */
 #define VNETRS_RMAP_IN "vnetrs-in"
 #define VNETRS_RMAP_TO_NVA "vnetrs-to-nva"
+#define VNETRS_RMAP_TO_ER "vnetrs-to-expressroute"
+#define VNETRS_RMAP_TO_VPN "vnetrs-to-vpn"
 
 extern bool vnetrs_debug;
 /* bgpd is exiting: free, notify nobody. */
@@ -83,7 +85,7 @@ struct vnetrs_peer {
 	struct vnetrs_instance *inst;
 	union sockunion su;
 	char addr[INET6_ADDRSTRLEN];
-	uint32_t remote_as;
+	uint32_t remote_as; /* 0: the route server's own AS (gateways) */
 	char *description;
 	enum vnetrs_role role;
 	/* route-limit warning-only: excess routes logged once per burst. */
@@ -209,6 +211,10 @@ void vnetrs_peer_sync(struct vnetrs_peer *vp);
 struct peer *vnetrs_peer_bgp(const struct vnetrs_peer *vp);
 /* The route-server peer behind a bgpd neighbor, if it is one. */
 struct vnetrs_peer *vnetrs_peer_of(const struct peer *peer);
+/* Make the gateway of role (expressroute, vpn) peer with exactly the
+ * addresses given, in AS remote_as (0: iBGP). n 0 removes it. */
+void vnetrs_gateway_set(struct vnetrs_instance *inst, enum vnetrs_role role,
+			const char *const *addrs, size_t n, uint32_t remote_as);
 /* Number of NVA peers (those max-peers limits). */
 size_t vnetrs_instance_nva_count(const struct vnetrs_instance *inst);
 

@@ -205,6 +205,47 @@ struct vnetrs_peer *vnetrs_peer_of(const struct peer *peer)
 	return vnetrs_peers_find(&inst->peers, &key);
 }
 
+void vnetrs_gateway_set(struct vnetrs_instance *inst, enum vnetrs_role role,
+			const char *const *addrs, size_t n, uint32_t remote_as)
+{
+	struct vnetrs_peer *vp;
+
+	/* Instances no longer listed go, with their sessions. */
+	frr_each_safe (vnetrs_peers, &inst->peers, vp) {
+		bool keep = false;
+
+		if (vp->role != role)
+			continue;
+		for (size_t i = 0; i < n && !keep; i++) {
+			union sockunion su;
+
+			keep = str2sockunion(addrs[i], &su) == 0 &&
+			       sockunion_same(&su, &vp->su);
+		}
+		if (!keep) {
+			vnetrs_peer_unconfigure(vp);
+			vnetrs_peer_del(vp);
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		vp = vnetrs_peer_find(inst, addrs[i]);
+		if (vp && vp->role != role) {
+			/* Validation keeps NVA and gateway addresses apart. */
+			zlog_err("vnetrs: gateway address %s is a %s peer",
+				 addrs[i], vnetrs_role2str(vp->role));
+			continue;
+		}
+		if (!vp) {
+			vp = vnetrs_peer_add(inst, addrs[i]);
+			if (!vp)
+				continue;
+			vp->role = role;
+		}
+		vp->remote_as = remote_as;
+		vnetrs_peer_sync(vp);
+	}
+}
+
 size_t vnetrs_instance_nva_count(const struct vnetrs_instance *inst)
 {
 	const struct vnetrs_peer *vp;
@@ -233,6 +274,7 @@ void vnetrs_peer_sync(struct vnetrs_peer *vp)
 	struct bgp *bgp = vnetrs_instance_bgp(vp->inst);
 	struct peer *peer;
 	as_t as = vp->remote_as;
+	int as_type;
 	bool created;
 	int ret;
 
@@ -244,9 +286,11 @@ void vnetrs_peer_sync(struct vnetrs_peer *vp)
 
 	peer = peer_lookup(bgp, &vp->su);
 	created = !peer;
-	if (!peer || peer->as_type != AS_SPECIFIED || peer->as != as) {
-
-		ret = peer_remote_as(bgp, &vp->su, NULL, &as, AS_SPECIFIED);
+	/* remote_as 0: a gateway in the route server's own AS (iBGP). */
+	as_type = vp->remote_as ? AS_SPECIFIED : AS_INTERNAL;
+	if (!peer || peer->as_type != as_type ||
+	    (as_type == AS_SPECIFIED && peer->as != as)) {
+		ret = peer_remote_as(bgp, &vp->su, NULL, &as, as_type);
 		if (ret < 0) {
 			zlog_err("vnetrs: cannot set up neighbor %s (AS %u): bgpd error %d",
 				 vp->addr, vp->remote_as, ret);
@@ -255,8 +299,7 @@ void vnetrs_peer_sync(struct vnetrs_peer *vp)
 		peer = peer_lookup(bgp, &vp->su);
 		if (peer && created)
 			zlog_info("vnetrs: created neighbor %s AS %u (%s)",
-				  vp->addr, vp->remote_as,
-				  vnetrs_role2str(vp->role));
+				  vp->addr, peer->as, vnetrs_role2str(vp->role));
 	}
 	if (!peer)
 		return;

@@ -53,6 +53,20 @@ const struct frr_yang_module_info vnetrs_yang_info = {
 			},
 		},
 		{
+			.xpath = X_INST "/branch-to-branch",
+			.cbs = {
+				.modify = vnetrs_b2b_modify,
+				.cli_show = vnetrs_cli_show_b2b,
+			},
+		},
+		{
+			.xpath = X_INST "/routing-preference",
+			.cbs = {
+				.modify = vnetrs_preference_modify,
+				.cli_show = vnetrs_cli_show_preference,
+			},
+		},
+		{
 			.xpath = X_INST "/address-space",
 			.cbs = {
 				.create = vnetrs_aspace_create,
@@ -89,6 +103,29 @@ const struct frr_yang_module_info vnetrs_yang_info = {
 			.cbs = {
 				.modify = vnetrs_peer_description_modify,
 				.destroy = vnetrs_peer_description_destroy,
+			},
+		},
+		{
+			.xpath = X_INST "/gateway",
+			.cbs = {
+				.create = vnetrs_gateway_create,
+				.destroy = vnetrs_gateway_destroy,
+				.apply_finish = vnetrs_gateway_apply_finish,
+				.cli_show = vnetrs_cli_show_gateway,
+			},
+		},
+		{
+			.xpath = X_INST "/gateway/address",
+			.cbs = {
+				.create = vnetrs_gateway_address_create,
+				.destroy = vnetrs_gateway_address_destroy,
+			},
+		},
+		{
+			.xpath = X_INST "/gateway/remote-as",
+			.cbs = {
+				.modify = vnetrs_gateway_remote_as_modify,
+				.destroy = vnetrs_gateway_remote_as_destroy,
 			},
 		},
 		{

@@ -13,6 +13,15 @@ int vnetrs_instance_destroy(struct nb_cb_destroy_args *args);
 int vnetrs_route_limit_modify(struct nb_cb_modify_args *args);
 int vnetrs_route_limit_warning_modify(struct nb_cb_modify_args *args);
 int vnetrs_max_peers_modify(struct nb_cb_modify_args *args);
+int vnetrs_b2b_modify(struct nb_cb_modify_args *args);
+int vnetrs_preference_modify(struct nb_cb_modify_args *args);
+int vnetrs_gateway_create(struct nb_cb_create_args *args);
+int vnetrs_gateway_destroy(struct nb_cb_destroy_args *args);
+void vnetrs_gateway_apply_finish(struct nb_cb_apply_finish_args *args);
+int vnetrs_gateway_address_create(struct nb_cb_create_args *args);
+int vnetrs_gateway_address_destroy(struct nb_cb_destroy_args *args);
+int vnetrs_gateway_remote_as_modify(struct nb_cb_modify_args *args);
+int vnetrs_gateway_remote_as_destroy(struct nb_cb_destroy_args *args);
 int vnetrs_sdn_listen_create(struct nb_cb_create_args *args);
 int vnetrs_sdn_listen_destroy(struct nb_cb_destroy_args *args);
 int vnetrs_sdn_listen_queue_limit_modify(struct nb_cb_modify_args *args);
@@ -73,6 +82,12 @@ void vnetrs_cli_show_route_limit(struct vty *vty, const struct lyd_node *dnode,
 				 bool show_defaults);
 void vnetrs_cli_show_max_peers(struct vty *vty, const struct lyd_node *dnode,
 			       bool show_defaults);
+void vnetrs_cli_show_b2b(struct vty *vty, const struct lyd_node *dnode,
+			 bool show_defaults);
+void vnetrs_cli_show_preference(struct vty *vty, const struct lyd_node *dnode,
+				bool show_defaults);
+void vnetrs_cli_show_gateway(struct vty *vty, const struct lyd_node *dnode,
+			     bool show_defaults);
 void vnetrs_cli_show_sdn_listen(struct vty *vty, const struct lyd_node *dnode,
 				bool show_defaults);
 void vnetrs_cli_show_aspace(struct vty *vty, const struct lyd_node *dnode,

@@ -36,6 +36,8 @@ static struct bgp *dnode_bgp(const struct lyd_node *dnode)
 	return bgp_lookup_by_name(vrf);
 }
 
+static bool peer_address_usable(const char *str, char *errmsg, size_t len);
+
 /*
  * Instance.
  */
@@ -160,6 +162,193 @@ int vnetrs_max_peers_modify(struct nb_cb_modify_args *args)
 	}
 	inst = nb_running_get_entry(args->dnode, NULL, true);
 	inst->max_peers = max;
+	return NB_OK;
+}
+
+/*
+ * Toggles.
+ */
+int vnetrs_b2b_modify(struct nb_cb_modify_args *args)
+{
+	struct vnetrs_instance *inst;
+	bool on;
+
+	if (args->event != NB_EV_APPLY)
+		return NB_OK;
+	inst = nb_running_get_entry(args->dnode, NULL, true);
+	on = yang_dnode_get_bool(args->dnode, NULL);
+	if (inst->branch_to_branch == on)
+		return NB_OK;
+	inst->branch_to_branch = on;
+	zlog_info("vnetrs: branch-to-branch %s for VRF %s", on ? "on" : "off",
+		  inst->vrf);
+	/* The outbound policy runs again: adds and withdraws, no reset. */
+	vnetrs_policy_readvertise(inst);
+	return NB_OK;
+}
+
+int vnetrs_preference_modify(struct nb_cb_modify_args *args)
+{
+	struct vnetrs_instance *inst;
+	const char *pref;
+
+	if (args->event != NB_EV_APPLY)
+		return NB_OK;
+	inst = nb_running_get_entry(args->dnode, NULL, true);
+	pref = yang_dnode_get_string(args->dnode, NULL);
+	if (strcmp(pref, "vpn-nva") == 0)
+		inst->preference = VNETRS_PREF_VPN_NVA;
+	else if (strcmp(pref, "as-path") == 0)
+		inst->preference = VNETRS_PREF_AS_PATH;
+	else
+		inst->preference = VNETRS_PREF_EXPRESSROUTE;
+	vnetrs_effective_mark_all(inst);
+	return NB_OK;
+}
+
+/*
+ * Gateways: the route server peers with each instance of the gateway.
+ */
+static enum vnetrs_role gateway_role(const struct lyd_node *gw)
+{
+	return strcmp(yang_dnode_get_string(gw, "./type"), "vpn") == 0
+		       ? VNETRS_ROLE_VPN
+		       : VNETRS_ROLE_EXPRESSROUTE;
+}
+
+struct addr_ctx {
+	const char *addrs[2];
+	size_t n;
+	size_t total;
+};
+
+static int gw_addr_cb(const struct lyd_node *dnode, void *arg)
+{
+	struct addr_ctx *ctx = arg;
+
+	if (ctx->n < array_size(ctx->addrs))
+		ctx->addrs[ctx->n++] = yang_dnode_get_string(dnode, NULL);
+	ctx->total++;
+	return YANG_ITER_CONTINUE;
+}
+
+/* Is addr one of the NVA peers (candidate configuration of instance)? */
+static bool is_nva_peer(const struct lyd_node *instance, const char *addr)
+{
+	union sockunion su, other;
+	const struct lyd_node *dnode;
+
+	if (str2sockunion(addr, &su) < 0)
+		return false;
+	LY_LIST_FOR (lyd_child(instance), dnode) {
+		if (strcmp(dnode->schema->name, "peer") != 0)
+			continue;
+		if (str2sockunion(yang_dnode_get_string(dnode, "./address"),
+				  &other) == 0 &&
+		    sockunion_same(&su, &other))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The checks of a gateway entry's addresses. They run when an address is
+ * added, which is also when the gateway is created: a replaced gateway
+ * differs from the old one by its addresses only.
+ */
+static int gateway_check(const struct lyd_node *gw, const char *addr,
+			 char *errmsg, size_t errlen)
+{
+	const char *type = yang_dnode_get_string(gw, "./type");
+	struct addr_ctx ctx = {};
+
+	yang_dnode_iterate(gw_addr_cb, &ctx, gw, "./address");
+	if (ctx.total > 2) {
+		snprintf(errmsg, errlen,
+			 "gateway %s: give one or two addresses (its instances)",
+			 type);
+		return NB_ERR_VALIDATION;
+	}
+	if (strcmp(type, "vpn") == 0 && ctx.total != 2) {
+		snprintf(errmsg, errlen,
+			 "gateway vpn %s: a VPN gateway must be active-active: give the addresses of both its instances",
+			 ctx.addrs[0]);
+		return NB_ERR_VALIDATION;
+	}
+	if (!peer_address_usable(addr, errmsg, errlen))
+		return NB_ERR_VALIDATION;
+	if (is_nva_peer(lyd_parent(gw), addr)) {
+		snprintf(errmsg, errlen, "gateway %s %s: %s is an NVA peer",
+			 type, addr, addr);
+		return NB_ERR_VALIDATION;
+	}
+	return NB_OK;
+}
+
+int vnetrs_gateway_create(struct nb_cb_create_args *args)
+{
+	return NB_OK;
+}
+
+int vnetrs_gateway_destroy(struct nb_cb_destroy_args *args)
+{
+	if (args->event != NB_EV_APPLY)
+		return NB_OK;
+	vnetrs_gateway_set(nb_running_get_entry(args->dnode, NULL, true),
+			   gateway_role(args->dnode), NULL, 0, 0);
+	return NB_OK;
+}
+
+/* Addresses and AS are applied together, once the entry is complete. */
+void vnetrs_gateway_apply_finish(struct nb_cb_apply_finish_args *args)
+{
+	struct addr_ctx ctx = {};
+	uint32_t asn = 0;
+
+	yang_dnode_iterate(gw_addr_cb, &ctx, args->dnode, "./address");
+	if (yang_dnode_exists(args->dnode, "./remote-as"))
+		asn = yang_dnode_get_uint32(args->dnode, "./remote-as");
+	vnetrs_gateway_set(nb_running_get_entry(args->dnode, NULL, true),
+			   gateway_role(args->dnode), ctx.addrs, ctx.n, asn);
+}
+
+int vnetrs_gateway_address_create(struct nb_cb_create_args *args)
+{
+	if (args->event != NB_EV_VALIDATE)
+		return NB_OK;
+	return gateway_check(lyd_parent(args->dnode),
+			     yang_dnode_get_string(args->dnode, NULL),
+			     args->errmsg, args->errmsg_len);
+}
+
+int vnetrs_gateway_address_destroy(struct nb_cb_destroy_args *args)
+{
+	return NB_OK;
+}
+
+int vnetrs_gateway_remote_as_modify(struct nb_cb_modify_args *args)
+{
+	uint32_t asn = yang_dnode_get_uint32(args->dnode, NULL);
+	struct bgp *bgp;
+	char err[192];
+
+	if (args->event != NB_EV_VALIDATE)
+		return NB_OK;
+	bgp = dnode_bgp(args->dnode);
+	/* The route server's own AS is fine for a gateway: iBGP. */
+	if (bgp && asn == bgp->as)
+		return NB_OK;
+	if (!vnetrs_asn_check(asn, bgp ? bgp->as : 0, false, err,
+			      sizeof(err))) {
+		snprintf(args->errmsg, args->errmsg_len, "gateway %s: %s",
+			 yang_dnode_get_string(args->dnode, "../type"), err);
+		return NB_ERR_VALIDATION;
+	}
+	return NB_OK;
+}
+
+int vnetrs_gateway_remote_as_destroy(struct nb_cb_destroy_args *args)
+{
 	return NB_OK;
 }
 
@@ -377,6 +566,28 @@ static bool peer_address_usable(const char *str, char *errmsg, size_t len)
 	return true;
 }
 
+/* Is addr listed by a gateway of instance (candidate configuration)? */
+static bool is_gateway_address(const struct lyd_node *instance,
+			       const char *addr)
+{
+	union sockunion su, other;
+	const struct lyd_node *gw, *a;
+
+	if (str2sockunion(addr, &su) < 0)
+		return false;
+	LY_LIST_FOR (lyd_child(instance), gw) {
+		if (strcmp(gw->schema->name, "gateway") != 0)
+			continue;
+		LY_LIST_FOR (lyd_child(gw), a)
+			if (strcmp(a->schema->name, "address") == 0 &&
+			    str2sockunion(yang_dnode_get_string(a, NULL),
+					  &other) == 0 &&
+			    sockunion_same(&su, &other))
+				return true;
+	}
+	return false;
+}
+
 int vnetrs_peer_create(struct nb_cb_create_args *args)
 {
 	const char *addr = yang_dnode_get_string(args->dnode, "./address");
@@ -395,6 +606,12 @@ int vnetrs_peer_create(struct nb_cb_create_args *args)
 
 		if (!peer_address_usable(addr, args->errmsg, args->errmsg_len))
 			return NB_ERR_VALIDATION;
+		if (is_gateway_address(idn, addr)) {
+			snprintf(args->errmsg, args->errmsg_len,
+				 "peer %s: %s is a gateway instance",
+				 addr, addr);
+			return NB_ERR_VALIDATION;
+		}
 		if (n > max) {
 			snprintf(args->errmsg, args->errmsg_len,
 				 "peer %s: max-peers %u reached: the route server already has %u NVA peers (remove one, or raise max-peers)",

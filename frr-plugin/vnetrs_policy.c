@@ -195,6 +195,8 @@ void vnetrs_policy_init(void)
 	route_map_install_match(&match_vnetrs_cmd);
 	rmap_create(VNETRS_RMAP_IN, "accepted");
 	rmap_create(VNETRS_RMAP_TO_NVA, "export-to nva");
+	rmap_create(VNETRS_RMAP_TO_ER, "export-to expressroute");
+	rmap_create(VNETRS_RMAP_TO_VPN, "export-to vpn");
 }
 
 static const char *rmap_out_name(enum vnetrs_role role)
@@ -203,8 +205,9 @@ static const char *rmap_out_name(enum vnetrs_role role)
 	case VNETRS_ROLE_NVA:
 		return VNETRS_RMAP_TO_NVA;
 	case VNETRS_ROLE_EXPRESSROUTE:
+		return VNETRS_RMAP_TO_ER;
 	case VNETRS_ROLE_VPN:
-		break;
+		return VNETRS_RMAP_TO_VPN;
 	}
 	return VNETRS_RMAP_TO_NVA;
 }
@@ -251,7 +254,8 @@ void vnetrs_policy_apply(struct vnetrs_peer *vp, struct peer *peer,
 	afi_t afi;
 
 	if (created) {
-		if (vp->role == VNETRS_ROLE_NVA)
+		/* NVAs, and gateways in another AS, are eBGP off-link. */
+		if (peer->sort == BGP_PEER_EBGP)
 			peer_ebgp_multihop_set(peer, VNETRS_EBGP_MULTIHOP);
 		peer_timers_set(peer, VNETRS_KEEPALIVE, VNETRS_HOLDTIME);
 		/* The session carries the routes of its own family. */
@@ -265,8 +269,12 @@ void vnetrs_policy_apply(struct vnetrs_peer *vp, struct peer *peer,
 		if (!peer->afc[afi][SAFI_UNICAST])
 			continue;
 		af_flag_set(peer, afi, PEER_FLAG_SOFT_RECONFIG);
-		if (vp->role == VNETRS_ROLE_NVA)
-			af_flag_set(peer, afi, PEER_FLAG_NEXTHOP_UNCHANGED);
+		/* Relayed routes keep their next hop, towards every peer. */
+		af_flag_set(peer, afi, PEER_FLAG_NEXTHOP_UNCHANGED);
+		/* In the route server's AS, gateways learn each other's
+		 * routes only by reflection (the matrix filters them). */
+		if (vp->role != VNETRS_ROLE_NVA && peer->sort == BGP_PEER_IBGP)
+			af_flag_set(peer, afi, PEER_FLAG_REFLECTOR_CLIENT);
 		limit_apply(vp->inst, peer, afi);
 		rmap_set(peer, afi, RMAP_IN, VNETRS_RMAP_IN);
 		rmap_set(peer, afi, RMAP_OUT, rmap_out_name(vp->role));

@@ -247,6 +247,91 @@ DEFPY_YANG(no_vnetrs_max_peers, no_vnetrs_max_peers_cmd,
 	return nb_cli_apply_changes(vty, NULL);
 }
 
+#define GW_ADDR "<A.B.C.D|X:X::X:X>"
+#define GW_ADDR_STR "Gateway instance IPv4 address\nGateway instance IPv6 address\n"
+
+DEFPY_YANG(vnetrs_gateway, vnetrs_gateway_cmd,
+	   "gateway <expressroute|vpn>$type " GW_ADDR "$a1 [" GW_ADDR
+	   "$a2] [remote-as (0-4294967295)$asn]",
+	   "A virtual network gateway the route server peers with\n"
+	   "ExpressRoute gateway (one or two instances)\n"
+	   "VPN gateway (active-active: two instances)\n" GW_ADDR_STR GW_ADDR_STR
+	   "AS of the gateway (default: the route server's, iBGP)\n"
+	   "AS number\n")
+{
+	char xpath[XPATH_MAXLEN], sub[XPATH_MAXLEN + 32];
+
+	if (strcmp(type, "vpn") == 0 && !a2_str) {
+		vty_out(vty,
+			"%% gateway vpn %s: a VPN gateway must be active-active: give the addresses of both its instances\n",
+			a1_str);
+		return CMD_WARNING_CONFIG_FAILED;
+	}
+	snprintf(xpath, sizeof(xpath), "./gateway[type='%s']", type);
+	/* The command gives the whole gateway: it replaces what was there. */
+	nb_cli_enqueue_change(vty, xpath, NB_OP_DESTROY, NULL);
+	nb_cli_enqueue_change(vty, xpath, NB_OP_CREATE, NULL);
+	snprintf(sub, sizeof(sub), "%s/address", xpath);
+	nb_cli_enqueue_change(vty, sub, NB_OP_CREATE, a1_str);
+	if (a2_str)
+		nb_cli_enqueue_change(vty, sub, NB_OP_CREATE, a2_str);
+	if (asn_str) {
+		snprintf(sub, sizeof(sub), "%s/remote-as", xpath);
+		nb_cli_enqueue_change(vty, sub, NB_OP_MODIFY, asn_str);
+	}
+	return nb_cli_apply_changes(vty, NULL);
+}
+
+DEFPY_YANG(no_vnetrs_gateway, no_vnetrs_gateway_cmd,
+	   "no gateway <expressroute|vpn>$type [" GW_ADDR " [" GW_ADDR
+	   "] [remote-as (0-4294967295)]]",
+	   NO_STR
+	   "A virtual network gateway the route server peers with\n"
+	   "ExpressRoute gateway\n"
+	   "VPN gateway\n" GW_ADDR_STR GW_ADDR_STR
+	   "AS of the gateway\n"
+	   "AS number\n")
+{
+	char xpath[XPATH_MAXLEN];
+
+	snprintf(xpath, sizeof(xpath), "./gateway[type='%s']", type);
+	nb_cli_enqueue_change(vty, xpath, NB_OP_DESTROY, NULL);
+	return nb_cli_apply_changes(vty, NULL);
+}
+
+DEFPY_YANG(vnetrs_b2b, vnetrs_b2b_cmd, "[no] branch-to-branch",
+	   NO_STR
+	   "Exchange routes between NVAs and gateways, and between gateways\n")
+{
+	nb_cli_enqueue_change(vty, "./branch-to-branch", NB_OP_MODIFY,
+			      no ? "false" : "true");
+	return nb_cli_apply_changes(vty, NULL);
+}
+
+DEFPY_YANG(vnetrs_preference, vnetrs_preference_cmd,
+	   "routing-preference <expressroute|vpn-nva|as-path>$pref",
+	   "Which source wins a prefix learned from several\n"
+	   "ExpressRoute over VPN and NVAs (default)\n"
+	   "VPN and NVAs over ExpressRoute\n"
+	   "The shortest AS path, whatever the source\n")
+{
+	nb_cli_enqueue_change(vty, "./routing-preference", NB_OP_MODIFY, pref);
+	return nb_cli_apply_changes(vty, NULL);
+}
+
+DEFPY_YANG(no_vnetrs_preference, no_vnetrs_preference_cmd,
+	   "no routing-preference [<expressroute|vpn-nva|as-path>]",
+	   NO_STR
+	   "Which source wins a prefix learned from several\n"
+	   "ExpressRoute over VPN and NVAs (default)\n"
+	   "VPN and NVAs over ExpressRoute\n"
+	   "The shortest AS path, whatever the source\n")
+{
+	nb_cli_enqueue_change(vty, "./routing-preference", NB_OP_DESTROY,
+			      NULL);
+	return nb_cli_apply_changes(vty, NULL);
+}
+
 DEFPY_YANG(vnetrs_sdn_listen, vnetrs_sdn_listen_cmd,
 	   "[no] sdn listen unix PATH$path [queue-limit (64-4194304)$kib]",
 	   NO_STR
@@ -317,6 +402,39 @@ void vnetrs_cli_show_max_peers(struct vty *vty, const struct lyd_node *dnode,
 	vty_out(vty, "  max-peers %u\n", yang_dnode_get_uint16(dnode, NULL));
 }
 
+void vnetrs_cli_show_b2b(struct vty *vty, const struct lyd_node *dnode,
+			 bool show_defaults)
+{
+	if (yang_dnode_get_bool(dnode, NULL))
+		vty_out(vty, "  branch-to-branch\n");
+	else if (show_defaults)
+		vty_out(vty, "  no branch-to-branch\n");
+}
+
+void vnetrs_cli_show_preference(struct vty *vty, const struct lyd_node *dnode,
+				bool show_defaults)
+{
+	vty_out(vty, "  routing-preference %s\n",
+		yang_dnode_get_string(dnode, NULL));
+}
+
+static int gw_show_addr(const struct lyd_node *dnode, void *arg)
+{
+	vty_out(arg, " %s", yang_dnode_get_string(dnode, NULL));
+	return YANG_ITER_CONTINUE;
+}
+
+void vnetrs_cli_show_gateway(struct vty *vty, const struct lyd_node *dnode,
+			     bool show_defaults)
+{
+	vty_out(vty, "  gateway %s", yang_dnode_get_string(dnode, "./type"));
+	yang_dnode_iterate(gw_show_addr, vty, dnode, "./address");
+	if (yang_dnode_exists(dnode, "./remote-as"))
+		vty_out(vty, " remote-as %u",
+			yang_dnode_get_uint32(dnode, "./remote-as"));
+	vty_out(vty, "\n");
+}
+
 void vnetrs_cli_show_sdn_listen(struct vty *vty, const struct lyd_node *dnode,
 				bool show_defaults)
 {
@@ -373,6 +491,11 @@ void vnetrs_vty_init(void)
 	install_element(VNETRS_NODE, &no_vnetrs_peer_description_cmd);
 	install_element(VNETRS_NODE, &no_vnetrs_peer_description_line_cmd);
 	install_element(VNETRS_NODE, &vnetrs_sdn_listen_cmd);
+	install_element(VNETRS_NODE, &vnetrs_gateway_cmd);
+	install_element(VNETRS_NODE, &no_vnetrs_gateway_cmd);
+	install_element(VNETRS_NODE, &vnetrs_b2b_cmd);
+	install_element(VNETRS_NODE, &vnetrs_preference_cmd);
+	install_element(VNETRS_NODE, &no_vnetrs_preference_cmd);
 	install_element(VNETRS_NODE, &vnetrs_route_limit_cmd);
 	install_element(VNETRS_NODE, &no_vnetrs_route_limit_cmd);
 	install_element(VNETRS_NODE, &vnetrs_max_peers_cmd);
