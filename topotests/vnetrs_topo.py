@@ -330,3 +330,23 @@ def rs_config(router, *lines, asn=65515):
         " ".join(shlex.quote(c) for c in cmd), warn=False
     )
     return rc, out + err
+
+
+def build_overview_topo(tgen):
+    """
+    The overview scenario's topology (SPEC §1): one VNet segment with two
+    route servers, the SD-WAN and firewall NVAs and a VM; on-premises
+    behind the SD-WAN NVA, "the Internet" behind the firewall. Every VNet
+    member's eth0 is on the VNet; the NVAs' eth1 go outside.
+    """
+    for name in ("rs1", "rs2", "sdwan", "firewall", "vm", "onprem", "internet"):
+        tgen.add_router(name)
+    vnet = tgen.add_switch("vnet")
+    for name in ("rs1", "rs2", "sdwan", "firewall", "vm"):
+        vnet.add_link(tgen.gears[name])
+    branch = tgen.add_switch("branch")
+    branch.add_link(tgen.gears["sdwan"])
+    branch.add_link(tgen.gears["onprem"])
+    edge = tgen.add_switch("edge")
+    edge.add_link(tgen.gears["firewall"])
+    edge.add_link(tgen.gears["internet"])

@@ -40,17 +40,7 @@ def agent_binary():
 
 
 def build_topo(tgen):
-    for name in ("rs1", "rs2", "sdwan", "firewall", "vm", "onprem", "internet"):
-        tgen.add_router(name)
-    vnet = tgen.add_switch("vnet")
-    for name in ("rs1", "rs2", "sdwan", "firewall", "vm"):
-        vnet.add_link(tgen.gears[name])
-    branch = tgen.add_switch("branch")
-    branch.add_link(tgen.gears["sdwan"])
-    branch.add_link(tgen.gears["onprem"])
-    edge = tgen.add_switch("edge")
-    edge.add_link(tgen.gears["firewall"])
-    edge.add_link(tgen.gears["internet"])
+    vnetrs_topo.build_overview_topo(tgen)
 
 
 def sock(rs):
