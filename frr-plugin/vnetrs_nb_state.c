@@ -194,22 +194,19 @@ const void *vnetrs_eroute_nexthop_get_next(struct nb_cb_get_next_args *args)
 		return NULL;
 	if (!p)
 		return &r->paths[0];
-	for (p++; p < r->paths + r->n_paths; p++)
-		if (!vnetrs_prefix_equal(&p->nexthop, &(p - 1)->nexthop))
-			return p;
+	for (size_t i = p - r->paths + 1; i < r->n_paths; i++)
+		if (vnetrs_paths_new_nexthop(r->paths, i))
+			return &r->paths[i];
 	return NULL;
 }
 
 static struct yang_data *host_data(const char *xpath,
 				   const struct vnetrs_prefix *host)
 {
-	char buf[VNETRS_PREFIX_STRLEN], *slash;
+	char buf[VNETRS_PREFIX_STRLEN];
 
-	vnetrs_prefix2str(host, buf, sizeof(buf));
-	slash = strchr(buf, '/');
-	if (slash)
-		*slash = '\0';
-	return yang_data_new_string(xpath, buf);
+	return yang_data_new_string(xpath,
+				    vnetrs_addr2str(host, buf, sizeof(buf)));
 }
 
 struct yang_data *vnetrs_eroute_nexthop_get(struct nb_cb_get_elem_args *args)
@@ -265,7 +262,6 @@ static void snap_add(const struct vnetrs_route_view *v, void *arg)
 {
 	struct rroute *e;
 	struct vnetrs_prefix p;
-	char *slash;
 
 	if (snap_n == snap_cap) {
 		snap_cap = snap_cap ? 2 * snap_cap : 64;
@@ -275,13 +271,7 @@ static void snap_add(const struct vnetrs_route_view *v, void *arg)
 	strlcpy(e->peer, v->vp->addr, sizeof(e->peer));
 	vnetrs_prefix_from_frr(v->prefix, &p);
 	vnetrs_prefix2str(&p, e->prefix, sizeof(e->prefix));
-	e->nexthop[0] = '\0';
-	if (v->nexthop.family) {
-		vnetrs_prefix2str(&v->nexthop, e->nexthop, sizeof(e->nexthop));
-		slash = strchr(e->nexthop, '/');
-		if (slash)
-			*slash = '\0';
-	}
+	vnetrs_addr2str(&v->nexthop, e->nexthop, sizeof(e->nexthop));
 	e->reason = v->reason;
 }
 

@@ -85,8 +85,7 @@ static void hook_route(struct vnetrs_instance *inst,
 	}
 	/* Paths are ordered by next hop: one entry per distinct next hop. */
 	for (size_t i = 0; i < r->n_paths; i++)
-		if (i == 0 || !vnetrs_prefix_equal(&r->paths[i].nexthop,
-						   &r->paths[i - 1].nexthop))
+		if (vnetrs_paths_new_nexthop(r->paths, i))
 			host2ipaddr(&r->paths[i].nexthop, &nh_buf[n++]);
 	out.source = (enum vnetrs_sdn_source)r->source;
 	out.peered = r->peered;

@@ -178,8 +178,7 @@ static void put_route(struct writer *w, uint64_t seq,
 	wire_route.peered = r->peered;
 	wire_route.as_path_len = r->n_paths ? r->paths[0].as_path_len : 0;
 	for (size_t i = 0; i < r->n_paths && n < VNETRS_SDN_MAX_NEXTHOPS; i++)
-		if (i == 0 || !vnetrs_prefix_equal(&r->paths[i].nexthop,
-						   &r->paths[i - 1].nexthop))
+		if (vnetrs_paths_new_nexthop(r->paths, i))
 			wire_route.nexthops[n++] = r->paths[i].nexthop;
 	wire_route.n_nexthops = n;
 	len = vnetrs_sdn_encode_route_add(p, MSG_ROOM, seq, &wire_route);

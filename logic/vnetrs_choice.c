@@ -4,12 +4,6 @@
  */
 #include "vnetrs_choice.h"
 
-/* Routing preference compares two classes of sources. */
-static bool is_expressroute(const struct vnetrs_candidate *c)
-{
-	return c->role == VNETRS_ROLE_EXPRESSROUTE;
-}
-
 const char *vnetrs_role2str(enum vnetrs_role role)
 {
 	switch (role) {
@@ -67,25 +61,6 @@ static void shortest_update(enum vnetrs_role role, uint32_t len,
 		*best = len;
 }
 
-size_t vnetrs_choose(struct vnetrs_candidate *c, size_t n,
-		     enum vnetrs_preference pref)
-{
-	uint32_t er = UINT32_MAX, other = UINT32_MAX, best;
-	bool win_er = false;
-	size_t count = 0;
-
-	for (size_t i = 0; i < n; i++)
-		shortest_update(c[i].role, c[i].as_path_len, &er, &other);
-	best = winner(er, other, pref, &win_er);
-
-	for (size_t i = 0; i < n; i++) {
-		c[i].selected = is_expressroute(&c[i]) == win_er &&
-				c[i].as_path_len == best;
-		count += c[i].selected;
-	}
-	return count;
-}
-
 int vnetrs_path_cmp(const struct vnetrs_path *a, const struct vnetrs_path *b)
 {
 	int c = vnetrs_prefix_cmp(&a->nexthop, &b->nexthop);
@@ -102,13 +77,17 @@ int vnetrs_path_cmp(const struct vnetrs_path *a, const struct vnetrs_path *b)
 	return 0;
 }
 
+bool vnetrs_paths_new_nexthop(const struct vnetrs_path *p, size_t i)
+{
+	return i == 0 || !vnetrs_prefix_equal(&p[i - 1].nexthop, &p[i].nexthop);
+}
+
 size_t vnetrs_paths_nexthops(const struct vnetrs_path *p, size_t n)
 {
 	size_t count = 0;
 
 	for (size_t i = 0; i < n; i++)
-		if (i == 0 || vnetrs_prefix_cmp(&p[i - 1].nexthop, &p[i].nexthop))
-			count++;
+		count += vnetrs_paths_new_nexthop(p, i);
 	return count;
 }
 

@@ -32,20 +32,6 @@ enum vnetrs_preference {
 	VNETRS_PREF_AS_PATH,
 };
 
-struct vnetrs_candidate {
-	enum vnetrs_role role;	/* in */
-	uint32_t as_path_len;	/* in: as bgpd counts it (a set counts 1) */
-	bool selected;		/* out */
-};
-
-/*
- * Mark the candidates the SDN gets for this prefix. VPN versus NVA is
- * always decided by AS-path length; equal lengths are all kept (ECMP).
- * Returns how many were selected (0 only when n is 0).
- */
-size_t vnetrs_choose(struct vnetrs_candidate *c, size_t n,
-		     enum vnetrs_preference pref);
-
 /* One accepted path of a prefix, from a route-server peer. */
 struct vnetrs_path {
 	enum vnetrs_role role;
@@ -55,16 +41,25 @@ struct vnetrs_path {
 };
 
 /*
- * The paths the SDN gets for one prefix: chooses with vnetrs_choose() and
- * moves the chosen paths to the front of p, ordered by next hop then peer
- * (a stable order, so an unchanged set compares equal). The others follow
- * in their original order. Returns how many were chosen.
+ * The paths the SDN gets for one prefix. The routing preference picks the
+ * class of source that may win (ExpressRoute, or VPN and NVA together; a
+ * preferred class that is absent does not leave the prefix out); within
+ * it the shortest AS path wins, and every path of that length is kept
+ * (ECMP, whatever the neighbor AS). VPN versus NVA is therefore always
+ * decided by AS-path length. The chosen paths move to the front of p,
+ * ordered by next hop then peer (a stable order, so an unchanged set
+ * compares equal); the others follow in their original order. Returns how
+ * many were chosen (0 only when n is 0).
  */
 size_t vnetrs_select_paths(struct vnetrs_path *p, size_t n,
 			   enum vnetrs_preference pref);
 
 /* Order of paths: next hop, then peer, then role and AS-path length. */
 int vnetrs_path_cmp(const struct vnetrs_path *a, const struct vnetrs_path *b);
+
+/* Among paths ordered by vnetrs_path_cmp, does p[i] start a next hop of
+ * its own (one not seen in p[0..i-1])? Walks over the distinct next hops. */
+bool vnetrs_paths_new_nexthop(const struct vnetrs_path *p, size_t i);
 
 /* Distinct next hops among n paths ordered by vnetrs_path_cmp. */
 size_t vnetrs_paths_nexthops(const struct vnetrs_path *p, size_t n);

@@ -145,3 +145,20 @@ int vnetrs_prefix_cmp(const struct vnetrs_prefix *a,
 		return c;
 	return (int)a->len - (int)b->len;
 }
+
+const char *vnetrs_addr2str(const struct vnetrs_prefix *host, char *buf,
+			    size_t len)
+{
+	char *slash;
+
+	if (!host->family) {
+		if (len)
+			buf[0] = '\0';
+		return buf;
+	}
+	vnetrs_prefix2str(host, buf, len);
+	slash = strchr(buf, '/');
+	if (slash)
+		*slash = '\0';
+	return buf;
+}

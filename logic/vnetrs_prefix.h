@@ -36,6 +36,11 @@ int vnetrs_prefix_parse(const char *str, struct vnetrs_prefix *p, char *err,
 const char *vnetrs_prefix2str(const struct vnetrs_prefix *p, char *buf,
 			      size_t len);
 
+/* The address of a host prefix alone ("10.1.1.4", "2001:db8::4"); "" for
+ * family 0 (no address). */
+const char *vnetrs_addr2str(const struct vnetrs_prefix *host, char *buf,
+			    size_t len);
+
 /* Does a cover b (same family, a no longer than b, same leading bits)? */
 bool vnetrs_prefix_covers(const struct vnetrs_prefix *a,
 			  const struct vnetrs_prefix *b);

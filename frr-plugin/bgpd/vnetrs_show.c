@@ -176,23 +176,6 @@ DEFPY(show_vnetrs, show_vnetrs_cmd, "show bgp vnet-route-server [json$json]",
 	return CMD_SUCCESS;
 }
 
-/* Host prefix as a bare address ("10.1.1.4", "2001:db8::4"). */
-static const char *host2str(const struct vnetrs_prefix *p, char *buf,
-			    size_t len)
-{
-	char *slash;
-
-	if (!p->family) {
-		buf[0] = '\0';
-		return buf;
-	}
-	vnetrs_prefix2str(p, buf, len);
-	slash = strchr(buf, '/');
-	if (slash)
-		*slash = '\0';
-	return buf;
-}
-
 static const char *frr_prefix2str(const struct prefix *p, char *buf,
 				  size_t len)
 {
@@ -240,14 +223,13 @@ static json_object *eroute_json(const struct vnetrs_route *r)
 	if (r->source == VNETRS_SOURCE_LOCAL)
 		json_object_boolean_add(o, "peered", r->peered);
 	for (size_t i = 0; i < r->n_paths; i++) {
-		if (i == 0 || !vnetrs_prefix_equal(&r->paths[i].nexthop,
-						   &r->paths[i - 1].nexthop))
+		if (vnetrs_paths_new_nexthop(r->paths, i))
 			json_object_array_add(
-				nhs, json_object_new_string(host2str(
+				nhs, json_object_new_string(vnetrs_addr2str(
 					     &r->paths[i].nexthop, buf,
 					     sizeof(buf))));
 		json_object_array_add(peers,
-				      json_object_new_string(host2str(
+				      json_object_new_string(vnetrs_addr2str(
 					      &r->paths[i].peer, buf,
 					      sizeof(buf))));
 	}
@@ -305,9 +287,9 @@ DEFPY(show_vnetrs_effective, show_vnetrs_effective_cmd,
 			vty_out(vty, "%-43s %-12s %-39s %-39s %u\n",
 				i ? "" : pbuf,
 				i ? "" : vnetrs_source2str(r->source),
-				host2str(&r->paths[i].nexthop, nbuf,
+				vnetrs_addr2str(&r->paths[i].nexthop, nbuf,
 					 sizeof(nbuf)),
-				host2str(&r->paths[i].peer, peer,
+				vnetrs_addr2str(&r->paths[i].peer, peer,
 					 sizeof(peer)),
 				r->paths[i].as_path_len);
 		}
@@ -331,7 +313,7 @@ static void rejected_cb(const struct vnetrs_route_view *v, void *arg)
 	char pbuf[VNETRS_PREFIX_STRLEN], nbuf[VNETRS_PREFIX_STRLEN];
 
 	frr_prefix2str(v->prefix, pbuf, sizeof(pbuf));
-	host2str(&v->nexthop, nbuf, sizeof(nbuf));
+	vnetrs_addr2str(&v->nexthop, nbuf, sizeof(nbuf));
 	ctx->count++;
 	if (ctx->routes) {
 		json_object *o = json_object_new_object();
@@ -390,7 +372,7 @@ static void peer_route_cb(const struct vnetrs_route_view *v, void *arg)
 	struct peer *peer = vnetrs_peer_bgp(v->vp);
 
 	frr_prefix2str(v->prefix, pbuf, sizeof(pbuf));
-	host2str(&v->nexthop, nbuf, sizeof(nbuf));
+	vnetrs_addr2str(&v->nexthop, nbuf, sizeof(nbuf));
 	/* Towards an eBGP peer bgpd puts its own AS first as it sends. */
 	if (ctx->advertised && peer && peer->sort == BGP_PEER_EBGP) {
 		const char *rest = path_as_str(v->attr);

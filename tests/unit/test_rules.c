@@ -151,46 +151,56 @@ static void test_reject_order_and_gateways(void **state UNUSED)
 			    "lost-preference");
 }
 
-/* Which candidates were selected, as a string of 0/1. */
-static const char *chosen(struct vnetrs_candidate *c, size_t n,
+/*
+ * Which of the paths vnetrs_select_paths() chose, as a string of 0/1 in
+ * the order given: each path gets its index as peer and next hop, so the
+ * chosen ones can be found after they moved to the front.
+ */
+static const char *chosen(const struct vnetrs_path *in, size_t n,
 			  enum vnetrs_preference pref)
 {
 	static char buf[32];
-	size_t count = vnetrs_choose(c, n, pref), ones = 0;
+	struct vnetrs_path p[16];
+	size_t count;
 
 	for (size_t i = 0; i < n; i++) {
-		buf[i] = c[i].selected ? '1' : '0';
-		ones += c[i].selected;
+		p[i] = in[i];
+		p[i].peer = (struct vnetrs_prefix){
+			.family = VNETRS_AF_INET, .len = 32, .addr = {10, 0, 0, i}};
+		p[i].nexthop = p[i].peer;
+		buf[i] = '0';
 	}
 	buf[n] = '\0';
-	assert_int_equal(count, ones);
+	count = vnetrs_select_paths(p, n, pref);
+	for (size_t i = 0; i < count; i++)
+		buf[p[i].peer.addr[3]] = '1';
 	return buf;
 }
 
-#define NVA(len) {VNETRS_ROLE_NVA, (len), false}
-#define ER(len) {VNETRS_ROLE_EXPRESSROUTE, (len), false}
-#define VPN(len) {VNETRS_ROLE_VPN, (len), false}
+#define NVA(len) {.role = VNETRS_ROLE_NVA, .as_path_len = (len)}
+#define ER(len) {.role = VNETRS_ROLE_EXPRESSROUTE, .as_path_len = (len)}
+#define VPN(len) {.role = VNETRS_ROLE_VPN, .as_path_len = (len)}
 
 static void test_choose_ecmp_and_prepend(void **state UNUSED)
 {
 	/* Two SD-WAN instances, equal paths (different ASNs): ECMP. */
-	struct vnetrs_candidate ecmp[] = {NVA(1), NVA(1)};
+	struct vnetrs_path ecmp[] = {NVA(1), NVA(1)};
 	/* Active-passive: the prepended instance loses. */
-	struct vnetrs_candidate ap[] = {NVA(1), NVA(3)};
-	struct vnetrs_candidate three[] = {NVA(2), NVA(2), NVA(4)};
+	struct vnetrs_path ap[] = {NVA(1), NVA(3)};
+	struct vnetrs_path three[] = {NVA(2), NVA(2), NVA(4)};
 
 	assert_string_equal(chosen(ecmp, 2, VNETRS_PREF_EXPRESSROUTE), "11");
 	assert_string_equal(chosen(ap, 2, VNETRS_PREF_EXPRESSROUTE), "10");
 	assert_string_equal(chosen(three, 3, VNETRS_PREF_AS_PATH), "110");
-	assert_int_equal(vnetrs_choose(NULL, 0, VNETRS_PREF_AS_PATH), 0);
+	assert_int_equal(vnetrs_select_paths(NULL, 0, VNETRS_PREF_AS_PATH), 0);
 }
 
 static void test_choose_preference(void **state UNUSED)
 {
-	struct vnetrs_candidate c[] = {ER(3), NVA(1)};
-	struct vnetrs_candidate vpn_nva[] = {VPN(1), NVA(1), NVA(2), ER(1)};
-	struct vnetrs_candidate tie[] = {NVA(2), ER(2)};
-	struct vnetrs_candidate er_only[] = {ER(2), ER(2)};
+	struct vnetrs_path c[] = {ER(3), NVA(1)};
+	struct vnetrs_path vpn_nva[] = {VPN(1), NVA(1), NVA(2), ER(1)};
+	struct vnetrs_path tie[] = {NVA(2), ER(2)};
+	struct vnetrs_path er_only[] = {ER(2), ER(2)};
 
 	/* Default: ExpressRoute wins whatever its path length. */
 	assert_string_equal(chosen(c, 2, VNETRS_PREF_EXPRESSROUTE), "10");
