@@ -84,6 +84,7 @@ struct vnetrs_peer {
 	struct vnetrs_peers_item item;
 	struct vnetrs_instance *inst;
 	union sockunion su;
+	struct vnetrs_prefix host; /* su as a host prefix, for the logic */
 	char addr[INET6_ADDRSTRLEN];
 	uint32_t remote_as; /* 0: the route server's own AS (gateways) */
 	char *description;
@@ -215,6 +216,10 @@ struct vnetrs_peer *vnetrs_peer_of(const struct peer *peer);
  * addresses given, in AS remote_as (0: iBGP). n 0 removes it. */
 void vnetrs_gateway_set(struct vnetrs_instance *inst, enum vnetrs_role role,
 			const char *const *addrs, size_t n, uint32_t remote_as);
+/* The path of peer in dest, unless it is being removed (a peer has one
+ * path per prefix). */
+struct bgp_path_info *vnetrs_path_of(struct bgp_dest *dest,
+				     const struct peer *peer);
 /* Number of NVA peers (those max-peers limits). */
 size_t vnetrs_instance_nva_count(const struct vnetrs_instance *inst);
 

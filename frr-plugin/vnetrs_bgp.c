@@ -11,6 +11,8 @@
 #include "bgpd/bgpd.h"
 #include "bgpd/bgp_aspath.h"
 #include "bgpd/bgp_attr.h"
+#include "bgpd/bgp_route.h"
+#include "bgpd/bgp_table.h"
 
 #include "vnetrs.h"
 
@@ -122,6 +124,16 @@ enum vnetrs_verdict vnetrs_judge(const struct vnetrs_peer *vp,
 	if (as != inline_as)
 		XFREE(MTYPE_TMP, as);
 	return v;
+}
+
+struct bgp_path_info *vnetrs_path_of(struct bgp_dest *dest,
+				     const struct peer *peer)
+{
+	for (struct bgp_path_info *pi = bgp_dest_get_bgp_path_info(dest); pi;
+	     pi = pi->next)
+		if (pi->peer == peer && !CHECK_FLAG(pi->flags, BGP_PATH_REMOVED))
+			return pi;
+	return NULL;
 }
 
 enum vnetrs_source vnetrs_source_of(const struct vnetrs_instance *inst,

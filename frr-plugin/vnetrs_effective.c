@@ -143,15 +143,6 @@ static void cand_reserve(size_t n)
 	cand = XREALLOC(MTYPE_VNETRS_ROUTE, cand, cand_cap * sizeof(*cand));
 }
 
-static void peer_host_prefix(const struct vnetrs_peer *vp,
-			     struct vnetrs_prefix *out)
-{
-	struct prefix p;
-
-	sockunion2hostprefix(&vp->su, &p);
-	vnetrs_prefix_from_frr(&p, out);
-}
-
 /* Recompute the effective route of one prefix from the BGP table. */
 static void effective_update(struct vnetrs_instance *inst, struct bgp *bgp,
 			     const struct prefix *p)
@@ -182,8 +173,8 @@ static void effective_update(struct vnetrs_instance *inst, struct bgp *bgp,
 				.role = peer->role,
 				.as_path_len = aspath_count_hops(
 					pi->attr->aspath),
+				.peer = peer->host,
 			};
-			peer_host_prefix(peer, &cand[n].peer);
 			vnetrs_attr_nexthop(afi, pi->attr, &cand[n].nexthop);
 			n++;
 		}

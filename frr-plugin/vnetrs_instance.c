@@ -169,6 +169,7 @@ struct vnetrs_peer *vnetrs_peer_find(struct vnetrs_instance *inst,
 struct vnetrs_peer *vnetrs_peer_add(struct vnetrs_instance *inst,
 				    const char *addr)
 {
+	struct prefix host;
 	struct vnetrs_peer *vp = vnetrs_peer_find(inst, addr);
 
 	if (vp)
@@ -180,6 +181,8 @@ struct vnetrs_peer *vnetrs_peer_add(struct vnetrs_instance *inst,
 		return NULL;
 	}
 	sockunion2str(&vp->su, vp->addr, sizeof(vp->addr));
+	sockunion2hostprefix(&vp->su, &host);
+	vnetrs_prefix_from_frr(&host, &vp->host);
 	vp->inst = inst;
 	vp->role = VNETRS_ROLE_NVA;
 	vnetrs_peers_add(&inst->peers, vp);

@@ -63,16 +63,6 @@ static void match_free(void *rule)
 	XFREE(MTYPE_VNETRS_RMAP_RULE, rule);
 }
 
-/* Does peer hold a live path in dest (the route is an update, not new)? */
-static bool has_path(struct bgp_dest *dest, const struct peer *peer)
-{
-	for (struct bgp_path_info *pi = bgp_dest_get_bgp_path_info(dest); pi;
-	     pi = pi->next)
-		if (pi->peer == peer && !CHECK_FLAG(pi->flags, BGP_PATH_REMOVED))
-			return true;
-	return false;
-}
-
 /*
  * route-limit warning-only: the session stays up, routes above the limit
  * are refused (and shown as rejected for "route-limit"), updates to routes
@@ -89,7 +79,7 @@ static bool over_limit(struct vnetrs_peer *vp, struct peer *peer,
 		return false;
 	/* A route already accepted counts itself: when the limit is lowered,
 	 * re-evaluation drops the excess and keeps exactly the limit. */
-	if (dest && has_path(dest, peer) ? count <= inst->route_limit
+	if (dest && vnetrs_path_of(dest, peer) ? count <= inst->route_limit
 					 : count < inst->route_limit)
 		return false;
 	if (!vp->limit_logged) {

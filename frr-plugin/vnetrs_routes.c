@@ -20,32 +20,27 @@
 
 #include "vnetrs.h"
 
+/* Is there a path of peer in dest that bgpd can use? */
 static bool has_live_path(struct bgp_dest *dest, const struct peer *peer)
 {
-	for (struct bgp_path_info *pi = bgp_dest_get_bgp_path_info(dest); pi;
-	     pi = pi->next)
-		if (pi->peer == peer &&
-		    !CHECK_FLAG(pi->flags, BGP_PATH_UNUSEABLE))
-			return true;
-	return false;
+	struct bgp_path_info *pi = vnetrs_path_of(dest, peer);
+
+	return pi && !CHECK_FLAG(pi->flags, BGP_PATH_UNUSEABLE);
 }
 
 /* Is the route vp sent for prefix p among the chosen paths? */
 static bool programmed(const struct vnetrs_instance *inst,
 		       const struct vnetrs_peer *vp, const struct prefix *p)
 {
-	struct vnetrs_prefix vpfx, peer;
+	struct vnetrs_prefix vpfx;
 	const struct vnetrs_route *r;
-	struct prefix host;
 
 	vnetrs_prefix_from_frr(p, &vpfx);
 	r = vnetrs_effective_lookup(inst, &vpfx);
 	if (!r)
 		return false;
-	sockunion2hostprefix(&vp->su, &host);
-	vnetrs_prefix_from_frr(&host, &peer);
 	for (size_t i = 0; i < r->n_paths; i++)
-		if (vnetrs_prefix_equal(&r->paths[i].peer, &peer))
+		if (vnetrs_prefix_equal(&r->paths[i].peer, &vp->host))
 			return true;
 	return false;
 }
