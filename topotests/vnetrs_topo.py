@@ -311,6 +311,20 @@ def poll(check, what, timeout=30.0, wait=0.25):
         time.sleep(wait)
 
 
+def router(name):
+    """
+    The topology's router name; skips the test when a router's daemons have
+    failed (the framework's own check).
+    """
+    import pytest  # imported late: only tests call this
+    from lib.topogen import get_topogen
+
+    tgen = get_topogen()
+    if tgen.routers_have_failure():
+        pytest.skip(tgen.errors)
+    return tgen.gears[name]
+
+
 def vtysh_json(router, cmd):
     "The JSON output of a vtysh command ({} when there is none)."
     out = router.vtysh_cmd(cmd)

@@ -71,6 +71,20 @@ def agent_pid():
         return int(f.read().strip())
 
 
+def wait_reconciled(*rs):
+    "Wait until the running agent reconciled the kernel with each of rs."
+    _, log = agent_files()
+    tag = "vnetrs-agent[{}]: reconcile (".format(agent_pid())
+
+    def check():
+        with open(log) as f:
+            done = [l for l in f.read().splitlines() if tag in l]
+        missing = [r for r in rs if not any(sock(r) + " snapshot" in l for l in done)]
+        return missing or None
+
+    vnetrs_topo.poll(check, "the agent reconciles with its route servers", timeout=30)
+
+
 def stop_agent(sig=signal.SIGTERM):
     pidfile, _ = agent_files()
     if not os.path.exists(pidfile):
@@ -106,11 +120,7 @@ def teardown_module(mod):
     get_topogen().stop_topology()
 
 
-def gear(name):
-    tgen = get_topogen()
-    if tgen.routers_have_failure():
-        pytest.skip(tgen.errors)
-    return tgen.gears[name]
+gear = vnetrs_topo.router
 
 
 def kernel_routes():
@@ -179,7 +189,7 @@ def test_agent_restart_gives_the_same_table_without_duplicates():
     # Killed, it leaves the routes: the VM keeps forwarding.
     assert kernel_routes()[1] == before
     start_agent()
-    time.sleep(1)  # let it reconcile; then the table must be the same
+    wait_reconciled("rs1", "rs2")
     wait_kernel(WANT, "same table after the agent restarts")
     assert kernel_routes()[1] == before, kernel_routes()[1]
     assert len(before) == len(set(before)) == 2, before
@@ -224,6 +234,6 @@ def test_sigterm_leaves_routes_unless_asked():
         )
     )
     vnetrs_topo.poll(lambda: None if os.path.exists(pidfile) else "no pid", "agent up", timeout=10)
-    time.sleep(1)
+    wait_reconciled("rs2")
     stop_agent(signal.SIGTERM)
     wait_kernel({}, "--remove-on-exit removes the agent's routes", timeout=10)

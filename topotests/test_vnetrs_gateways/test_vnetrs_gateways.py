@@ -59,11 +59,7 @@ def teardown_module(mod):
     get_topogen().stop_topology()
 
 
-def gear(name):
-    tgen = get_topogen()
-    if tgen.routers_have_failure():
-        pytest.skip(tgen.errors)
-    return tgen.gears[name]
+gear = vnetrs_topo.router
 
 
 def prefixes(name):
