@@ -14,7 +14,7 @@ PKGS=(
 	libreadline-dev
 	# our own build and tests
 	build-essential libcmocka-dev python3-pytest python3-pytest-xdist
-	iproute2 iputils-ping traceroute procps bird2
+	iproute2 iputils-ping traceroute procps bird2 bc
 	# vnetrs-agent (netlink) and its leak checks
 	libmnl-dev valgrind
 	# fuzzing (libFuzzer and the sanitizer runtimes come with
