@@ -148,6 +148,12 @@ struct vnetrs_instance {
 	struct thread *t_sdn;
 	uint64_t sdn_seq;
 	uint64_t sdn_batches;
+	/* After a start, SDN snapshots wait until the table has converged
+	 * (vnetrs_converge.c); converged_ms says how long that took. */
+	bool converged;
+	struct timeval converge_start;
+	int64_t converged_ms;
+	struct thread *t_converge;
 };
 
 int vnetrs_aspace_cmp(const struct vnetrs_aspace *a,
@@ -335,6 +341,10 @@ void vnetrs_sdn_flush(struct vnetrs_instance *inst);
 void vnetrs_sdn_fini(struct vnetrs_instance *inst);
 /* Free what the batch code keeps across instances (at exit). */
 void vnetrs_sdn_cleanup(void);
+
+/* Convergence after a start (vnetrs_converge.c). */
+void vnetrs_converge_start(struct vnetrs_instance *inst);
+void vnetrs_converge_fini(struct vnetrs_instance *inst);
 
 /* Northbound glue (vnetrs_nb.c, vnetrs_yang.c). */
 extern const struct frr_yang_module_info vnetrs_yang_info;

@@ -66,6 +66,7 @@ struct vnetrs_instance *vnetrs_instance_get(const char *vrf)
 	inst->max_peers = VNETRS_MAX_PEERS_DEFAULT;
 	inst->preference = VNETRS_PREF_EXPRESSROUTE;
 	vnetrs_instances_add(&vnetrs_instances, inst);
+	vnetrs_converge_start(inst);
 	return inst;
 }
 
@@ -78,6 +79,7 @@ void vnetrs_instance_free(struct vnetrs_instance *inst)
 		vnetrs_peer_del(vp);
 	while ((as = vnetrs_aspaces_first(&inst->aspaces)))
 		vnetrs_aspace_del(inst, as);
+	vnetrs_converge_fini(inst);
 	vnetrs_effective_fini(inst);
 	vnetrs_sdn_fini(inst);
 	vnetrs_aspaces_fini(&inst->aspaces);

@@ -53,7 +53,14 @@ struct qent {
 DECLARE_DLIST(qents, struct qent, item);
 
 PREDECL_DLIST(consumers);
-enum consumer_state { WAIT_HELLO, LIVE };
+/* WAIT_TABLE: said hello while the table converges after a start. */
+enum consumer_state { WAIT_HELLO, WAIT_TABLE, LIVE };
+
+static const char *const consumer_state_names[] = {
+	[WAIT_HELLO] = "hello",
+	[WAIT_TABLE] = "waiting-for-table",
+	[LIVE] = "live",
+};
 
 struct consumer {
 	struct consumers_item item;
@@ -345,7 +352,7 @@ static void consumer_keepalive(struct thread *t)
 	}
 	thread_add_timer(bm->master, consumer_keepalive, c,
 			 KEEPALIVE_INTERVAL, &c->t_keepalive);
-	if (c->state == LIVE)
+	if (c->state != WAIT_HELLO)
 		consumer_send_keepalive(c);
 }
 
@@ -362,6 +369,13 @@ static bool consumer_handle(struct consumer *c, const struct vnetrs_sdn_msg *m)
 		strlcpy(c->name, m->u.hello.name, sizeof(c->name));
 		if (!c->name[0])
 			snprintf(c->name, sizeof(c->name), "fd%d", c->fd);
+		if (!c->listener->inst->converged) {
+			/* A snapshot now would delete what is merely late. */
+			c->state = WAIT_TABLE;
+			zlog_info("vnetrs: SDN consumer %s on %s: snapshot held until the table converges",
+				  c->name, c->listener->path);
+			return true;
+		}
 		return consumer_snapshot(c);
 	case VNETRS_SDN_KEEPALIVE:
 		c->seq_acked = m->seq;
@@ -647,10 +661,36 @@ bool vnetrs_stream_room(void)
 	return false;
 }
 
+void vnetrs_stream_converged(struct vnetrs_instance *inst)
+{
+	for (size_t i = 0; i < array_size(listeners); i++) {
+		struct consumer *c;
+
+		if (!listeners[i] || listeners[i]->inst != inst)
+			continue;
+		frr_each_safe (consumers, &listeners[i]->consumers, c)
+			if (c->state == WAIT_TABLE)
+				consumer_snapshot(c);
+	}
+}
+
 void vnetrs_stream_show(struct vnetrs_instance *inst, struct vty *vty,
 			json_object *js)
 {
 	json_object *jls = js ? json_object_new_array() : NULL;
+
+	if (js) {
+		json_object_boolean_add(js, "table-converged", inst->converged);
+		if (inst->converged)
+			json_object_int_add(js, "converged-after-ms",
+					    inst->converged_ms);
+	} else if (inst->converged) {
+		vty_out(vty, "Table converged %.1f s after the start\n",
+			inst->converged_ms / 1000.0);
+	} else {
+		vty_out(vty,
+			"Table converging after the start: snapshots held\n");
+	}
 
 	for (size_t i = 0; i < array_size(listeners); i++) {
 		struct vnetrs_listener *l = listeners[i];
@@ -687,7 +727,7 @@ void vnetrs_stream_show(struct vnetrs_instance *inst, struct vty *vty,
 				json_object_string_add(o, "name", c->name);
 				json_object_string_add(
 					o, "state",
-					c->state == LIVE ? "live" : "hello");
+					consumer_state_names[c->state]);
 				json_object_int_add(o, "seq-sent",
 						    c->seq_sent);
 				json_object_int_add(o, "seq-acked",
@@ -700,11 +740,10 @@ void vnetrs_stream_show(struct vnetrs_instance *inst, struct vty *vty,
 				json_object_array_add(jcs, o);
 			} else {
 				vty_out(vty,
-					"  %-32s %-6s seq sent %" PRIu64
+					"  %-32s %-17s seq sent %" PRIu64
 					" acked %" PRIu64 ", %" PRIu64
 					" batches, %zu bytes queued\n",
-					c->name,
-					c->state == LIVE ? "live" : "hello",
+					c->name, consumer_state_names[c->state],
 					c->seq_sent, c->seq_acked, c->batches,
 					c->queued);
 			}

@@ -46,6 +46,8 @@ void vnetrs_stream_route(struct vnetrs_stream_batch *b,
 void vnetrs_stream_commit(struct vnetrs_instance *inst,
 			  struct vnetrs_stream_batch *b);
 
+/* The table of inst converged: the consumers waiting get their snapshot. */
+void vnetrs_stream_converged(struct vnetrs_instance *inst);
 /* "show bgp vnet-route-server sdn": text to vty, or into js when given. */
 void vnetrs_stream_show(struct vnetrs_instance *inst, struct vty *vty,
 			json_object *js);
