@@ -45,4 +45,37 @@ if [ "$status" -ne 0 ]; then
 	echo "check: FAILED (pytest exit $status); logs in $rundir" >&2
 	exit 1
 fi
+echo "check: topotests passed in $(($(date +%s) - start)) s"
+
+# --- memory safety: the topotests again, the module built with ASan and
+# UBSan loaded into bgpd, the agent under valgrind; then every report
+# fails the check (tests/sanitizers/). VNETRS_SANITIZE=0 skips it.
+if [ "${VNETRS_SANITIZE:-1}" != 0 ]; then
+	echo "check: topotests with the sanitized module and the agent under valgrind"
+	bash tools/build-asan.sh
+	san_start=$(date +%s)
+	san_rundir=${VNETRS_SAN_RUNDIR:-/tmp/vnetrs-topotests-sanitized}
+	rm -rf "$san_rundir"
+	status=0
+	VNETRS_SANITIZE=1 VNETRS_MODULE="$top/build/asan/bgpd_vnetrs.so" \
+		VNETRS_AGENT="$top/tests/sanitizers/agent-valgrind.sh" \
+		VNETRS_VALGRIND_LOGDIR="$san_rundir/valgrind" \
+		/usr/bin/python3 -m pytest -n 2 --dist=loadfile \
+		--rundir "$san_rundir" topotests/ "$@" || status=$?
+	if [ "$status" -ne 0 ]; then
+		echo "check: FAILED under the sanitizers (pytest exit $status);" \
+			"logs in $san_rundir" >&2
+		bash tests/sanitizers/check-reports.sh "$san_rundir" || true
+		exit 1
+	fi
+	# With every topotest run, the agent's must have run under valgrind.
+	want_agent=()
+	[ $# -eq 0 ] && want_agent=(--agent)
+	bash tests/sanitizers/check-reports.sh "${want_agent[@]}" "$san_rundir" || {
+		echo "check: FAILED: sanitizer reports; logs in $san_rundir" >&2
+		exit 1
+	}
+	echo "check: sanitized topotests passed in" \
+		"$(($(date +%s) - san_start)) s"
+fi
 echo "check: all passed in $(($(date +%s) - start)) s"

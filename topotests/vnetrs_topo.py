@@ -181,6 +181,106 @@ def _patch_topogen_config(topogen):
     topogen.Topogen._load_config = _load_config
 
 
+# --- sanitizer mode ($VNETRS_SANITIZE=1, tools/check.sh) ---------------------
+#
+# Every bgpd started with the vnetrs module (its command line has
+# "-M vnetrs") runs with the AddressSanitizer runtime preloaded (Debian's
+# bgpd is not instrumented; VNETRS_MODULE names the instrumented module,
+# tools/build-asan.sh), its reports written to <logdir>/<router>/bgpd.asan.PID
+# and bgpd.ubsan.PID. tests/sanitizers/check-reports.sh fails on any.
+
+
+def sanitize_mode():
+    return os.environ.get("VNETRS_SANITIZE") == "1"
+
+
+def sanitizer_runtime():
+    "The ASan runtime to preload: $VNETRS_ASAN_RUNTIME, else gcc's."
+    path = os.environ.get("VNETRS_ASAN_RUNTIME")
+    if not path:
+        path = subprocess.check_output(
+            ["gcc", "-print-file-name=libasan.so"], text=True
+        ).strip()
+    return os.path.realpath(path)
+
+
+def sanitizer_env(logdir):
+    "Shell assignments for a sanitized bgpd whose reports go to logdir."
+    supp = os.path.join(REPO_DIR, "tests", "sanitizers", "lsan.supp")
+    common = "print_stacktrace=1:halt_on_error=1"
+    asan = "log_path={}/bgpd.asan:{}:detect_leaks=1:leak_check_at_exit=1".format(
+        logdir, common
+    )
+    env = {
+        "LD_PRELOAD": sanitizer_runtime(),
+        "ASAN_OPTIONS": asan,
+        "UBSAN_OPTIONS": "log_path={}/bgpd.ubsan:{}".format(logdir, common),
+        "LSAN_OPTIONS": "suppressions={}:print_suppressions=0".format(supp),
+    }
+    return " ".join("{}={}".format(k, shlex.quote(v)) for k, v in env.items())
+
+
+def _note_sanitized(router, logdir):
+    """
+    Check that the bgpd just started runs with the ASan runtime and the
+    module named by VNETRS_MODULE mapped, and note it in
+    <logdir>/bgpd.sanitized (check-reports.sh counts those): a test run
+    that silently lost its sanitizers must not pass for a clean one.
+    """
+    module = os.path.realpath(vnetrs_module_path())
+    maps, deadline = "", time.monotonic() + 10
+    while time.monotonic() < deadline:
+        maps = router.cmd(
+            "cat /proc/$(cat /var/run/{}/bgpd.pid 2>/dev/null)/maps 2>/dev/null".format(
+                router.routertype
+            )
+        )
+        if module in maps:
+            break
+        time.sleep(0.1)
+    if module not in maps:
+        return  # bgpd did not start: the test itself fails on that
+    if "libasan" not in maps:
+        raise RuntimeError(
+            "{}: bgpd runs {} without the ASan runtime".format(router.name, module)
+        )
+    with open(os.path.join(logdir, "bgpd.sanitized"), "a") as f:
+        f.write("bgpd with {} and the ASan runtime\n".format(module))
+
+
+def _patch_sanitize(topotest):
+    """
+    Wrap Router.startRouterDaemons so that the command starting a bgpd with
+    the vnetrs module gets sanitizer_env() just before the binary (after
+    FRR's own ASAN_OPTIONS, which it overrides).
+    """
+    orig = topotest.Router.startRouterDaemons
+
+    def startRouterDaemons(self, daemons=None, tgen=None):
+        bgpd = " " + os.path.join(self.daemondir, "bgpd") + " "
+        logdir = os.path.join(self.logdir, self.name)
+        cmd_raises = self.cmd_raises
+
+        def sanitized_cmd_raises(cmd, *args, **kwargs):
+            if isinstance(cmd, str) and bgpd in cmd and " -M vnetrs" in cmd:
+                cmd = cmd.replace(bgpd, " {}{}".format(sanitizer_env(logdir), bgpd), 1)
+            return cmd_raises(cmd, *args, **kwargs)
+
+        self.cmd_raises = sanitized_cmd_raises
+        try:
+            ret = orig(self, daemons, tgen)
+        finally:
+            del self.cmd_raises
+        if self.daemons.get("bgpd") == 1 and " -M vnetrs" in self.daemons_options.get(
+            "bgpd", ""
+        ) and (daemons is None or "bgpd" in daemons):
+            _note_sanitized(self, logdir)
+        return ret
+
+    startRouterDaemons.vnetrs_orig = orig
+    topotest.Router.startRouterDaemons = startRouterDaemons
+
+
 def bootstrap():
     """
     Put FRR's topotest library on sys.path, apply the overrides, and return
@@ -200,6 +300,8 @@ def bootstrap():
 
     _patch_module_present(topotest)
     _patch_topogen_config(topogen)
+    if sanitize_mode():
+        _patch_sanitize(topotest)
     diagnose = _make_diagnose_env(topogen.diagnose_env, topolog_logger)
     topogen.diagnose_env = diagnose
 
