@@ -127,6 +127,7 @@ static void conn_connect(struct agent_conn *c, uint64_t now)
 {
 	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 	uint8_t hello[VNETRS_SDN_HDR_LEN + 2 + VNETRS_SDN_NAME_MAX];
+	char why[256];
 	size_t len;
 	int fd;
 
@@ -149,6 +150,18 @@ static void conn_connect(struct agent_conn *c, uint64_t now)
 		schedule_retry(c, now);
 		return;
 	}
+	if (c->trust && !agent_trust_socket(c->trust, fd, why, sizeof(why))) {
+		close(fd);
+		/* Never a table from it: say it once, retry slowly (the real
+		 * route server may take the socket back). */
+		if (c->last_errno != EPERM)
+			agent_log("%s: refusing the route server: %s", c->path,
+				  why);
+		c->last_errno = EPERM;
+		c->backoff_ms = AGENT_BACKOFF_MAX_MS;
+		schedule_retry(c, now);
+		return;
+	}
 	c->fd = fd;
 	c->last_errno = 0;
 	c->last_rx_ms = now;
@@ -161,7 +174,9 @@ static void conn_connect(struct agent_conn *c, uint64_t now)
 	conn_send(c, hello, len, now);
 }
 
-static void on_hello(struct agent_conn *c, const struct vnetrs_sdn_hello *h)
+/* false: the route server is refused (the caller drops the connection). */
+static bool on_hello(struct agent_conn *c, const struct vnetrs_sdn_hello *h,
+		     char *why, size_t whylen)
 {
 	const uint8_t *id = h->router_id;
 	char *ch;
@@ -182,6 +197,9 @@ static void on_hello(struct agent_conn *c, const struct vnetrs_sdn_hello *h)
 			  : " (restarted since last connection)");
 	c->epoch = h->epoch;
 	c->had_epoch = true;
+	if (c->trust && !agent_trust_as(c->trust, h->asn, why, whylen))
+		return false;
+	return true;
 }
 
 static void on_commit(struct agent_conn *c, uint64_t seq, bool snapshot)
@@ -207,14 +225,17 @@ static void on_commit(struct agent_conn *c, uint64_t seq, bool snapshot)
 	agent_plist_clear(&changed);
 }
 
-/* One message the checker accepted. */
-static void on_msg(struct agent_conn *c, const struct vnetrs_sdn_msg *m)
+/* One message the checker accepted; false when it ends the connection
+ * (why says why). */
+static bool on_msg(struct agent_conn *c, const struct vnetrs_sdn_msg *m,
+		   char *why, size_t whylen)
 {
 	char buf[512];
 
 	switch (m->type) {
 	case VNETRS_SDN_HELLO:
-		on_hello(c, &m->u.hello);
+		if (!on_hello(c, &m->u.hello, why, whylen))
+			return false;
 		break;
 	case VNETRS_SDN_BEGIN:
 		agent_batch_clear(&c->batch);
@@ -248,6 +269,7 @@ static void on_msg(struct agent_conn *c, const struct vnetrs_sdn_msg *m)
 		agent_debug("%s: KEEPALIVE seq %" PRIu64, c->path, m->seq);
 		break;
 	}
+	return true;
 }
 
 static void conn_read(struct agent_conn *c, uint64_t now)
@@ -287,7 +309,13 @@ static void conn_read(struct agent_conn *c, uint64_t now)
 			conn_down(c, now, why);
 			return;
 		}
-		on_msg(c, &msg);
+		if (!on_msg(c, &msg, err, sizeof(err))) {
+			snprintf(why, sizeof(why), "refusing the route server: %s",
+				 err);
+			c->backoff_ms = AGENT_BACKOFF_MAX_MS;
+			conn_down(c, now, why);
+			return;
+		}
 	}
 	memmove(c->rbuf, c->rbuf + off, c->rhave - off);
 	c->rhave -= off;

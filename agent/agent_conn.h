@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "agent/agent_table.h"
+#include "agent/agent_trust.h"
 #include "logic/vnetrs_sdn_wire.h"
 
 /* docs/sdn-protocol.md: a KEEPALIVE every 10 s, silence for 30 s ends it. */
@@ -42,6 +43,8 @@ struct agent_conn_cb {
 struct agent_conn {
 	const char *path; /* the route server's socket */
 	const char *name; /* ours, for the HELLO */
+	/* Whom to believe (NULL: anyone). */
+	const struct agent_trust *trust;
 	int fd;		  /* -1 while disconnected */
 	/* A snapshot was committed on this connection: table is the
 	 * instance's. Dropped (empty, false) when the connection goes. */

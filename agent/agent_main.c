@@ -71,6 +71,7 @@ struct agent {
 	bool remove_on_exit;
 	bool daemon;
 	const char *pidfile;
+	struct agent_trust trust;
 
 	/* State. */
 	struct agent_conn conns[AGENT_MAX_CONN];
@@ -367,6 +368,10 @@ static void remove_routes(struct agent *a)
 	"                         (default: leave them, traffic flows on)\n"   \
 	"  -d, --daemon           run in the background (logs: stderr)\n"      \
 	"  -P, --pidfile PATH     write the process ID there\n"                \
+	"  -u, --trust-user USER  believe only route servers run by USER\n"    \
+	"                         (name or uid; repeatable; default root\n"    \
+	"                         and frr): others are refused\n"            \
+	"  -a, --expect-as ASN    refuse a route server of another AS\n"      \
 	"  -v, --verbose          log every message and route change\n"        \
 	"  -h, --help             this help\n"                                 \
 	"\n"                                                                   \
@@ -439,21 +444,24 @@ static int parse_args(struct agent *a, int argc, char **argv)
 		{"remove-on-exit", no_argument, NULL, 'r'},
 		{"daemon", no_argument, NULL, 'd'},
 		{"pidfile", required_argument, NULL, 'P'},
+		{"trust-user", required_argument, NULL, 'u'},
+		{"expect-as", required_argument, NULL, 'a'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{},
 	};
-	char host[256];
+	char host[256], err[128];
 	unsigned long v;
-	bool named = false;
+	bool named = false, users = false;
 	int o;
 
 	a->protocol = DEFAULT_PROTOCOL;
 	a->table = DEFAULT_TABLE;
 	a->metric = DEFAULT_METRIC;
 	a->timeout_s = DEFAULT_TIMEOUT_S;
+	agent_trust_defaults(&a->trust);
 
-	while ((o = getopt_long(argc, argv, "c:n:p:t:m:1T:rdP:vh", opts,
+	while ((o = getopt_long(argc, argv, "c:n:p:t:m:1T:rdP:u:a:vh", opts,
 				NULL)) != -1) {
 		switch (o) {
 		case 'c':
@@ -503,6 +511,21 @@ static int parse_args(struct agent *a, int argc, char **argv)
 			break;
 		case 'P':
 			a->pidfile = optarg;
+			break;
+		case 'u':
+			if (agent_trust_add_user(&a->trust, optarg, !users, err,
+						 sizeof(err)) < 0) {
+				fprintf(stderr, "vnetrs-agent: --trust-user: %s\n",
+					err);
+				return -1;
+			}
+			users = true;
+			break;
+		case 'a':
+			if (!parse_u32("expect-as", optarg, 1, UINT32_MAX, &v))
+				return -1;
+			a->trust.any_as = false;
+			a->trust.asn = (uint32_t)v;
 			break;
 		case 'v':
 			agent_verbose = true;
@@ -763,8 +786,10 @@ int main(int argc, char **argv)
 		"%" PRIu32 ", metric %" PRIu32 "%s",
 		a.name, a.nconn, a.protocol, a.table, a.metric,
 		a.once ? ", once (the kernel is not touched)" : "");
-	for (i = 0; i < a.nconn; i++)
+	for (i = 0; i < a.nconn; i++) {
 		agent_conn_init(&a.conns[i], a.paths[i], a.name, &conn_cb, &a);
+		a.conns[i].trust = &a.trust;
+	}
 
 	status = run(&a, sigfd);
 

@@ -237,3 +237,40 @@ def test_sigterm_leaves_routes_unless_asked():
     wait_reconciled("rs2")
     stop_agent(signal.SIGTERM)
     wait_kernel({}, "--remove-on-exit removes the agent's routes", timeout=10)
+
+
+def test_agent_refuses_a_route_server_it_does_not_trust():
+    "Only route servers run by a trusted user, of the expected AS, are believed."
+    vm = gear("vm")
+    d = os.path.join(get_topogen().logdir, "vm", "untrusted")
+    os.makedirs(d, exist_ok=True)
+    os.chmod(d, 0o777)
+    routes = os.path.join(d, "routes")
+    with open(routes, "w") as f:
+        f.write("10.66.0.0/16 10.1.1.4\n")
+    fake = os.path.join(vnetrs_topo.REPO_DIR, "tests", "agent", "fake_rs")
+    path = os.path.join(d, "sdn.sock")
+    # A route server impersonated by an unprivileged user (nobody).
+    proc = vm.popen(
+        ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+         fake, "--listen", path, "--routes", routes, "--asn", "65515"],
+        stdin=open(os.devnull), stdout=open(os.devnull, "w"), stderr=open(os.devnull, "w"),
+    )
+    try:
+        vnetrs_topo.poll(lambda: None if os.path.exists(path) else "no socket", "fake_rs listens")
+        os.chmod(path, 0o666)
+        out = vm.run("{} --once --timeout 2 --connect {} 2>&1; echo rc=$?".format(agent_binary(), path))
+        assert "refusing the route server" in out and "uid 65534" in out, out
+        assert "10.66.0.0/16" not in out.replace("rc=1", ""), out
+        assert out.strip().endswith("rc=1"), out
+        # Told to trust that user, it takes the routes ...
+        out = vm.run("{} --once --timeout 2 --trust-user nobody --connect {} 2>/dev/null".format(agent_binary(), path))
+        assert "10.66.0.0/16 via 10.1.1.4" in out, out
+    finally:
+        proc.kill()
+        proc.wait()
+    # ... and a real route server of another AS than expected is refused.
+    out = vm.run("{} --once --timeout 2 --expect-as 65001 --connect {} 2>&1; echo rc=$?".format(agent_binary(), sock("rs1")))
+    assert "not the expected AS 65001" in out and out.strip().endswith("rc=1"), out
+    out = vm.run("{} --once --timeout 5 --expect-as 65515 --connect {} 2>/dev/null".format(agent_binary(), sock("rs1")))
+    assert "0.0.0.0/0 via {}".format(FIREWALL) in out, out

@@ -90,6 +90,20 @@ def test_socket_is_private_to_frr():
     st = os.stat(sock_path())
     assert oct(st.st_mode & 0o777) == "0o660", oct(st.st_mode)
     assert "sdn listen unix " + sock_path() in rs1().vtysh_cmd("show running-config")
+    # Another user cannot connect: a hard link in an open directory leaves
+    # only the socket's own mode in the way.
+    d = os.path.join(get_topogen().logdir, "open")
+    os.makedirs(d, exist_ok=True)
+    os.chmod(d, 0o777)
+    link = os.path.join(d, "sdn.sock")
+    if os.path.exists(link):
+        os.unlink(link)
+    os.link(sock_path(), link)
+    out = rs1().run(
+        "setpriv --reuid=65534 --regid=65534 --clear-groups /usr/bin/python3 -c "
+        "'import socket; socket.socket(socket.AF_UNIX).connect(\"{}\")' 2>&1; echo rc=$?".format(link)
+    )
+    assert "PermissionError" in out and "rc=1" in out, out
 
 
 def test_consumer_gets_hello_and_snapshot():
@@ -165,18 +179,48 @@ def test_stalled_consumer_disturbs_nothing():
     follow(stalled, a.table, "the stalled consumer catches up when it reads")
 
 
+def sdn_memory():
+    "bgpd's allocations of the SDN stream: {memory type: count in use}."
+    out = rs1().vtysh_cmd("show memory bgpd")
+    counts = {}
+    for line in out.splitlines():
+        if line.strip().startswith("vnetrs SDN"):
+            name, _, rest = line.partition(":")
+            counts[name.strip()] = int(rest.split()[0])
+    return counts
+
+
+def bgpd_rss_kib():
+    pid = rs1().run("cat /var/run/frr/bgpd.pid").strip()
+    with open("/proc/{}/status".format(pid)) as f:
+        return int([l for l in f if l.startswith("VmRSS:")][0].split()[1])
+
+
 def test_hundreds_of_connections_come_and_go():
     before = sdn_json()["listeners"][0]["connections"]
-    for i in range(200):
+    rounds, rss = 500, []
+    for i in range(rounds):
         c = vnetrs_sdn_client.SdnClient(sock_path(), "churn-{}".format(i), hello=i % 2 == 0)
         c.close()
+        if i in (99, rounds - 1):
+            vnetrs_topo.poll(
+                lambda: None if len(sdn_json()["listeners"][0]["consumers"]) == 2 else sdn_json(),
+                "connections cleaned up",
+            )
+            rss.append(bgpd_rss_kib())
     vnetrs_topo.poll(
         lambda: None
-        if sdn_json()["listeners"][0]["connections"] == before + 200
+        if sdn_json()["listeners"][0]["connections"] == before + rounds
         and len(sdn_json()["listeners"][0]["consumers"]) == 2
         else sdn_json(),
-        "200 connections accepted and cleaned up",
+        "{} connections accepted and cleaned up".format(rounds),
     )
+    # Memory stays bounded: one consumer structure per live consumer, and
+    # bgpd does not grow with the churn (after 100 and after 500).
+    mem = sdn_memory()
+    assert mem.get("vnetrs SDN consumer") == 2, mem
+    assert rss[1] - rss[0] < 4096, rss
+    print("bgpd RSS after 100 and {} connections: {} KiB".format(rounds, rss))
     follow(_clients["a"], {"10.1.0.0/16": ("local", []), "10.250.0.0/16": ECMP}, "A untouched")
 
 
