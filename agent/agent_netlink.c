@@ -294,6 +294,77 @@ static void dump_route(struct dump_ctx *ctx, const struct nlmsghdr *nlh)
 	agent_kernel_add(ctx->t, r);
 }
 
+/* The kernel's error code in an answer: -errno. (Negating INT_MIN, which
+ * no kernel sends, would be undefined.) */
+static const char *nl_err2str(int error)
+{
+	if (error < 0 && error > -4096)
+		return strerror(-error);
+	return "not an error code";
+}
+
+/*
+ * Is there a whole message at nlh, in len bytes? As mnl_nlmsg_ok(), which
+ * compares the length as a signed int: a length of 0xfffffffd or more
+ * passes it, and mnl_nlmsg_next() then steps by 0, forever.
+ */
+static bool nl_msg_ok(const struct nlmsghdr *nlh, int len)
+{
+	return len >= (int)sizeof(*nlh) && nlh->nlmsg_len >= sizeof(*nlh) &&
+	       nlh->nlmsg_len <= (unsigned int)len;
+}
+
+/*
+ * The messages of one read of a dump's answers (len bytes at buf, as the
+ * kernel sent them; tests/fuzz/fuzz_agent_netlink.c feeds it anything).
+ * Routes go to ctx->t; *interrupted is set when the kernel says the dump
+ * was interrupted. Returns 1 when the dump goes on in the next read, 0 at
+ * its end, -1 on an error (logged).
+ */
+static int dump_answers(struct dump_ctx *ctx, uint32_t seq, const void *buf,
+			int len, bool *interrupted)
+{
+	const struct nlmsghdr *nlh;
+
+	for (nlh = buf; nl_msg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
+		if (nlh->nlmsg_seq != seq || nlh->nlmsg_pid != ctx->nl->portid)
+			continue; /* a late answer to something else */
+		if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
+			*interrupted = true;
+		if (nlh->nlmsg_type == NLMSG_DONE) {
+			int error = 0;
+
+			/* A dump can end with an error too: e.g. a route too
+			 * large for the kernel's dump buffer (EMSGSIZE), the
+			 * rest untold. */
+			if (mnl_nlmsg_get_payload_len(nlh) >= sizeof(error))
+				memcpy(&error, mnl_nlmsg_get_payload(nlh),
+				       sizeof(error));
+			if (error < 0) {
+				agent_log("kernel: route dump: %s",
+					  nl_err2str(error));
+				return -1;
+			}
+			return 0;
+		}
+		if (nlh->nlmsg_type == NLMSG_ERROR) {
+			int error = 0;
+
+			if (mnl_nlmsg_get_payload_len(nlh) >= sizeof(error))
+				memcpy(&error, mnl_nlmsg_get_payload(nlh),
+				       sizeof(error));
+			agent_log("kernel: route dump: %s",
+				  mnl_nlmsg_get_payload_len(nlh) >= sizeof(error)
+					  ? nl_err2str(error)
+					  : "truncated error answer");
+			return -1;
+		}
+		if (!*interrupted)
+			dump_route(ctx, nlh);
+	}
+	return 1;
+}
+
 /* Returns 0, -1 on error, -2 when the dump was interrupted (the routes
  * changed meanwhile: dump again). */
 static int dump_family(struct agent_nl *nl, int af, struct dump_ctx *ctx)
@@ -318,7 +389,7 @@ static int dump_family(struct agent_nl *nl, int af, struct dump_ctx *ctx)
 	for (;;) {
 		ssize_t n =
 			mnl_socket_recvfrom(nl->sock, nl->rbuf, NL_RECV_MAX);
-		int len;
+		int ret;
 
 		if (n < 0) {
 			agent_log("kernel: route dump: %s",
@@ -326,43 +397,11 @@ static int dump_family(struct agent_nl *nl, int af, struct dump_ctx *ctx)
 						  : strerror(errno));
 			return -1;
 		}
-		len = (int)n;
-		for (nlh = (struct nlmsghdr *)nl->rbuf; mnl_nlmsg_ok(nlh, len);
-		     nlh = mnl_nlmsg_next(nlh, &len)) {
-			if (nlh->nlmsg_seq != seq ||
-			    nlh->nlmsg_pid != nl->portid)
-				continue; /* a late answer to something else */
-			if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
-				interrupted = true;
-			if (nlh->nlmsg_type == NLMSG_DONE) {
-				int error = 0;
-
-				/* A dump can end with an error too: e.g. a
-				 * route too large for the kernel's dump
-				 * buffer (EMSGSIZE), the rest untold. */
-				if (mnl_nlmsg_get_payload_len(nlh) >=
-				    sizeof(error))
-					memcpy(&error,
-					       mnl_nlmsg_get_payload(nlh),
-					       sizeof(error));
-				if (error < 0) {
-					agent_log("kernel: route dump: %s",
-						  strerror(-error));
-					return -1;
-				}
-				return interrupted ? -2 : 0;
-			}
-			if (nlh->nlmsg_type == NLMSG_ERROR) {
-				const struct nlmsgerr *e =
-					mnl_nlmsg_get_payload(nlh);
-
-				agent_log("kernel: route dump: %s",
-					  strerror(-e->error));
-				return -1;
-			}
-			if (!interrupted)
-				dump_route(ctx, nlh);
-		}
+		ret = dump_answers(ctx, seq, nl->rbuf, (int)n, &interrupted);
+		if (ret < 0)
+			return -1;
+		if (ret == 0)
+			return interrupted ? -2 : 0;
 	}
 }
 
@@ -530,12 +569,60 @@ static const char *ack_reason(const struct nlmsghdr *nlh)
 
 	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
 		return "";
-	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED)) {
+		/* The request is echoed whole: its header at least. */
+		if (e->msg.nlmsg_len < sizeof(struct nlmsghdr))
+			return "";
 		off += e->msg.nlmsg_len - sizeof(struct nlmsghdr);
+	}
 	if (MNL_ALIGN(off) >= mnl_nlmsg_get_payload_len(nlh))
 		return "";
 	mnl_attr_parse(nlh, (unsigned int)off, ack_attr_cb, &ctx);
 	return ctx.msg;
+}
+
+/*
+ * The answers in one read (len bytes at buf) to the batch of requests
+ * pending in nl (ops[nl->pend[k].op] sent with sequence number
+ * nl->first_seq + k), counted into res; tests/fuzz/fuzz_agent_netlink.c
+ * feeds it anything. Returns how many requests got their (first) answer.
+ */
+static size_t ack_answers(struct agent_nl *nl, const struct agent_ops *ops,
+			  const void *buf, int len, struct agent_nl_result *res)
+{
+	const struct nlmsghdr *nlh;
+	size_t answered = 0;
+	char obuf[640];
+
+	for (nlh = buf; nl_msg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
+		const struct nlmsgerr *e;
+		const struct agent_op *op;
+		uint32_t k = nlh->nlmsg_seq - nl->first_seq;
+
+		if (nlh->nlmsg_type != NLMSG_ERROR ||
+		    nlh->nlmsg_pid != nl->portid || k >= nl->npend ||
+		    nl->pend[k].answered ||
+		    mnl_nlmsg_get_payload_len(nlh) < sizeof(*e))
+			continue;
+		nl->pend[k].answered = true;
+		answered++;
+		e = mnl_nlmsg_get_payload(nlh);
+		op = &ops->o[nl->pend[k].op];
+		if (e->error == 0 ||
+		    (op->type == AGENT_OP_DELETE && e->error == -ESRCH))
+			continue;
+		if (op->type == AGENT_OP_ADD && e->error == -EEXIST) {
+			res->taken++;
+			agent_log("kernel: %s: a route of this prefix and metric is there already, left as it is",
+				  op2str(op, obuf, sizeof(obuf)));
+			continue;
+		}
+		res->failed++;
+		agent_log("kernel: %s: %s%s%s", op2str(op, obuf, sizeof(obuf)),
+			  nl_err2str(e->error), *ack_reason(nlh) ? ": " : "",
+			  ack_reason(nlh));
+	}
+	return answered;
 }
 
 /* Send the batch and read its answers into res. */
@@ -543,7 +630,6 @@ static void flush(struct agent_nl *nl, const struct agent_ops *ops,
 		  struct agent_nl_result *res)
 {
 	size_t answered = 0;
-	char obuf[640];
 
 	if (!nl->npend)
 		return;
@@ -556,8 +642,6 @@ static void flush(struct agent_nl *nl, const struct agent_ops *ops,
 	while (answered < nl->npend) {
 		ssize_t n =
 			mnl_socket_recvfrom(nl->sock, nl->rbuf, NL_RECV_MAX);
-		struct nlmsghdr *nlh;
-		int len;
 
 		if (n < 0) {
 			agent_log("kernel: %zu route changes unanswered: %s",
@@ -567,41 +651,7 @@ static void flush(struct agent_nl *nl, const struct agent_ops *ops,
 			res->failed += nl->npend - answered;
 			break;
 		}
-		len = (int)n;
-		for (nlh = (struct nlmsghdr *)nl->rbuf; mnl_nlmsg_ok(nlh, len);
-		     nlh = mnl_nlmsg_next(nlh, &len)) {
-			const struct nlmsgerr *e;
-			const struct agent_op *op;
-			uint32_t k = nlh->nlmsg_seq - nl->first_seq;
-
-			if (nlh->nlmsg_type != NLMSG_ERROR ||
-			    nlh->nlmsg_pid != nl->portid || k >= nl->npend ||
-			    nl->pend[k].answered ||
-			    mnl_nlmsg_get_payload_len(nlh) < sizeof(*e))
-				continue;
-			nl->pend[k].answered = true;
-			answered++;
-			e = mnl_nlmsg_get_payload(nlh);
-			op = &ops->o[nl->pend[k].op];
-			if (e->error == 0 ||
-			    (op->type == AGENT_OP_DELETE && e->error == -ESRCH))
-				continue;
-			if (op->type == AGENT_OP_ADD && e->error == -EEXIST) {
-				res->taken++;
-				agent_log(
-					"kernel: %s: a route of this prefix "
-					"and metric is there already, left "
-					"as it is",
-					op2str(op, obuf, sizeof(obuf)));
-				continue;
-			}
-			res->failed++;
-			agent_log("kernel: %s: %s%s%s",
-				  op2str(op, obuf, sizeof(obuf)),
-				  strerror(-e->error),
-				  *ack_reason(nlh) ? ": " : "",
-				  ack_reason(nlh));
-		}
+		answered += ack_answers(nl, ops, nl->rbuf, (int)n, res);
 	}
 out:
 	nl->slen = 0;

@@ -29,8 +29,8 @@ for t in tests/unit/test_*; do
 	fi
 done
 
-echo "check: fuzzing the SDN wire decoder"
-bash tests/fuzz/run.sh "${VNETRS_FUZZ_SECONDS:-20}"
+echo "check: fuzzing every parser (tests/fuzz/run.sh)"
+bash tests/fuzz/run.sh "${VNETRS_FUZZ_SECONDS:-60}"
 
 echo "check: topotests"
 rundir=${VNETRS_RUNDIR:-/tmp/vnetrs-topotests}

@@ -1,27 +1,42 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# Fuzz the SDN wire decoder (tests/fuzz/fuzz_sdn_wire.c) with libFuzzer,
-# AddressSanitizer and UndefinedBehaviorSanitizer.
+# Fuzz every parser of the project with libFuzzer, AddressSanitizer and
+# UndefinedBehaviorSanitizer, for a bounded time:
 #
-#   tests/fuzz/run.sh [SECONDS]      (default 20)
+#   tests/fuzz/run.sh [SECONDS [TARGET...]]   (default 60, every target)
 #
-# Builds into build/fuzz/: the fuzzer, and the same source without libFuzzer
-# as a seed generator (--make-corpus) and replayer. Seeds are valid encoded
-# streams, regenerated each run; what the fuzzer finds is kept in
-# build/fuzz/corpus/sdn_wire/ for the next run. Exits non-zero when the
-# fuzzer finds a crash, a sanitizer report, a broken invariant, a leak or a
-# timeout; the input is left in build/fuzz/artifacts/ (replay it with
-# build/fuzz/sdn_wire_replay FILE).
+# SECONDS is the total, shared evenly by the targets:
+#   sdn_wire       the SDN wire decoder and order checker
+#                  (logic/vnetrs_sdn_wire.c), both directions
+#   prefix         the prefix parser of the CLI and YANG keys
+#                  (logic/vnetrs_prefix.c)
+#   agent_netlink  the agent's reading of rtnetlink route dumps and
+#                  acknowledgements (agent/agent_netlink.c)
+#   agent_stream   the agent reading a route server's SDN stream over a
+#                  socket, and the tables it computes (agent/agent_conn.c,
+#                  agent/agent_table.c)
+#
+# Builds into build/fuzz/: each fuzzer, and the same source without
+# libFuzzer as a seed generator (--make-corpus) and replayer
+# (build/fuzz/TARGET_replay FILE...). Seeds are valid inputs, regenerated
+# each run; what the fuzzer finds is kept in build/fuzz/corpus/TARGET/ for
+# the next run. Exits non-zero when a fuzzer finds a crash, a sanitizer
+# report, a broken invariant, a leak or a timeout; the input is left in
+# build/fuzz/artifacts/.
 set -euo pipefail
 
-secs=${1:-20}
+secs=${1:-60}
 case $secs in
 '' | *[!0-9]*)
-	echo "usage: $0 [SECONDS]" >&2
+	echo "usage: $0 [SECONDS [TARGET...]]" >&2
 	exit 2
 	;;
 esac
+[ $# -gt 0 ] && shift
+ALL_TARGETS=(sdn_wire prefix agent_netlink agent_stream)
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=("${ALL_TARGETS[@]}")
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
@@ -50,40 +65,100 @@ fi
 CC=${CC:-clang}
 CFLAGS=(-g -O1 -fno-omit-frame-pointer -Wall -Wextra -I.)
 SAN=(-fsanitize=address,undefined -fno-sanitize-recover=undefined)
-SRCS=(tests/fuzz/fuzz_sdn_wire.c logic/vnetrs_sdn_wire.c)
 
-mkdir -p "$out/artifacts" "$out/corpus/sdn_wire"
-echo "fuzz: building $out/fuzz_sdn_wire"
-"$CC" "${CFLAGS[@]}" "${SAN[@]}" -fsanitize=fuzzer "${SRCS[@]}" \
-	-o "$out/fuzz_sdn_wire"
-"$CC" "${CFLAGS[@]}" "${SAN[@]}" -DSDN_WIRE_CORPUS_MAIN "${SRCS[@]}" \
-	-o "$out/sdn_wire_replay"
+# The agent's sources but its main() (from the Makefile: tools/build.sh
+# first), and libmnl.
+agent_srcs() {
+	local f
+	for f in $(make -s --no-print-directory -o Makefile -o Makefile.in \
+		-o config.status -o configure \
+		--eval 'vnetrs-print-%: ; @printf "%s\n" '"'"'$($*)'"'"'' \
+		vnetrs-print-agent_vnetrs_agent_SOURCES); do
+		case $f in
+		agent/agent_main.c) ;;
+		# included by its fuzz target (for its static parsers)
+		agent/agent_netlink.c) [ "${1:-}" = all ] && echo "$f" ;;
+		*) echo "$f" ;;
+		esac
+	done
+}
 
-rm -rf "$out/seeds/sdn_wire"
-mkdir -p "$out/seeds"
-"$out/sdn_wire_replay" --make-corpus "$out/seeds/sdn_wire"
+# TARGET: sources, the replayer's extra sources and flags, libraries,
+# max_len.
+target_config() {
+	case $1 in
+	sdn_wire)
+		SRCS=(tests/fuzz/fuzz_sdn_wire.c logic/vnetrs_sdn_wire.c)
+		MAIN=(-DSDN_WIRE_CORPUS_MAIN)
+		LIBS=()
+		# The largest message is 17450 bytes; 8 KiB of input reaches
+		# every rule (1024 next hops of IPv4 fit in 5150 bytes).
+		MAXLEN=8192
+		;;
+	prefix)
+		SRCS=(tests/fuzz/fuzz_prefix.c logic/vnetrs_prefix.c)
+		MAIN=(tests/fuzz/fuzz_main.c)
+		LIBS=()
+		MAXLEN=256
+		;;
+	agent_netlink)
+		SRCS=(tests/fuzz/fuzz_agent_netlink.c $(agent_srcs))
+		MAIN=(tests/fuzz/fuzz_main.c)
+		LIBS=(-lmnl)
+		MAXLEN=8192
+		;;
+	agent_stream)
+		SRCS=(tests/fuzz/fuzz_agent_stream.c $(agent_srcs all))
+		MAIN=(tests/fuzz/fuzz_main.c)
+		LIBS=(-lmnl)
+		MAXLEN=16384
+		;;
+	*)
+		echo "fuzz: no target $1 (${ALL_TARGETS[*]})" >&2
+		exit 2
+		;;
+	esac
+}
 
 symbolizer=$(command -v llvm-symbolizer || true)
 [ -n "$symbolizer" ] || symbolizer=/usr/lib/llvm-14/bin/llvm-symbolizer
 [ -x "$symbolizer" ] && export ASAN_SYMBOLIZER_PATH="$symbolizer"
 
-log=$out/fuzz_sdn_wire.log
-echo "fuzz: running for ${secs}s (log: $log)"
-set +e
-# The largest message is 17450 bytes; 8 KiB of input reaches every rule
-# (1024 next hops of IPv4 fit in 5150 bytes).
-"$out/fuzz_sdn_wire" -max_total_time="$secs" -max_len=8192 -timeout=10 \
-	-rss_limit_mb=2048 -print_final_stats=1 \
-	-artifact_prefix="$out/artifacts/" \
-	"$out/corpus/sdn_wire" "$out/seeds/sdn_wire" >"$log" 2>&1
-rc=$?
-set -e
+mkdir -p "$out/artifacts" "$out/seeds"
+per=$((secs / ${#targets[@]}))
+[ "$per" -ge 1 ] || per=1
+failed=()
+for t in "${targets[@]}"; do
+	target_config "$t"
+	echo "fuzz: building $out/fuzz_$t"
+	"$CC" "${CFLAGS[@]}" "${SAN[@]}" -fsanitize=fuzzer "${SRCS[@]}" \
+		"${LIBS[@]}" -o "$out/fuzz_$t"
+	"$CC" "${CFLAGS[@]}" "${SAN[@]}" "${MAIN[@]}" "${SRCS[@]}" \
+		"${LIBS[@]}" -o "$out/${t}_replay"
+	rm -rf "$out/seeds/$t"
+	mkdir -p "$out/corpus/$t"
+	"$out/${t}_replay" --make-corpus "$out/seeds/$t"
 
-grep -E '^(Done|stat::number_of_executed_units|stat::average_exec_per_sec|stat::peak_rss_mb)' "$log" || true
-if [ $rc -ne 0 ]; then
-	tail -n 60 "$log" >&2
-	echo "fuzz: FAILED (exit $rc); inputs in $out/artifacts/:" >&2
-	ls -1 "$out/artifacts" >&2 || true
+	log=$out/fuzz_$t.log
+	echo "fuzz: $t for ${per}s (log: $log)"
+	set +e
+	"$out/fuzz_$t" -max_total_time="$per" -max_len="$MAXLEN" -timeout=10 \
+		-rss_limit_mb=2048 -print_final_stats=1 \
+		-artifact_prefix="$out/artifacts/$t-" \
+		"$out/corpus/$t" "$out/seeds/$t" >"$log" 2>&1
+	rc=$?
+	set -e
+	grep -E '^(Done|stat::number_of_executed_units|stat::average_exec_per_sec|stat::peak_rss_mb)' "$log" |
+		sed "s/^/fuzz: $t: /" || true
+	if [ $rc -ne 0 ]; then
+		tail -n 60 "$log" >&2
+		echo "fuzz: $t FAILED (exit $rc); inputs in $out/artifacts/:" >&2
+		ls -1 "$out/artifacts" | grep "^$t-" >&2 || true
+		failed+=("$t")
+	fi
+done
+if [ ${#failed[@]} -ne 0 ]; then
+	echo "fuzz: FAILED: ${failed[*]}" >&2
 	exit 1
 fi
-echo "fuzz: no crash in ${secs}s"
+echo "fuzz: no crash in ${#targets[@]} targets, ${per}s each"

@@ -1,0 +1,311 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * libFuzzer target: vnetrs-agent's reading of the kernel's rtnetlink
+ * answers (agent/agent_netlink.c, included here for its static parsers):
+ * a route dump's messages (dump_answers(), dump_route(): attributes,
+ * RTA_MULTIPATH, RTA_VIA) and the acknowledgements of a batch of route
+ * changes (ack_answers(), ack_reason(): extended ACK attributes).
+ *
+ * Input: byte 0 picks the parser (even: dump, odd: acks), byte 1 a
+ * setting (the agent's metric; the number of pending requests), byte 2
+ * where the answers are cut in two reads; the rest are the answers, as
+ * the kernel would send them. Invariants: the routes read are well formed
+ * (family, prefix length, next hops), an answer counts once, every count
+ * stays within the requests.
+ */
+#include "agent/agent_netlink.c"
+
+#include "tests/fuzz/fuzz.h"
+
+#define FUZZ_PORTID 0x4321u
+#define FUZZ_SEQ 0x1000u
+#define FUZZ_PROTO 245
+#define FUZZ_TABLE 254
+
+bool agent_verbose = true;
+static char logbuf[1024];
+
+/* The agent's log, formatted (its arguments are read) and dropped. */
+void agent_log(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(logbuf, sizeof(logbuf), fmt, ap);
+	va_end(ap);
+}
+
+uint64_t agent_now_ms(void)
+{
+	return 0;
+}
+
+static void check_table(const struct agent_table *t)
+{
+	char buf[512];
+
+	for (size_t i = 0; i < t->n; i++) {
+		const struct agent_route *r = t->r[i];
+
+		FUZZ_CHECK(r->prefix.family == VNETRS_AF_INET ||
+			   r->prefix.family == VNETRS_AF_INET6);
+		FUZZ_CHECK(r->prefix.len <=
+			   (r->prefix.family == VNETRS_AF_INET ? 32 : 128));
+		for (size_t j = 0; j < r->n_nh; j++)
+			FUZZ_CHECK(r->nh[j].family == VNETRS_AF_INET ||
+				   r->nh[j].family == VNETRS_AF_INET6);
+		FUZZ_CHECK(r->n_nh || r->odd);
+		if (i)
+			FUZZ_CHECK(vnetrs_prefix_cmp(&t->r[i - 1]->prefix,
+						     &r->prefix) <= 0);
+		agent_route2str(r, buf, sizeof(buf));
+	}
+}
+
+static void fuzz_dump(struct agent_nl *nl, const uint8_t *buf, size_t len,
+		      size_t cut)
+{
+	struct agent_table t, want;
+	struct agent_ops ops;
+	struct dump_ctx ctx = {.nl = nl, .t = &t};
+	bool interrupted = false;
+	int ret = 1;
+
+	agent_table_init(&t);
+	agent_table_init(&want);
+	if (cut > len)
+		cut = len;
+	/* Two reads, as two recvfrom() of one dump. */
+	ret = dump_answers(&ctx, FUZZ_SEQ, buf, (int)cut, &interrupted);
+	FUZZ_CHECK(ret >= -1 && ret <= 1);
+	if (ret == 1 && len > cut) {
+		ret = dump_answers(&ctx, FUZZ_SEQ, buf + cut, (int)(len - cut),
+				   &interrupted);
+		FUZZ_CHECK(ret >= -1 && ret <= 1);
+	}
+	free(ctx.nh);
+	agent_kernel_sort(&t);
+	check_table(&t);
+	if (getenv("FUZZ_DEBUG")) {
+		fprintf(stderr, "dump: %d, %zu routes\n", ret, t.n);
+		agent_table_print(stderr, &t);
+	}
+	/* What the agent does with a kernel table: diff it with what it
+	 * wants (nothing: every route of its protocol goes). */
+	agent_ops_init(&ops);
+	agent_diff(&want, &t, true, nl->metric, &ops);
+	FUZZ_CHECK(ops.adds == 0 && ops.replaces == 0);
+	FUZZ_CHECK(ops.deletes == t.n && ops.n == t.n);
+	agent_ops_clear(&ops);
+	agent_table_clear(&t);
+}
+
+static void fuzz_acks(struct agent_nl *nl, uint8_t setting,
+		      const uint8_t *buf, size_t len, size_t cut)
+{
+	struct agent_ops ops;
+	struct agent_nl_result res = {};
+	size_t answered = 0;
+
+	agent_ops_init(&ops);
+	nl->npend = setting % NL_BATCH_MAX + 1;
+	nl->first_seq = FUZZ_SEQ;
+	for (size_t k = 0; k < nl->npend; k++) {
+		struct vnetrs_prefix p = {.family = VNETRS_AF_INET, .len = 24};
+		struct vnetrs_prefix nh = {.family = VNETRS_AF_INET, .len = 32};
+		struct agent_op *op;
+
+		p.addr[0] = 10, p.addr[1] = (uint8_t)k;
+		nh.addr[0] = 10, nh.addr[3] = (uint8_t)(k + 1);
+		if (ops.n == ops.cap) {
+			ops.cap = ops.cap ? ops.cap * 2 : 8;
+			ops.o = realloc(ops.o, ops.cap * sizeof(*ops.o));
+			FUZZ_CHECK(ops.o);
+		}
+		op = &ops.o[ops.n++];
+		op->type = (enum agent_op_type)(k % 3);
+		op->route = agent_route_new(&p, VNETRS_SOURCE_NVA, &nh, 1);
+		op->metric = 20;
+		nl->pend[k].op = k;
+		nl->pend[k].answered = false;
+	}
+	if (cut > len)
+		cut = len;
+	answered += ack_answers(nl, &ops, buf, (int)cut, &res);
+	answered += ack_answers(nl, &ops, buf + cut, (int)(len - cut), &res);
+	if (getenv("FUZZ_DEBUG"))
+		fprintf(stderr, "acks: %zu answered, %zu failed, %zu taken\n",
+			answered, res.failed, res.taken);
+	FUZZ_CHECK(answered <= nl->npend);
+	FUZZ_CHECK(res.failed + res.taken <= answered);
+	for (size_t k = 0, n = 0; k < nl->npend; k++) {
+		n += nl->pend[k].answered;
+		if (k == nl->npend - 1)
+			FUZZ_CHECK(n == answered);
+	}
+	nl->npend = 0;
+	agent_ops_clear(&ops);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct agent_nl nl = {.portid = FUZZ_PORTID,
+			      .protocol = FUZZ_PROTO,
+			      .table = FUZZ_TABLE};
+	uint8_t *buf;
+	size_t len, cut;
+
+	if (size < 3)
+		return 0;
+	len = size - 3;
+	/* Aligned as the agent's receive buffer, and exactly as long as the
+	 * answers: reading past them is a report. */
+	buf = malloc(len ? len : 1);
+	FUZZ_CHECK(buf);
+	memcpy(buf, data + 3, len);
+	cut = (size_t)data[2] * 4;
+	if (data[0] % 2 == 0) {
+		nl.metric = data[1] % 2 ? 20 : 0;
+		fuzz_dump(&nl, buf, len, cut);
+	} else {
+		fuzz_acks(&nl, data[1], buf, len, cut);
+	}
+	free(buf);
+	return 0;
+}
+
+/* --- seeds: answers as the kernel gives them ------------------------------ */
+
+static char seed[8192];
+static size_t seed_len;
+
+static struct nlmsghdr *seed_msg(uint16_t type, uint16_t flags)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(seed + seed_len);
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = flags;
+	nlh->nlmsg_seq = FUZZ_SEQ;
+	nlh->nlmsg_pid = FUZZ_PORTID;
+	return nlh;
+}
+
+static void seed_end(struct nlmsghdr *nlh)
+{
+	seed_len += MNL_ALIGN(nlh->nlmsg_len);
+}
+
+static void seed_route(uint8_t family, uint8_t dst_len, const void *dst,
+		       int n_gw, const void *gw, uint8_t gw_family)
+{
+	struct nlmsghdr *nlh = seed_msg(RTM_NEWROUTE, NLM_F_MULTI);
+	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	size_t alen = family == AF_INET ? 4 : 16;
+	size_t glen = gw_family == AF_INET ? 4 : 16;
+
+	rtm->rtm_family = family;
+	rtm->rtm_dst_len = dst_len;
+	rtm->rtm_table = FUZZ_TABLE;
+	rtm->rtm_protocol = FUZZ_PROTO;
+	rtm->rtm_type = RTN_UNICAST;
+	mnl_attr_put_u32(nlh, RTA_TABLE, FUZZ_TABLE);
+	mnl_attr_put_u32(nlh, RTA_PRIORITY, 20);
+	if (dst_len)
+		mnl_attr_put(nlh, RTA_DST, alen, dst);
+	if (n_gw == 1 && gw_family == family) {
+		mnl_attr_put(nlh, RTA_GATEWAY, glen, gw);
+	} else if (n_gw == 1) {
+		uint8_t v[sizeof(struct rtvia) + 16] = {};
+		struct rtvia *via = (struct rtvia *)v;
+
+		via->rtvia_family = gw_family;
+		memcpy(v + sizeof(struct rtvia), gw, glen);
+		mnl_attr_put(nlh, RTA_VIA, sizeof(struct rtvia) + glen, v);
+	} else if (n_gw > 1) {
+		struct nlattr *mp = mnl_attr_nest_start(nlh, RTA_MULTIPATH);
+
+		for (int i = 0; i < n_gw; i++) {
+			struct rtnexthop *rtnh =
+				(void *)((char *)nlh + nlh->nlmsg_len);
+
+			memset(rtnh, 0, sizeof(*rtnh));
+			nlh->nlmsg_len += RTNH_ALIGN(sizeof(*rtnh));
+			mnl_attr_put(nlh, RTA_GATEWAY, glen,
+				     (const uint8_t *)gw + i * glen);
+			rtnh->rtnh_len = (unsigned short)((char *)nlh +
+							  nlh->nlmsg_len -
+							  (char *)rtnh);
+		}
+		mnl_attr_nest_end(nlh, mp);
+	}
+	seed_end(nlh);
+}
+
+static void seed_done(int error)
+{
+	struct nlmsghdr *nlh = seed_msg(NLMSG_DONE, NLM_F_MULTI);
+	int *e = mnl_nlmsg_put_extra_header(nlh, sizeof(int));
+
+	*e = error;
+	seed_end(nlh);
+}
+
+static void seed_ack(uint32_t seq, int error, const char *reason)
+{
+	struct nlmsghdr *nlh = seed_msg(NLMSG_ERROR, 0);
+	struct nlmsgerr *e = mnl_nlmsg_put_extra_header(nlh, sizeof(*e));
+
+	nlh->nlmsg_seq = seq;
+	e->error = error;
+	e->msg.nlmsg_len = sizeof(struct nlmsghdr);
+	e->msg.nlmsg_seq = seq;
+	if (error) {
+		nlh->nlmsg_flags |= NLM_F_CAPPED;
+		if (reason) {
+			nlh->nlmsg_flags |= NLM_F_ACK_TLVS;
+			mnl_attr_put_strz(nlh, NLMSGERR_ATTR_MSG, reason);
+		}
+	}
+	seed_end(nlh);
+}
+
+static void seed_emit(fuzz_emit_fn emit, const char *name, uint8_t mode,
+		      uint8_t setting, uint8_t cut)
+{
+	static uint8_t out[sizeof(seed) + 3];
+
+	out[0] = mode, out[1] = setting, out[2] = cut;
+	memcpy(out + 3, seed, seed_len);
+	emit(name, out, seed_len + 3);
+	seed_len = 0;
+}
+
+void fuzz_seeds(fuzz_emit_fn emit)
+{
+	const uint8_t dst4[4] = {10, 250, 0, 0}, gw4[8] = {10, 1, 1, 4,
+							   10, 1, 1, 5};
+	const uint8_t dst6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 9};
+	uint8_t gw6[32] = {0x20, 0x01, 0x0d, 0xb8, 0, 1, [15] = 4,
+			   0x20, 0x01, 0x0d, 0xb8, 0, 1, [31] = 5};
+
+	seed_route(AF_INET, 16, dst4, 1, gw4, AF_INET);
+	seed_route(AF_INET, 0, NULL, 2, gw4, AF_INET);
+	seed_done(0);
+	seed_emit(emit, "dump-ipv4", 0, 1, 0);
+
+	seed_route(AF_INET6, 48, dst6, 2, gw6, AF_INET6);
+	seed_route(AF_INET, 16, dst4, 1, gw6, AF_INET6);
+	seed_route(AF_INET6, 0, NULL, 1, gw6, AF_INET6);
+	seed_done(0);
+	seed_emit(emit, "dump-ipv6-via", 0, 0, 0);
+
+	seed_route(AF_INET, 16, dst4, 1, gw4, AF_INET);
+	seed_done(-EMSGSIZE);
+	seed_emit(emit, "dump-error", 0, 1, 0);
+
+	seed_ack(FUZZ_SEQ, 0, NULL);
+	seed_ack(FUZZ_SEQ + 1, -ENETUNREACH, "Nexthop has invalid gateway");
+	seed_ack(FUZZ_SEQ + 2, -ESRCH, NULL);
+	seed_ack(FUZZ_SEQ + 3, -EEXIST, NULL);
+	seed_emit(emit, "acks", 1, 3, 0);
+}
