@@ -361,7 +361,10 @@ def try_bad(category, case, msg, expect, index, raw_session=False):
         code, subcode = st["notification"][:2]
         seen = (code, subcode)
         what = "session reset, NOTIFICATION " + notification_name(code, subcode)
-        poll(lambda: reset_seen(code, subcode), "rs1 shows the reset of " + case)
+        if not raw_session:
+            # Before OPEN the session is bgpd's incoming-connection twin,
+            # which is deleted with it: show commands never see it.
+            poll(lambda: reset_seen(code, subcode), "rs1 shows the reset of " + case)
         wait_effective(absent=[p, s], what="the reset peer's routes leave")
     elif st["closed"]:
         seen = "closed"
@@ -453,10 +456,10 @@ def attribute_error_cases():
         ("AGGREGATOR length 5", lambda i: _upd(i, OK_ORIGIN + OK_PATH + OK_NH + attr(AGGREGATOR, bytes(5))), "kept"),
         ("AS4_PATH on a 4-octet session", lambda i: _upd(i, OK_ORIGIN + OK_PATH + OK_NH + attr(AS4_PATH, as_path_value([(AS_SEQUENCE, [1, 2])]))), "kept"),
         ("unknown optional transitive attribute", lambda i: _upd(i, OK_ORIGIN + OK_PATH + OK_NH + attr(99, b"hostile", flags=OPTIONAL | TRANSITIVE)), "kept"),
-        ("unknown well-known attribute", lambda i: _upd(i, OK_ORIGIN + OK_PATH + OK_NH + attr(99, b"hostile", flags=TRANSITIVE)), (3, (3, 1)),
+        ("unknown well-known attribute", lambda i: _upd(i, OK_ORIGIN + OK_PATH + OK_NH + attr(99, b"hostile", flags=TRANSITIVE)), (3, 1)),
         ("MP_REACH unknown AFI", lambda i: update(attrs=OK_ORIGIN + OK_PATH + mp_reach(BAD, [_p(i)], afi=99)), "closed"),
-        ("MP_REACH next-hop length 7", lambda i: update(attrs=OK_ORIGIN + OK_PATH + mp_reach(BAD, [_p(i)], nh_len=7)), (3, (3, 1)),
-        ("MP_REACH length past its value", lambda i: update(attrs=OK_ORIGIN + OK_PATH + mp_reach(BAD, [_p(i)], length=40)), (3, (3, 5)),
+        ("MP_REACH next-hop length 7", lambda i: update(attrs=OK_ORIGIN + OK_PATH + mp_reach(BAD, [_p(i)], nh_len=7)), (3, 1)),
+        ("MP_REACH length past its value", lambda i: update(attrs=OK_ORIGIN + OK_PATH + mp_reach(BAD, [_p(i)], length=40)), (3, 5)),
         ("MP_REACH prefix length 33", lambda i: update(attrs=OK_ORIGIN + OK_PATH + mp_reach(BAD, [nlri_raw(33, [10, 70, i, 0, 0])])), (3, 9)),
         ("MP_UNREACH unknown SAFI", lambda i: update(attrs=attr(MP_UNREACH_NLRI, struct.pack(">HB", 1, 99) + bytes([24, 10, 70, i]))), "closed"),
         ("NLRI prefix length 33", lambda i: update(attrs=OK_ORIGIN + OK_PATH + OK_NH, nlri=[nlri_raw(33, [10, 70, i, 0, 0])]), (3, 10)),
@@ -485,7 +488,7 @@ def message_error_cases():
         ("KEEPALIVE of length 20", header(KEEPALIVE, b"\x00"), (1, 2)),
         ("UPDATE of length 22", header(UPDATE, b"\x00\x00\x00", length=22), (1, 2)),
         ("unknown message type 9", header(9, b"hostile"), (1, 3)),
-        ("second OPEN in Established", open_msg(BAD_AS, BAD), (5, 3)),
+        ("second OPEN in Established", open_msg(BAD_AS, BAD), "closed"),
         ("NOTIFICATION-sized garbage: type 0", header(0, b""), (1, 3)),
     ]
 
@@ -523,10 +526,14 @@ def test_message_errors():
 
 def max_fitting(build, limit):
     "The largest n for which build(n) fits in limit bytes."
-    lo, hi = 1, 70000
+    lo, hi = 1, limit
     while lo < hi:
         mid = (lo + hi + 1) // 2
-        if len(build(mid)) <= limit:
+        try:
+            fits = len(build(mid)) <= limit
+        except struct.error:  # a length field overflows: too big
+            fits = False
+        if fits:
             lo = mid
         else:
             hi = mid - 1
@@ -643,6 +650,7 @@ def test_huge_as_paths_and_attributes():
 # --- flapping -----------------------------------------------------------------
 
 FLAP_SECONDS = 10
+FLAP_ROUNDS = 250
 
 
 def test_flapping():
@@ -670,8 +678,11 @@ def test_flapping():
     up = update(attrs=route_attrs([BAD_AS], BAD), nlri=many)
     down = update(withdrawn=many)
     assert len(up) <= 4096
+    # FRR 8.4 reads every UPDATE into an unbounded input queue: sent for
+    # seconds, 800-prefix UPDATEs pile up far faster than bgpd processes
+    # them. A fixed number of rounds, sent as fast as bgpd reads them.
     rss = bgpd_rss_kib()
-    ans = peer().flood([up, down], seconds=FLAP_SECONDS)
+    ans = peer().flood([up, down], rounds=FLAP_ROUNDS)
     assert ans["ok"], ans
     count(cat, ans["sent"])
     start, rss_peak = time.monotonic(), bgpd_rss_kib()
@@ -679,7 +690,7 @@ def test_flapping():
     poll(lambda: None if not hostile_effective() else len(hostile_effective()), "all flapped prefixes withdrawn", timeout=300)
     outcome(
         cat,
-        "800 prefixes announced/withdrawn for {} s".format(FLAP_SECONDS),
+        "800 prefixes announced/withdrawn {} times".format(FLAP_ROUNDS),
         "{} UPDATEs, session up; bgpd done {:.1f} s after the last, RSS {} -> {} KiB".format(
             ans["sent"], time.monotonic() - start, rss, rss_peak
         ),
