@@ -1,0 +1,255 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""
+The HA pair under failure (issue 6): NVAs and the VM's agent use both
+route-server instances; stopping either (kill -9, clean stop) loses no
+route in the VM's kernel and no ping; a restarted instance converges to
+the same table; a bgpd restart leaves nothing stale anywhere.
+
+The overview lab of test_vnetrs_agent (its configs are reused):
+    VNet 10.1.0.0/16: rs1 10.1.0.4, rs2 10.1.0.5 (AS 65515), sdwan 10.1.1.4
+    (AS 65001) in front of onprem 10.250.0.0/16, firewall 10.1.1.5
+    (AS 65002) announcing 0.0.0.0/0 in front of internet 203.0.113.0/24,
+    vm 10.1.2.4.
+In the VM two agents run: "vm-agent" with both instances, into the main
+table (protocol 245); "lone-agent" with rs1 only, into table 100
+(protocol 246): a consumer with no second instance to cover for a
+restart, the hard case for "nothing stale, nothing lost".
+"""
+
+import os
+import re
+import signal
+import time
+
+import pytest
+
+from lib.topogen import Topogen, get_topogen
+
+import vnetrs_topo
+
+CWD = os.path.dirname(os.path.realpath(__file__))
+CONFIGS = os.path.join(os.path.dirname(CWD), "test_vnetrs_agent")
+
+pytestmark = [pytest.mark.bgpd, pytest.mark.vnetrs]
+
+SDWAN, FIREWALL = "10.1.1.4", "10.1.1.5"
+WANT = {"10.250.0.0/16": [SDWAN], "default": [FIREWALL]}
+AGENTS = {
+    # name: (route servers, table, protocol)
+    "vm-agent": (("rs1", "rs2"), 254, 245),
+    "lone-agent": (("rs1",), 100, 246),
+}
+PING_DESTS = ("10.250.0.1", "203.0.113.1")
+
+gear = vnetrs_topo.router
+
+
+def build_topo(tgen):
+    vnetrs_topo.build_overview_topo(tgen)
+
+
+def sock(rs):
+    return os.path.join(get_topogen().logdir, rs, "sdn.sock")
+
+
+def agent_binary():
+    path = os.environ.get("VNETRS_AGENT") or os.path.join(vnetrs_topo.REPO_DIR, "agent", "vnetrs-agent")
+    if not os.access(path, os.X_OK):
+        raise RuntimeError("vnetrs-agent not built: " + path)
+    return path
+
+
+def agent_files(name):
+    d = os.path.join(get_topogen().logdir, "vm")
+    return os.path.join(d, name + ".pid"), os.path.join(d, name + ".log")
+
+
+def start_agent(name):
+    servers, table, proto = AGENTS[name]
+    pidfile, log = agent_files(name)
+    connects = " ".join("--connect " + sock(rs) for rs in servers)
+    get_topogen().gears["vm"].run(
+        "{} {} --name {} --table {} --protocol {} --daemon --pidfile {} 2>>{}".format(
+            agent_binary(), connects, name, table, proto, pidfile, log
+        )
+    )
+    vnetrs_topo.poll(lambda: None if os.path.exists(pidfile) else "no pidfile", name + " starts", timeout=10)
+
+
+def stop_agents():
+    for name in AGENTS:
+        pidfile, _ = agent_files(name)
+        if os.path.exists(pidfile):
+            with open(pidfile) as f:
+                try:
+                    os.kill(int(f.read().strip()), signal.SIGKILL)
+                except (ProcessLookupError, ValueError):
+                    pass
+
+
+def setup_module(mod):
+    tgen = Topogen(build_topo, mod.__name__)
+    tgen.start_topology()
+    vnetrs_topo.load_routers(tgen, CONFIGS, module_routers=("rs1", "rs2"))
+    for rs in ("rs1", "rs2"):
+        rc, out = vnetrs_topo.rs_config(tgen.gears[rs], "sdn listen unix " + sock(rs))
+        assert rc == 0, out
+        # Restarts read the saved configuration, SDN socket included.
+        tgen.gears[rs].vtysh_cmd("write memory")
+    for name in AGENTS:
+        start_agent(name)
+
+
+def teardown_module(mod):
+    stop_agents()
+    get_topogen().stop_topology()
+
+
+def kernel_routes(table):
+    "The agent's routes in table of the VM: {prefix: [gateways]}."
+    _, tab, proto = [a for a in AGENTS.values() if a[1] == table][0]
+    out = get_topogen().gears["vm"].run("ip -4 route show table {} proto {}".format(table, proto))
+    routes, current = {}, None
+    for line in out.splitlines():
+        words = line.split()
+        if not words:
+            continue
+        if words[0] == "nexthop":
+            routes[current].append(words[words.index("via") + 1])
+            continue
+        current = words[0]
+        routes[current] = [words[words.index("via") + 1]] if "via" in words else []
+    return {p: sorted(g) for p, g in routes.items()}
+
+
+def wait_kernel(want, what, tables=(254, 100), timeout=30):
+    def check():
+        got = {t: kernel_routes(t) for t in tables}
+        return None if all(g == want for g in got.values()) else got
+
+    vnetrs_topo.poll(check, what, timeout=timeout)
+
+
+def effective(rs):
+    "rs's effective routes: {prefix: (source, [next hops])}."
+    data = vnetrs_topo.vtysh_json(get_topogen().gears[rs], "show bgp vnet-route-server effective-routes json")
+    return {p: (r["source"], sorted(r["next-hops"])) for p, r in data.get("routes", {}).items()}
+
+
+def consumers(rs):
+    data = vnetrs_topo.vtysh_json(get_topogen().gears[rs], "show bgp vnet-route-server sdn json")
+    return sorted((c["name"], c["state"]) for l in data.get("listeners", []) for c in l["consumers"])
+
+
+class Watch:
+    """
+    What the VM sees while an instance fails: pings to on-premises and the
+    Internet every 20 ms, and the kernel's route events (ip monitor).
+    """
+
+    def __init__(self):
+        vm = get_topogen().gears["vm"]
+        self.pings = [
+            vm.popen(["ping", "-n", "-i", "0.02", "-W", "1", d], stdout=-1, stderr=-1, text=True)
+            for d in PING_DESTS
+        ]
+        self.monitor = vm.popen(["ip", "-o", "monitor", "route"], stdout=-1, stderr=-1, text=True)
+        time.sleep(0.5)  # the monitor is listening, pings are flowing
+
+    def stop(self):
+        "Returns ({dest: (sent, lost)}, [route events])."
+        result = {}
+        for dest, p in zip(PING_DESTS, self.pings):
+            p.send_signal(signal.SIGINT)
+            out, _ = p.communicate(timeout=10)
+            m = re.search(r"(\d+) packets transmitted, (\d+) received", out)
+            assert m, out
+            result[dest] = (int(m.group(1)), int(m.group(1)) - int(m.group(2)))
+        self.monitor.terminate()
+        events, _ = self.monitor.communicate(timeout=10)
+        return result, [l for l in events.splitlines() if "proto 245" in l or "table 100" in l]
+
+
+def restart_instance(rs, how):
+    "Stop bgpd of rs (how: 'kill9' or 'stop'), check the VM meanwhile, start it again."
+    router = get_topogen().gears[rs]
+    before = effective(rs)
+    if how == "kill9":
+        router.run("kill -9 $(cat /var/run/frr/bgpd.pid)")
+    else:
+        router.killDaemons(["bgpd"])
+    start = time.monotonic()
+    # Down for 3 s: the VM's routes stay as they are all along.
+    while time.monotonic() - start < 3:
+        assert kernel_routes(254) == WANT and kernel_routes(100) == WANT, (kernel_routes(254), kernel_routes(100))
+        time.sleep(0.1)
+    router.startDaemons(["bgpd"])
+    want = sorted((name, "live") for name, a in AGENTS.items() if rs in a[0])
+    vnetrs_topo.poll(lambda: None if consumers(rs) == want else consumers(rs), rs + "'s consumers are back", timeout=60)
+    vnetrs_topo.poll(lambda: None if effective(rs) == before else effective(rs), rs + " converges to the same table")
+    wait_kernel(WANT, "the VM's tables are unchanged")
+    return time.monotonic() - start
+
+
+def test_both_tables_programmed():
+    wait_kernel(WANT, "both agents programmed the VM", timeout=60)
+    assert consumers("rs1") == [("lone-agent", "live"), ("vm-agent", "live")], consumers("rs1")
+    assert consumers("rs2") == [("vm-agent", "live")], consumers("rs2")
+
+
+@pytest.mark.parametrize("rs,how", [("rs1", "kill9"), ("rs2", "stop"), ("rs1", "stop"), ("rs2", "kill9")])
+def test_instance_failure_loses_no_route_and_no_ping(rs, how):
+    watch = Watch()
+    took = restart_instance(rs, how)
+    pings, events = watch.stop()
+    deleted = [e for e in events if e.startswith("Deleted")]
+    print("{} {}: back in {:.1f} s; pings (sent, lost): {}".format(rs, how, took, pings))
+    assert not deleted, deleted
+    for dest, (sent, lost) in pings.items():
+        assert sent > 100 and lost == 0, (dest, sent, lost)
+
+
+def test_restart_with_changes_leaves_nothing_stale():
+    "rs1 restarts while on-premises withdrew its prefix: nowhere does it stay."
+    rs1, onprem = get_topogen().gears["rs1"], get_topogen().gears["onprem"]
+    rs1.killDaemons(["bgpd"])
+    onprem.vtysh_cmd("conf t\nrouter bgp 65100\naddress-family ipv4 unicast\nno network 10.250.0.0/16")
+    gone = {"default": [FIREWALL]}
+    # rs2 tells the VM's main agent; the lone agent keeps what it had.
+    wait_kernel(gone, "the withdraw reaches the main table via rs2", tables=(254,))
+    assert kernel_routes(100) == WANT
+    rs1.startDaemons(["bgpd"])
+    # The lone agent's snapshot from the restarted rs1 removes it.
+    wait_kernel(gone, "no stale route after rs1's restart", timeout=60)
+    assert "10.250.0.0/16" not in effective("rs1")
+    assert effective("rs1") == effective("rs2")
+    out = get_topogen().gears["vm"].run(
+        "{} --once --connect {} 2>/dev/null".format(agent_binary(), sock("rs1"))
+    )
+    assert "0.0.0.0/0 via {}".format(FIREWALL) in out and "10.250.0.0/16" not in out, out
+    _, log = agent_files("lone-agent")
+    with open(log) as f:
+        text = f.read()
+    assert re.search(r"reconcile \(\S+rs1/sdn.sock snapshot\).*0 adds, 0 replaces, 1 deletes", text), text[-3000:]
+    onprem.vtysh_cmd("conf t\nrouter bgp 65100\naddress-family ipv4 unicast\nnetwork 10.250.0.0/16")
+    wait_kernel(WANT, "the re-announced prefix is back everywhere")
+
+
+def test_snapshot_waits_for_convergence():
+    "After a restart, rs1 holds its snapshot until its table is whole."
+    rs1 = get_topogen().gears["rs1"]
+    log = os.path.join(get_topogen().logdir, "rs1", "bgpd.log")
+    with open(log) as f:
+        text = f.read()
+    held = re.findall(r"SDN consumer (\S+) on \S+: snapshot held until the table converges", text)
+    conv = re.findall(r"converged after ([0-9.]+) s \(([^)]*)\): (\d+) routes", text)
+    assert held and conv, text[-3000:]
+    # Four starts: the lab's, kill -9, stop, and the restart after the
+    # withdraw. The failure restarts converged with the whole table (the
+    # address space, on-premises, the default route), the last without
+    # the withdrawn prefix. (At the lab's start on-premises' prefix may
+    # still be on its way to the NVA.)
+    assert [int(n) for _, _, n in conv][1:] == [3, 3, 2], conv
+    data = vnetrs_topo.vtysh_json(rs1, "show bgp vnet-route-server sdn json")
+    assert data["table-converged"] is True and data["converged-after-ms"] < 60000, data
+    print("rs1 converged after (s, why): {}".format([(s, w) for s, w, _ in conv]))
