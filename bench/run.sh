@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# The vnetrs benchmark: bench/run.sh [--quick] [bench.py options]
+#
+# Builds what it needs (tools/build.sh under the shared lock), installs the
+# benchmark's own Debian packages (gnuplot-nox, tcpdump), then runs every
+# contender (bgpd + vnetrs, plain bgpd, BIRD 2) on the same workloads in
+# network namespaces named vb-*, one after another. Results: bench/results/.
+#   --quick   W1 only, one repetition (under 2 minutes)
+# See bench/README.md.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+if [ "$(id -u)" != 0 ]; then
+	echo "bench: run as root (namespaces, packages)" >&2
+	exit 1
+fi
+
+flock /tmp/vnetrs.lock bash "$top/tools/build.sh" >/dev/null
+
+need=()
+for p in gnuplot-nox tcpdump bird2 frr; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+		grep -q '^install ok installed$' || need+=("$p")
+done
+if [ ${#need[@]} -gt 0 ]; then
+	echo "bench: installing ${need[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+cleanup() {
+	/usr/bin/python3 -c "import sys; sys.path.insert(0, '$top/bench'); import lab; lab.destroy_all()" || true
+}
+trap cleanup EXIT INT TERM
+/usr/bin/python3 "$top/bench/bench.py" "$@"
