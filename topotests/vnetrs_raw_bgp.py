@@ -477,7 +477,7 @@ def _op_flood(spk, cmd):
     msgs = [bytes.fromhex(m) for m in cmd["messages"]]
     end = time.monotonic() + cmd.get("seconds", 0)
     rounds = cmd.get("rounds")
-    sent = 0
+    sent, start = 0, time.monotonic()
     while True:
         for m in msgs:
             spk.send(m)
@@ -488,7 +488,7 @@ def _op_flood(spk, cmd):
                 break
         elif time.monotonic() >= end:
             break
-    return {"ok": True, "sent": sent}
+    return {"ok": True, "sent": sent, "seconds": time.monotonic() - start}
 
 
 def serve():
