@@ -17,7 +17,11 @@ def _prefixes(buf):
     off = 0
     while off < len(buf):
         plen = buf[off]
+        if plen > 32:
+            raise ValueError("prefix length %d" % plen)
         nbytes = (plen + 7) // 8
+        if off + 1 + nbytes > len(buf):
+            raise ValueError("truncated prefix")
         raw = buf[off + 1:off + 1 + nbytes] + b"\0" * (4 - nbytes)
         res.append("%s/%d" % (socket.inet_ntoa(raw[:4]), plen))
         off += 1 + nbytes
@@ -117,7 +121,7 @@ def messages(path):
             if mtype == 2:
                 try:
                     nlri, withdrawn = _update(body)
-                except (struct.error, IndexError):
+                except (struct.error, IndexError, ValueError):
                     pass
             res.append((ts, flow[0], flow[2], mtype, nlri, withdrawn))
             off += mlen
