@@ -367,7 +367,7 @@ def vnetrs_bgpd_param():
 def load_routers(tgen, testdir, module_routers=(), only=None):
     """
     Load the daemons' configs found in <testdir>/<router>/ (zebra.conf,
-    staticd.conf, bgpd.conf) into every router of tgen (or those named in
+    staticd.conf, bfdd.conf, bgpd.conf) into every router of tgen (or those named in
     only), bgpd with the vnetrs module on the routers named in
     module_routers, then start them. A router with no config file at all
     (a BIRD NVA, a VM) is left alone.
@@ -377,6 +377,7 @@ def load_routers(tgen, testdir, module_routers=(), only=None):
     daemons = (
         ("zebra.conf", TopoRouter.RD_ZEBRA),
         ("staticd.conf", TopoRouter.RD_STATIC),
+        ("bfdd.conf", TopoRouter.RD_BFD),
         ("bgpd.conf", TopoRouter.RD_BGP),
     )
     for rname, router in tgen.routers().items():

@@ -24,6 +24,7 @@ import time
 import pytest
 
 from lib.topogen import Topogen, get_topogen
+from lib.topolog import logger
 
 import vnetrs_topo
 
@@ -203,7 +204,7 @@ def test_instance_failure_loses_no_route_and_no_ping(rs, how):
     took = restart_instance(rs, how)
     pings, events = watch.stop()
     deleted = [e for e in events if e.startswith("Deleted")]
-    print("{} {}: back in {:.1f} s; pings (sent, lost): {}".format(rs, how, took, pings))
+    logger.info("{} {}: back in {:.1f} s; pings (sent, lost): {}".format(rs, how, took, pings))
     assert not deleted, deleted
     for dest, (sent, lost) in pings.items():
         assert sent > 100 and lost == 0, (dest, sent, lost)
@@ -252,4 +253,4 @@ def test_snapshot_waits_for_convergence():
     assert [int(n) for _, _, n in conv][1:] == [3, 3, 2], conv
     data = vnetrs_topo.vtysh_json(rs1, "show bgp vnet-route-server sdn json")
     assert data["table-converged"] is True and data["converged-after-ms"] < 60000, data
-    print("rs1 converged after (s, why): {}".format([(s, w) for s, w, _ in conv]))
+    logger.info("rs1 converged after (s, why): {}".format([(s, w) for s, w, _ in conv]))
