@@ -15,6 +15,7 @@
 #include "lib/yang.h"
 
 #include "bgpd/bgpd.h"
+#include "bgpd/bgp_zebra.h"
 
 #include "../logic/vnetrs_asn.h"
 #include "../logic/vnetrs_prefix.h"
@@ -36,7 +37,10 @@ static struct bgp *dnode_bgp(const struct lyd_node *dnode)
 	return bgp_lookup_by_name(vrf);
 }
 
-static bool peer_address_usable(const char *str, char *errmsg, size_t len);
+static bool peer_address_usable(const char *what, const char *str,
+				char *errmsg, size_t len);
+static bool address_is_self(struct bgp *bgp, const char *what,
+			    const char *str, char *errmsg, size_t len);
 
 /*
  * Instance.
@@ -251,6 +255,10 @@ static bool is_nva_peer(const struct lyd_node *instance, const char *addr)
 	return false;
 }
 
+static const char *gateway_owning(const struct lyd_node *instance,
+				  const char *addr,
+				  const struct lyd_node *except);
+
 /*
  * The checks of a gateway entry's addresses. They run when an address is
  * added, which is also when the gateway is created: a replaced gateway
@@ -261,6 +269,8 @@ static int gateway_check(const struct lyd_node *gw, const char *addr,
 {
 	const char *type = yang_dnode_get_string(gw, "./type");
 	struct addr_ctx ctx = {};
+	const char *other;
+	char what[32];
 
 	yang_dnode_iterate(gw_addr_cb, &ctx, gw, "./address");
 	if (ctx.total > 2) {
@@ -275,11 +285,21 @@ static int gateway_check(const struct lyd_node *gw, const char *addr,
 			 ctx.addrs[0]);
 		return NB_ERR_VALIDATION;
 	}
-	if (!peer_address_usable(addr, errmsg, errlen))
+	snprintf(what, sizeof(what), "gateway %s", type);
+	if (!peer_address_usable(what, addr, errmsg, errlen))
+		return NB_ERR_VALIDATION;
+	if (address_is_self(dnode_bgp(gw), what, addr, errmsg, errlen))
 		return NB_ERR_VALIDATION;
 	if (is_nva_peer(lyd_parent(gw), addr)) {
 		snprintf(errmsg, errlen, "gateway %s %s: %s is an NVA peer",
 			 type, addr, addr);
+		return NB_ERR_VALIDATION;
+	}
+	other = gateway_owning(lyd_parent(gw), addr, gw);
+	if (other) {
+		snprintf(errmsg, errlen,
+			 "gateway %s %s: %s is an instance of the %s gateway",
+			 type, addr, addr, other);
 		return NB_ERR_VALIDATION;
 	}
 	return NB_OK;
@@ -353,6 +373,32 @@ int vnetrs_gateway_remote_as_destroy(struct nb_cb_destroy_args *args)
 }
 
 /*
+ * Does a program accept connections on the Unix socket at path? Opening
+ * the stream replaces a socket file left by an earlier run; one that is
+ * alive (another listener, bgpd's own vty socket) must not be taken over.
+ */
+static bool socket_in_use(const char *path)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	struct stat st;
+	bool used;
+	int fd;
+
+	if (lstat(path, &st) < 0 || !S_ISSOCK(st.st_mode) ||
+	    strlen(path) >= sizeof(sun.sun_path))
+		return false;
+	strlcpy(sun.sun_path, path, sizeof(sun.sun_path));
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return false;
+	/* A live listener accepts (or queues: EAGAIN); a stale file refuses. */
+	used = connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0 ||
+	       errno == EAGAIN;
+	close(fd);
+	return used;
+}
+
+/*
  * SDN stream sockets: opened while the commit is prepared, so that a path
  * bgpd cannot use refuses the command instead of failing later.
  */
@@ -367,6 +413,12 @@ int vnetrs_sdn_listen_create(struct nb_cb_create_args *args)
 		if (path[0] != '/') {
 			snprintf(args->errmsg, args->errmsg_len,
 				 "sdn listen unix %s: the path must be absolute",
+				 path);
+			return NB_ERR_VALIDATION;
+		}
+		if (socket_in_use(path)) {
+			snprintf(args->errmsg, args->errmsg_len,
+				 "sdn listen unix %s: a program is listening on this socket already",
 				 path);
 			return NB_ERR_VALIDATION;
 		}
@@ -450,6 +502,8 @@ int vnetrs_aspace_create(struct nb_cb_create_args *args)
 	struct vnetrs_instance *inst;
 	struct vnetrs_aspace *as;
 	struct overlap_ctx ctx = {.self = args->dnode};
+	struct vnetrs_prefix range;
+	const char *why;
 	char err[128];
 
 	switch (args->event) {
@@ -463,6 +517,16 @@ int vnetrs_aspace_create(struct nb_cb_create_args *args)
 			snprintf(args->errmsg, args->errmsg_len,
 				 "address-space %s: the default route cannot be an address space",
 				 str);
+			return NB_ERR_VALIDATION;
+		}
+		why = vnetrs_prefix_reserved(&ctx.p, &range);
+		if (why) {
+			snprintf(args->errmsg, args->errmsg_len,
+				 "address-space %s overlaps %s, %s, which a VNet cannot use",
+				 str,
+				 vnetrs_prefix2str(&range, ctx.other,
+						   sizeof(ctx.other)),
+				 why);
 			return NB_ERR_VALIDATION;
 		}
 		yang_dnode_iterate(aspace_overlap_cb, &ctx,
@@ -528,12 +592,13 @@ int vnetrs_aspace_peered_modify(struct nb_cb_modify_args *args)
 /*
  * Peers.
  */
-static bool peer_address_usable(const char *str, char *errmsg, size_t len)
+static bool peer_address_usable(const char *what, const char *str,
+				char *errmsg, size_t len)
 {
 	union sockunion su;
 
 	if (str2sockunion(str, &su) < 0) {
-		snprintf(errmsg, len, "peer %s: not an IP address", str);
+		snprintf(errmsg, len, "%s %s: not an IP address", what, str);
 		return false;
 	}
 	if (su.sa.sa_family == AF_INET) {
@@ -542,8 +607,8 @@ static bool peer_address_usable(const char *str, char *errmsg, size_t len)
 		if (a == 0 || a == INADDR_BROADCAST || IN_MULTICAST(a) ||
 		    (a >> 24) == 127) {
 			snprintf(errmsg, len,
-				 "peer %s: not a unicast address a BGP peer can use",
-				 str);
+				 "%s %s: not a unicast address a BGP peer can use",
+				 what, str);
 			return false;
 		}
 	} else {
@@ -552,39 +617,86 @@ static bool peer_address_usable(const char *str, char *errmsg, size_t len)
 		if (IN6_IS_ADDR_UNSPECIFIED(a) || IN6_IS_ADDR_LOOPBACK(a) ||
 		    IN6_IS_ADDR_MULTICAST(a) || IN6_IS_ADDR_V4MAPPED(a)) {
 			snprintf(errmsg, len,
-				 "peer %s: not a unicast address a BGP peer can use",
-				 str);
+				 "%s %s: not a unicast address a BGP peer can use",
+				 what, str);
 			return false;
 		}
 		if (IN6_IS_ADDR_LINKLOCAL(a)) {
 			snprintf(errmsg, len,
-				 "peer %s: link-local addresses cannot be used: NVAs peer over multihop eBGP",
-				 str);
+				 "%s %s: link-local addresses cannot be used: the route server peers over multihop BGP",
+				 what, str);
 			return false;
 		}
 	}
 	return true;
 }
 
-/* Is addr listed by a gateway of instance (candidate configuration)? */
-static bool is_gateway_address(const struct lyd_node *instance,
-			       const char *addr)
+/*
+ * Is str one of the route server's own addresses: its router-id, or an
+ * address of an interface of its VRF? bgpd refuses such a neighbor
+ * ("Can not configure the local system as neighbor"); the module creates
+ * its neighbors itself and must refuse them too.
+ */
+static bool address_is_self(struct bgp *bgp, const char *what,
+			    const char *str, char *errmsg, size_t len)
+{
+	union sockunion su;
+	bool self = false;
+
+	if (!bgp || str2sockunion(str, &su) < 0)
+		return false;
+	if (su.sa.sa_family == AF_INET)
+		self = su.sin.sin_addr.s_addr == bgp->router_id.s_addr ||
+		       if_lookup_by_ipv4_exact(&su.sin.sin_addr, bgp->vrf_id);
+	else if (su.sa.sa_family == AF_INET6)
+		self = if_lookup_by_ipv6_exact(&su.sin6.sin6_addr, 0,
+					       bgp->vrf_id);
+	if (self)
+		snprintf(errmsg, len,
+			 "%s %s: %s is an address of the route server itself",
+			 what, str, str);
+	return self;
+}
+
+/*
+ * The type of the gateway of instance (candidate configuration) that lists
+ * addr, other than the gateway except; NULL when there is none.
+ */
+static const char *gateway_owning(const struct lyd_node *instance,
+				  const char *addr,
+				  const struct lyd_node *except)
 {
 	union sockunion su, other;
 	const struct lyd_node *gw, *a;
 
 	if (str2sockunion(addr, &su) < 0)
-		return false;
+		return NULL;
 	LY_LIST_FOR (lyd_child(instance), gw) {
-		if (strcmp(gw->schema->name, "gateway") != 0)
+		if (gw == except || strcmp(gw->schema->name, "gateway") != 0)
 			continue;
 		LY_LIST_FOR (lyd_child(gw), a)
 			if (strcmp(a->schema->name, "address") == 0 &&
 			    str2sockunion(yang_dnode_get_string(a, NULL),
 					  &other) == 0 &&
 			    sockunion_same(&su, &other))
-				return true;
+				return yang_dnode_get_string(gw, "./type");
 	}
+	return NULL;
+}
+
+/* Is the remote-as of the peer entry dnode one an NVA can have? */
+static bool peer_asn_valid(const struct lyd_node *dnode, struct bgp *bgp,
+			   char *errmsg, size_t errlen)
+{
+	char err[192];
+
+	if (!yang_dnode_exists(dnode, "./remote-as"))
+		return true; /* mandatory: libyang says so */
+	if (vnetrs_asn_check(yang_dnode_get_uint32(dnode, "./remote-as"),
+			     bgp ? bgp->as : 0, true, err, sizeof(err)))
+		return true;
+	snprintf(errmsg, errlen, "peer %s: %s",
+		 yang_dnode_get_string(dnode, "./address"), err);
 	return false;
 }
 
@@ -604,18 +716,19 @@ int vnetrs_peer_create(struct nb_cb_create_args *args)
 		uint32_t max = yang_dnode_get_uint16(idn, "./max-peers");
 		uint32_t n = nva_peers(idn);
 
-		if (!peer_address_usable(addr, args->errmsg, args->errmsg_len))
+		const char *gw_type;
+
+		if (!peer_address_usable("peer", addr, args->errmsg,
+					 args->errmsg_len))
 			return NB_ERR_VALIDATION;
-		if (is_gateway_address(idn, addr)) {
-			snprintf(args->errmsg, args->errmsg_len,
-				 "peer %s: %s is a gateway instance",
-				 addr, addr);
+		if (address_is_self(bgp, "peer", addr, args->errmsg,
+				    args->errmsg_len))
 			return NB_ERR_VALIDATION;
-		}
-		if (n > max) {
+		gw_type = gateway_owning(idn, addr, NULL);
+		if (gw_type) {
 			snprintf(args->errmsg, args->errmsg_len,
-				 "peer %s: max-peers %u reached: the route server already has %u NVA peers (remove one, or raise max-peers)",
-				 addr, max, n - 1);
+				 "peer %s: %s is a gateway instance (of the %s gateway)",
+				 addr, addr, gw_type);
 			return NB_ERR_VALIDATION;
 		}
 		if (bgp && str2sockunion(addr, &su) == 0 &&
@@ -623,6 +736,17 @@ int vnetrs_peer_create(struct nb_cb_create_args *args)
 			snprintf(args->errmsg, args->errmsg_len,
 				 "peer %s: neighbor %s is a member of peer-group %s; remove it from the group first",
 				 addr, addr, peer->group->name);
+			return NB_ERR_VALIDATION;
+		}
+		/* What is wrong with the peer itself is said before the
+		 * limit: its AS is validated again with the leaf. */
+		if (!peer_asn_valid(args->dnode, bgp, args->errmsg,
+				    args->errmsg_len))
+			return NB_ERR_VALIDATION;
+		if (n > max) {
+			snprintf(args->errmsg, args->errmsg_len,
+				 "peer %s: max-peers %u reached: the route server already has %u NVA peers (remove one, or raise max-peers)",
+				 addr, max, n - 1);
 			return NB_ERR_VALIDATION;
 		}
 		return NB_OK;
@@ -665,20 +789,12 @@ int vnetrs_peer_remote_as_modify(struct nb_cb_modify_args *args)
 	struct vnetrs_peer *vp;
 
 	switch (args->event) {
-	case NB_EV_VALIDATE: {
-		struct bgp *bgp = dnode_bgp(args->dnode);
-		char err[192];
-
-		if (!vnetrs_asn_check(asn, bgp ? bgp->as : 0, true, err,
-				      sizeof(err))) {
-			snprintf(args->errmsg, args->errmsg_len, "peer %s: %s",
-				 yang_dnode_get_string(args->dnode,
-						       "../address"),
-				 err);
+	case NB_EV_VALIDATE:
+		if (!peer_asn_valid(lyd_parent(args->dnode),
+				    dnode_bgp(args->dnode), args->errmsg,
+				    args->errmsg_len))
 			return NB_ERR_VALIDATION;
-		}
 		return NB_OK;
-	}
 	case NB_EV_PREPARE:
 	case NB_EV_ABORT:
 		return NB_OK;

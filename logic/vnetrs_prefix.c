@@ -162,3 +162,42 @@ const char *vnetrs_addr2str(const struct vnetrs_prefix *host, char *buf,
 		*slash = '\0';
 	return buf;
 }
+
+struct reserved_range {
+	const char *prefix;
+	const char *why;
+};
+
+static const struct reserved_range reserved_ranges[] = {
+	{"0.0.0.0/8", "'this network' (RFC 1122)"},
+	{"127.0.0.0/8", "loopback"},
+	{"169.254.0.0/16", "link-local"},
+	{"168.63.129.16/32", "Azure's platform address (DNS, health probes)"},
+	{"224.0.0.0/4", "multicast"},
+	{"240.0.0.0/4", "reserved (RFC 1112) and broadcast"},
+	{"::/128", "the unspecified address"},
+	{"::1/128", "loopback"},
+	{"::ffff:0.0.0.0/96", "IPv4-mapped"},
+	{"fe80::/10", "link-local"},
+	{"ff00::/8", "multicast"},
+};
+
+const char *vnetrs_prefix_reserved(const struct vnetrs_prefix *p,
+				   struct vnetrs_prefix *range)
+{
+	struct vnetrs_prefix r;
+	char err[128];
+
+	for (size_t i = 0; i < sizeof(reserved_ranges) / sizeof(reserved_ranges[0]);
+	     i++) {
+		if (vnetrs_prefix_parse(reserved_ranges[i].prefix, &r, err,
+					sizeof(err)) < 0)
+			continue; /* not reached: the table is well-formed */
+		if (vnetrs_prefix_overlaps(p, &r)) {
+			if (range)
+				*range = r;
+			return reserved_ranges[i].why;
+		}
+	}
+	return NULL;
+}

@@ -56,4 +56,16 @@ int vnetrs_prefix_cmp(const struct vnetrs_prefix *a,
 bool vnetrs_prefix_equal(const struct vnetrs_prefix *a,
 			 const struct vnetrs_prefix *b);
 
+/*
+ * Addresses a VNet cannot use (as Azure refuses them in an address space):
+ * "this network", loopback, link-local, multicast, the reserved class E
+ * with the broadcast address, Azure's platform address 168.63.129.16; for
+ * IPv6 the unspecified and loopback addresses, IPv4-mapped addresses,
+ * link-local and multicast. When p overlaps one of them, returns what the
+ * range is for and sets *range to it; otherwise NULL. The default route is
+ * not special-cased here: it overlaps everything.
+ */
+const char *vnetrs_prefix_reserved(const struct vnetrs_prefix *p,
+				   struct vnetrs_prefix *range);
+
 #endif /* VNETRS_PREFIX_H */

@@ -36,7 +36,55 @@
 /* 0 is accepted by the parser so that validation says why it is refused. */
 #define REMOTE_AS_STR "AS of the peer\nAS number\n"
 #define DESC_MAX 80
+/* sizeof(sockaddr_un.sun_path) - 1, as in the YANG model */
+#define VNETRS_SDN_PATH_MAX 107
 #define DESC_STR "Peer description\nUp to 80 characters describing the peer\n"
+
+/*
+ * Refusals before the northbound, in a configuration file.
+ *
+ * "vtysh -b" and "vtysh -f" send a file's YANG commands to bgpd as one
+ * transaction that commits at the next non-YANG command (here: the "exit"
+ * closing the vnet-route-server block). A validation error refuses the
+ * whole transaction; a command this file refuses itself (a malformed
+ * prefix, a VPN gateway with one address, ...) would refuse only its own
+ * line and leave the rest of the block applied. refuse() makes both alike:
+ * the block's commands grouped so far are discarded, and the block's
+ * following commands are refused, until the next "vnet-route-server".
+ * Commands typed one by one (vtysh, vtysh -c) are not grouped: each stands
+ * alone.
+ */
+static const struct vty *refused_block_vty;
+
+static int refuse(struct vty *vty)
+{
+	if (!vty->pending_allowed)
+		return CMD_WARNING_CONFIG_FAILED;
+	if (vty->pending_commit) {
+		vty_out(vty,
+			"%% Discarded with it, from the same vnet-route-server block:\n%s\n",
+			vty->pending_cmds_buf);
+		nb_config_replace(vty->candidate_config, running_config, true);
+		vty->pending_commit = 0;
+		XFREE(MTYPE_TMP, vty->pending_cmds_buf);
+		vty->pending_cmds_buflen = 0;
+		vty->pending_cmds_bufpos = 0;
+	}
+	refused_block_vty = vty;
+	return CMD_WARNING_CONFIG_FAILED;
+}
+
+/* At the start of each command of the node: is its block refused? */
+#define VNETRS_BLOCK_CHECK(vty)                                                \
+	do {                                                                   \
+		if (refused_block_vty == (vty) && (vty)->pending_allowed) {    \
+			vty_out(vty,                                           \
+				"%% Not applied: an earlier line of this vnet-route-server block was refused\n"); \
+			return CMD_WARNING_CONFIG_FAILED;                      \
+		}                                                              \
+		if (refused_block_vty == (vty))                                \
+			refused_block_vty = NULL;                              \
+	} while (0)
 
 static struct cmd_node vnetrs_node = {
 	.name = VNETRS_NODE_NAME,
@@ -53,6 +101,8 @@ DEFPY_YANG_NOSH(vnet_route_server, vnet_route_server_cmd, "vnet-route-server",
 	char xpath[XPATH_MAXLEN];
 	int ret;
 
+	if (refused_block_vty == vty)
+		refused_block_vty = NULL;
 	snprintf(xpath, sizeof(xpath), VNETRS_XPATH_INSTANCE,
 		 vnetrs_bgp_vrf_name(bgp));
 	nb_cli_enqueue_change(vty, xpath, NB_OP_CREATE, NULL);
@@ -86,10 +136,11 @@ DEFPY_YANG(vnetrs_address_space, vnetrs_address_space_cmd,
 	struct vnetrs_prefix p;
 	char err[160], canon[VNETRS_PREFIX_STRLEN], xpath[XPATH_MAXLEN];
 
+	VNETRS_BLOCK_CHECK(vty);
 	/* Say what is wrong with the text the user typed, before YANG does. */
 	if (vnetrs_prefix_parse(prefix, &p, err, sizeof(err)) < 0) {
 		vty_out(vty, "%% address-space %s\n", err);
-		return CMD_WARNING_CONFIG_FAILED;
+		return refuse(vty);
 	}
 	snprintf(xpath, sizeof(xpath), "./address-space[prefix='%s']",
 		 vnetrs_prefix2str(&p, canon, sizeof(canon)));
@@ -111,6 +162,7 @@ static bool peer_key(struct vty *vty, const char *addr, char *buf, size_t len)
 
 	if (str2sockunion(addr, &su) < 0) {
 		vty_out(vty, "%% peer %s: not an IP address\n", addr);
+		refuse(vty);
 		return false;
 	}
 	sockunion2str(&su, buf, len);
@@ -122,6 +174,7 @@ static int peer_set(struct vty *vty, const char *addr, const char *asn,
 {
 	char key[INET6_ADDRSTRLEN], xpath[XPATH_MAXLEN];
 
+	VNETRS_BLOCK_CHECK(vty);
 	if (!peer_key(vty, addr, key, sizeof(key)))
 		return CMD_WARNING_CONFIG_FAILED;
 	/* A YANG edit error would not stop the rest of the change: check. */
@@ -129,7 +182,7 @@ static int peer_set(struct vty *vty, const char *addr, const char *asn,
 		vty_out(vty,
 			"%% peer %s: description is %zu characters, at most %d are allowed\n",
 			key, strlen(desc), DESC_MAX);
-		return CMD_WARNING_CONFIG_FAILED;
+		return refuse(vty);
 	}
 	snprintf(xpath, sizeof(xpath), "./peer[address='%s']", key);
 	nb_cli_enqueue_change(vty, ".", NB_OP_CREATE, NULL);
@@ -144,6 +197,7 @@ static int peer_unset(struct vty *vty, const char *addr, const char *leaf)
 {
 	char key[INET6_ADDRSTRLEN], xpath[XPATH_MAXLEN];
 
+	VNETRS_BLOCK_CHECK(vty);
 	if (!peer_key(vty, addr, key, sizeof(key)))
 		return CMD_WARNING_CONFIG_FAILED;
 	snprintf(xpath, sizeof(xpath), "./peer[address='%s']%s%s", key,
@@ -203,12 +257,25 @@ DEFPY_YANG(no_vnetrs_peer_description_line,
 	return peer_unset(vty, addr, "description");
 }
 
+/* A number out of range reaches the command through WORD, to be explained
+ * (FRR's parser would only say "Unknown command"). */
+static int bad_number(struct vty *vty, const char *cmd, const char *value,
+		      const char *range)
+{
+	vty_out(vty, "%% %s %s: give a number from %s\n", cmd, value, range);
+	return refuse(vty);
+}
+
 DEFPY_YANG(vnetrs_route_limit, vnetrs_route_limit_cmd,
-	   "route-limit (1-4294967295)$limit [warning-only$warn]",
+	   "route-limit <(1-4294967295)$limit|WORD$bad> [warning-only$warn]",
 	   "Routes accepted from each peer, per address family\n"
 	   "Number of routes (default 4000)\n"
+	   "Number of routes (explained if out of range)\n"
 	   "Above the limit, reject the excess routes and keep the session\n")
 {
+	VNETRS_BLOCK_CHECK(vty);
+	if (bad)
+		return bad_number(vty, "route-limit", bad, "1 to 4294967295");
 	nb_cli_enqueue_change(vty, "./route-limit/limit", NB_OP_MODIFY,
 			      limit_str);
 	nb_cli_enqueue_change(vty, "./route-limit/warning-only", NB_OP_MODIFY,
@@ -223,16 +290,22 @@ DEFPY_YANG(no_vnetrs_route_limit, no_vnetrs_route_limit_cmd,
 	   "Number of routes\n"
 	   "Above the limit, reject the excess routes and keep the session\n")
 {
+	VNETRS_BLOCK_CHECK(vty);
 	nb_cli_enqueue_change(vty, "./route-limit/limit", NB_OP_DESTROY, NULL);
 	nb_cli_enqueue_change(vty, "./route-limit/warning-only", NB_OP_DESTROY,
 			      NULL);
 	return nb_cli_apply_changes(vty, NULL);
 }
 
-DEFPY_YANG(vnetrs_max_peers, vnetrs_max_peers_cmd, "max-peers (1-1024)$max",
+DEFPY_YANG(vnetrs_max_peers, vnetrs_max_peers_cmd,
+	   "max-peers <(1-1024)$max|WORD$bad>",
 	   "Most NVA peers (gateways are not counted)\n"
-	   "Number of peers (default 8)\n")
+	   "Number of peers (default 8)\n"
+	   "Number of peers (explained if out of range)\n")
 {
+	VNETRS_BLOCK_CHECK(vty);
+	if (bad)
+		return bad_number(vty, "max-peers", bad, "1 to 1024");
 	nb_cli_enqueue_change(vty, "./max-peers", NB_OP_MODIFY, max_str);
 	return nb_cli_apply_changes(vty, NULL);
 }
@@ -243,6 +316,7 @@ DEFPY_YANG(no_vnetrs_max_peers, no_vnetrs_max_peers_cmd,
 	   "Most NVA peers (gateways are not counted)\n"
 	   "Number of peers\n")
 {
+	VNETRS_BLOCK_CHECK(vty);
 	nb_cli_enqueue_change(vty, "./max-peers", NB_OP_DESTROY, NULL);
 	return nb_cli_apply_changes(vty, NULL);
 }
@@ -260,12 +334,21 @@ DEFPY_YANG(vnetrs_gateway, vnetrs_gateway_cmd,
 	   "AS number\n")
 {
 	char xpath[XPATH_MAXLEN], sub[XPATH_MAXLEN + 32];
+	union sockunion su1, su2;
 
+	VNETRS_BLOCK_CHECK(vty);
+	if (a2_str && str2sockunion(a1_str, &su1) == 0 &&
+	    str2sockunion(a2_str, &su2) == 0 && sockunion_same(&su1, &su2)) {
+		vty_out(vty,
+			"%% gateway %s %s %s: the same address twice: give each instance's own address\n",
+			type, a1_str, a2_str);
+		return refuse(vty);
+	}
 	if (strcmp(type, "vpn") == 0 && !a2_str) {
 		vty_out(vty,
 			"%% gateway vpn %s: a VPN gateway must be active-active: give the addresses of both its instances\n",
 			a1_str);
-		return CMD_WARNING_CONFIG_FAILED;
+		return refuse(vty);
 	}
 	snprintf(xpath, sizeof(xpath), "./gateway[type='%s']", type);
 	/* The command gives the whole gateway: it replaces what was there. */
@@ -294,6 +377,7 @@ DEFPY_YANG(no_vnetrs_gateway, no_vnetrs_gateway_cmd,
 {
 	char xpath[XPATH_MAXLEN];
 
+	VNETRS_BLOCK_CHECK(vty);
 	snprintf(xpath, sizeof(xpath), "./gateway[type='%s']", type);
 	nb_cli_enqueue_change(vty, xpath, NB_OP_DESTROY, NULL);
 	return nb_cli_apply_changes(vty, NULL);
@@ -303,6 +387,7 @@ DEFPY_YANG(vnetrs_b2b, vnetrs_b2b_cmd, "[no] branch-to-branch",
 	   NO_STR
 	   "Exchange routes between NVAs and gateways, and between gateways\n")
 {
+	VNETRS_BLOCK_CHECK(vty);
 	nb_cli_enqueue_change(vty, "./branch-to-branch", NB_OP_MODIFY,
 			      no ? "false" : "true");
 	return nb_cli_apply_changes(vty, NULL);
@@ -315,6 +400,7 @@ DEFPY_YANG(vnetrs_preference, vnetrs_preference_cmd,
 	   "VPN and NVAs over ExpressRoute\n"
 	   "The shortest AS path, whatever the source\n")
 {
+	VNETRS_BLOCK_CHECK(vty);
 	nb_cli_enqueue_change(vty, "./routing-preference", NB_OP_MODIFY, pref);
 	return nb_cli_apply_changes(vty, NULL);
 }
@@ -327,27 +413,44 @@ DEFPY_YANG(no_vnetrs_preference, no_vnetrs_preference_cmd,
 	   "VPN and NVAs over ExpressRoute\n"
 	   "The shortest AS path, whatever the source\n")
 {
+	VNETRS_BLOCK_CHECK(vty);
 	nb_cli_enqueue_change(vty, "./routing-preference", NB_OP_DESTROY,
 			      NULL);
 	return nb_cli_apply_changes(vty, NULL);
 }
 
 DEFPY_YANG(vnetrs_sdn_listen, vnetrs_sdn_listen_cmd,
-	   "[no] sdn listen unix PATH$path [queue-limit (64-4194304)$kib]",
+	   "[no] sdn listen unix PATH$path [queue-limit <(64-4194304)$kib|WORD$bad>]",
 	   NO_STR
 	   "SDN programming of the effective routes\n"
 	   "Stream the effective routes to SDN consumers\n"
 	   "On a Unix stream socket\n"
 	   "Absolute path of the socket\n"
 	   "Data queued per consumer before it is disconnected as stuck\n"
-	   "KiB (default 262144: 256 MiB)\n")
+	   "KiB (default 262144: 256 MiB)\n"
+	   "KiB (explained if out of range)\n")
 {
 	char xpath[XPATH_MAXLEN];
 
+	VNETRS_BLOCK_CHECK(vty);
+	if (bad) {
+		char cmd[XPATH_MAXLEN];
+
+		snprintf(cmd, sizeof(cmd), "sdn listen unix %s queue-limit",
+			 path);
+		return bad_number(vty, cmd, bad, "64 to 4194304 (KiB)");
+	}
 	if (strchr(path, '\'')) {
 		vty_out(vty, "%% sdn listen unix %s: a quote cannot be part of the path\n",
 			path);
-		return CMD_WARNING_CONFIG_FAILED;
+		return refuse(vty);
+	}
+	/* The YANG length check would only warn, and let the command pass. */
+	if (strlen(path) > VNETRS_SDN_PATH_MAX) {
+		vty_out(vty,
+			"%% sdn listen unix %s: the path has %zu characters; a Unix socket path has at most %d\n",
+			path, strlen(path), VNETRS_SDN_PATH_MAX);
+		return refuse(vty);
 	}
 	snprintf(xpath, sizeof(xpath), "./sdn-listen[path='%s']", path);
 	if (no) {
