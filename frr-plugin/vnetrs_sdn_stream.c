@@ -427,7 +427,8 @@ static void consumer_read(struct thread *t)
 	thread_add_read(bm->master, consumer_read, c, c->fd, &c->t_read);
 }
 
-static void send_hello(struct consumer *c)
+/* Returns false if c was dropped (its socket refused the HELLO). */
+static bool send_hello(struct consumer *c)
 {
 	struct vnetrs_instance *inst = c->listener->inst;
 	struct bgp *bgp = vnetrs_instance_bgp(inst);
@@ -435,6 +436,7 @@ static void send_hello(struct consumer *c)
 	char name[VNETRS_SDN_NAME_MAX + 1];
 	uint8_t rid[4] = {};
 	uint8_t *p = writer_room(&w, MSG_ROOM);
+	bool ok;
 
 	if (bgp)
 		memcpy(rid, &bgp->router_id, 4);
@@ -443,8 +445,9 @@ static void send_hello(struct consumer *c)
 	writer_commit(&w, vnetrs_sdn_encode_hello_server(
 				  p, MSG_ROOM, bgp ? bgp->as : 0, rid, epoch,
 				  name));
-	consumer_enqueue(c, &w);
+	ok = consumer_enqueue(c, &w);
 	writer_free(&w);
+	return ok;
 }
 
 static void listener_accept(struct thread *t)
@@ -471,7 +474,9 @@ static void listener_accept(struct thread *t)
 	qents_init(&c->queue);
 	consumers_add_tail(&l->consumers, c);
 	l->accepted++;
-	send_hello(c);
+	/* A consumer gone already is closed (and freed) by then. */
+	if (!send_hello(c))
+		return;
 	thread_add_read(bm->master, consumer_read, c, fd, &c->t_read);
 	thread_add_timer(bm->master, consumer_keepalive, c,
 			 KEEPALIVE_INTERVAL, &c->t_keepalive);
