@@ -99,6 +99,36 @@ static void test_prefix_covers_overlaps(void **state __attribute__((unused)))
 	assert_false(vnetrs_prefix_equal(&a, &e));
 }
 
+static void test_prefix_reserved(void **state __attribute__((unused)))
+{
+	static const char *const refused[] = {
+		"0.0.0.0/8",	   "127.0.0.0/8",      "169.254.0.0/16",
+		"224.0.0.0/4",	   "239.1.0.0/16",     "240.0.0.0/4",
+		"255.255.255.255/32", "168.63.129.16/32", "168.63.0.0/16",
+		"::/128",	   "::1/128",	       "::ffff:0:0/96",
+		"fe80::/10",	   "ff02::/16",
+	};
+	static const char *const accepted[] = {
+		"10.1.0.0/16",	  "192.168.0.0/24", "100.64.0.0/10",
+		"172.16.0.0/12",  "168.63.130.0/24", "2001:db8:1::/48",
+		"fd00::/8",
+	};
+	struct vnetrs_prefix p, range;
+
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		p = P(refused[i]);
+		if (!vnetrs_prefix_reserved(&p, &range))
+			fail_msg("%s is not refused", refused[i]);
+		assert_true(vnetrs_prefix_overlaps(&p, &range));
+	}
+	for (size_t i = 0; i < sizeof(accepted) / sizeof(accepted[0]); i++) {
+		p = P(accepted[i]);
+		if (vnetrs_prefix_reserved(&p, NULL))
+			fail_msg("%s is refused: %s", accepted[i],
+				 vnetrs_prefix_reserved(&p, NULL));
+	}
+}
+
 static void test_asn_reserved(void **state __attribute__((unused)))
 {
 	static const uint32_t reserved[] = {0,     8074,  8075,  12076, 23456,
@@ -142,6 +172,7 @@ int main(void)
 		cmocka_unit_test(test_prefix_parse_valid),
 		cmocka_unit_test(test_prefix_parse_invalid),
 		cmocka_unit_test(test_prefix_covers_overlaps),
+		cmocka_unit_test(test_prefix_reserved),
 		cmocka_unit_test(test_asn_reserved),
 		cmocka_unit_test(test_asn_local),
 	};
