@@ -448,11 +448,12 @@ class Speaker:
 
 def _op_connect(spk, cmd):
     """
-    Connect and establish, retrying while the peer refuses or closes
-    without a NOTIFICATION (bgpd still clearing the last session).
+    Connect and establish, retrying until the timeout while the peer
+    refuses, closes or answers with a NOTIFICATION (bgpd still clearing
+    the last session); unless retry is false.
     """
     deadline = time.monotonic() + cmd.get("timeout", 30)
-    attempts = 0
+    attempts, refusals = 0, []
     while True:
         attempts += 1
         try:
@@ -461,14 +462,16 @@ def _op_connect(spk, cmd):
                 return {"ok": True, "attempts": attempts}
             caps = {k: cmd[k] for k in ("as4", "mp", "extended") if k in cmd}
             if spk.handshake(cmd["asn"], cmd["router_id"], cmd.get("hold", 90), **caps):
-                return {"ok": True, "attempts": attempts}
+                return {"ok": True, "attempts": attempts, "refusals": refusals}
         except OSError as e:
             err = str(e)
         else:
             err = "closed"
-        st = spk.status()
-        if st["notification"] or time.monotonic() > deadline or not cmd.get("retry", True):
-            return {"ok": False, "attempts": attempts, "error": err}
+        # A NOTIFICATION during the handshake (bgpd still busy with the
+        # last session) is retried too, and reported.
+        refusals.append(spk.status()["notification"] or err)
+        if time.monotonic() > deadline or not cmd.get("retry", True):
+            return {"ok": False, "attempts": attempts, "error": err, "refusals": refusals}
         time.sleep(0.5)
 
 

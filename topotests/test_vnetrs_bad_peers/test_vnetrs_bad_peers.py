@@ -48,7 +48,6 @@ from vnetrs_raw_bgp import (
     MP_UNREACH_NLRI,
     NEXT_HOP,
     OPTIONAL,
-    ORIGIN,
     PARTIAL,
     TRANSITIVE,
     UPDATE,
@@ -236,13 +235,21 @@ def hostile_up(**caps):
         return st
     if st["established"]:
         peer().close(notify=[6, 4])
-    ans = peer().connect(RS, BAD_AS, BAD, timeout=60, **caps)
-    assert ans["ok"], ans
-    poll(
-        lambda: None if rs_peers()[BAD]["state"] == "Established" else rs_peers()[BAD],
-        "rs1 sees the hostile session Established",
-    )
-    return ans
+    deadline = time.monotonic() + 90
+    while True:
+        ans = peer().connect(RS, BAD_AS, BAD, timeout=60, **caps)
+        assert ans["ok"], ans
+        # Seen once in several runs: the handshake completes on the
+        # speaker's side while rs1 shows the peer Active ("Waiting for
+        # peer OPEN"); a new connection then comes up normally.
+        end = time.monotonic() + 10
+        while time.monotonic() < end:
+            if rs_peers()[BAD]["state"] == "Established":
+                return ans
+            time.sleep(0.25)
+        logger.warning("bad peers: rs1 does not see the handshake: %s / %s", peer().status(), rs_peers()[BAD])
+        assert time.monotonic() < deadline, ("rs1 never sees the hostile session Established", rs_peers()[BAD])
+        peer().close()
 
 
 def announce(prefixes, asns=(BAD_AS,), nh=BAD):
@@ -689,7 +696,7 @@ def test_flapping():
     outcome(
         cat,
         "800 prefixes announced/withdrawn {} times".format(FLAP_ROUNDS),
-        "{} UPDATEs in {:.1f} s, session up; bgpd done {:.1f} s after the last, RSS {} -> {} KiB".format(
+        "{} UPDATEs in {:.2f} s, session up; bgpd done {:.1f} s after the last, RSS {} -> {} KiB".format(
             ans["sent"], ans["seconds"], time.monotonic() - start, rss, rss_peak
         ),
     )
