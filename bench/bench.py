@@ -315,7 +315,7 @@ def run_one(lab, cname, wname, rep, opts):
                                       npaths, 1)
     stop_proc(tcpd, drain=0.5)
     nva_addrs = {L.nva_addr(int(n[3:])) for n in lab.nvas()}
-    t0, t_feed_last = bgpcap.update_span(cap, nva_addrs)
+    t0, t_feed_last = bgpcap.update_span(cap, nva_addrs, L.RS_ADDR["rs1"])
     res["t0_method"] = "first UPDATE with NLRI from an NVA on the VNet's " \
         "bridge (tcpdump)"
     if t0 is None:
@@ -530,7 +530,7 @@ def churn(lab, c, kern, kbase, nprefixes, seconds):
 # --- summary ---------------------------------------------------------------
 METRICS = [
     # key, label, unit, getter
-    ("t_feed_last", "last UPDATE sent by the feeders", "s"),
+    ("t_feed_last", "last UPDATE sent by the feeders to rs1", "s"),
     ("t_recv", "(0) all paths received by rs1", "s"),
     ("t_effective", "(a) all routes in effective-routes (polled)", "s"),
     ("t_stream_last", "(a) all effective routes delivered on the SDN stream "
@@ -825,6 +825,37 @@ def quick_lines(summ):
                   "%.2f" % rm if rm else "n/a"), flush=True)
 
 
+def report_only(opts):
+    """Rewrite results.md and the plot from a results.json (the first
+    UPDATE and the feeders' last one towards rs1 recomputed from the run's
+    capture when it is still in bench/work)."""
+    with open(opts.from_json) as f:
+        data = json.load(f)
+    runs = data["runs"]
+    for r in runs:
+        cap = os.path.join(L.WORK, "runs", "%s-%s-%d" % (
+            r["workload"], r["contender"], r["rep"]), "conv.pcap")
+        if not os.path.exists(cap):
+            continue
+        nvas = {L.nva_addr(i) for i in
+                range(1, WORKLOADS[r["workload"]]["nvas"] + 1)}
+        t0, last = bgpcap.update_span(cap, nvas, L.RS_ADDR["rs1"])
+        if t0 and last and "t_feed_last" in r:
+            r["t_feed_last"] = round(last - t0, 4)
+    opts.quick = data.get("quick", False)
+    opts.reps = data.get("reps", 1)
+    summ = summarize(runs)
+    data["summary"] = summ
+    os.makedirs(opts.results, exist_ok=True)
+    with open(os.path.join(opts.results, "results.json"), "w") as f:
+        json.dump(data, f, indent=1)
+    plot(summ, os.path.join(opts.results, "convergence.png"))
+    write_markdown(summ, runs, data["machine"], opts,
+                   os.path.join(opts.results, "results.md"))
+    quick_lines(summ)
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
@@ -834,6 +865,8 @@ def main():
     ap.add_argument("--churn-seconds", type=int, default=60)
     ap.add_argument("--latency-samples", type=int)
     ap.add_argument("--results", default=RESULTS)
+    ap.add_argument("--from-json", metavar="PATH",
+                    help="only rewrite the table and plot from a results.json")
     ap.add_argument("--perf", action="store_true",
                     help="perf record rs1's route server during convergence")
     opts = ap.parse_args()
@@ -849,6 +882,8 @@ def main():
         opts.workloads = opts.workloads or "W1,W2"
         opts.latency_samples = opts.latency_samples if \
             opts.latency_samples is not None else 200
+    if opts.from_json:
+        return report_only(opts)
     os.sched_setaffinity(0, {int(L.LOAD_CPU)})
     if not os.path.exists(PREFIXES):
         os.makedirs(os.path.dirname(PREFIXES), exist_ok=True)

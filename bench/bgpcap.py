@@ -147,12 +147,14 @@ def announce_times(path, source):
     return res
 
 
-def update_span(path, sources):
-    """(first, last) capture time of UPDATEs with NLRI from sources."""
+def update_span(path, sources, dest=None):
+    """(first, last) capture time of UPDATEs with NLRI from sources (the
+    last one: towards dest only, when given)."""
     first = last = None
-    for ts, src, _dst, mtype, nlri, _w in messages(path):
+    for ts, src, dst, mtype, nlri, _w in messages(path):
         if mtype == 2 and nlri and src in sources:
             if first is None:
                 first = ts
-            last = ts
+            if dest is None or dst == dest:
+                last = ts
     return first, last

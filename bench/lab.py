@@ -18,7 +18,10 @@ import time
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FRR = "/usr/lib/frr"
 VTYSH = os.path.join(TOP, "vtysh", "vtysh")
-MODULE = os.path.join(TOP, "frr-plugin", ".libs", "bgpd_vnetrs.so")
+# VNETRS_BENCH_MODULE: measure another build of the module (e.g. a patch
+# in a separate work tree) with the same lab.
+MODULE = os.environ.get("VNETRS_BENCH_MODULE") or \
+    os.path.join(TOP, "frr-plugin", ".libs", "bgpd_vnetrs.so")
 AGENT = os.path.join(TOP, "agent", "vnetrs-agent")
 WORK = os.path.join(TOP, "bench", "work")
 
