@@ -642,7 +642,7 @@ def write_markdown(summ, runs, info, opts, path):
              "%s; %s." % (info["cpu"], info["cpus"], info["memory"],
                           info["os"], info["kernel"], info["frr"],
                           info["bird"], info["vnetrs"], info["date"]),
-             "",
+             ""] + ([info["note"], ""] if info.get("note") else []) + [
              "Command: `bench/run.sh%s` (%d repetitions per contender). "
              "Cells: median [min-max]. Times run from the first UPDATE "
              "carrying NLRI sent by an NVA (tcpdump on the VNet's bridge). "
@@ -826,22 +826,10 @@ def quick_lines(summ):
 
 
 def report_only(opts):
-    """Rewrite results.md and the plot from a results.json (the first
-    UPDATE and the feeders' last one towards rs1 recomputed from the run's
-    capture when it is still in bench/work)."""
+    """Rewrite results.md and the plot from a results.json."""
     with open(opts.from_json) as f:
         data = json.load(f)
     runs = data["runs"]
-    for r in runs:
-        cap = os.path.join(L.WORK, "runs", "%s-%s-%d" % (
-            r["workload"], r["contender"], r["rep"]), "conv.pcap")
-        if not os.path.exists(cap):
-            continue
-        nvas = {L.nva_addr(i) for i in
-                range(1, WORKLOADS[r["workload"]]["nvas"] + 1)}
-        t0, last = bgpcap.update_span(cap, nvas, L.RS_ADDR["rs1"])
-        if t0 and last and "t_feed_last" in r:
-            r["t_feed_last"] = round(last - t0, 4)
     opts.quick = data.get("quick", False)
     opts.reps = data.get("reps", 1)
     summ = summarize(runs)
