@@ -91,6 +91,9 @@ struct vnetrs_peer {
 	enum vnetrs_role role;
 	/* route-limit warning-only: excess routes logged once per burst. */
 	bool limit_logged;
+	/* route-limit: the session is closed from this event (not from
+	 * inside bgpd's UPDATE processing). */
+	struct thread *t_limit;
 };
 
 /*

@@ -17,8 +17,10 @@
 
 #include "lib/log.h"
 #include "lib/routemap.h"
+#include "lib/thread.h"
 
 #include "bgpd/bgpd.h"
+#include "bgpd/bgp_packet.h"
 #include "bgpd/bgp_route.h"
 #include "bgpd/bgp_table.h"
 
@@ -63,10 +65,39 @@ static void match_free(void *rule)
 	XFREE(MTYPE_VNETRS_RMAP_RULE, rule);
 }
 
+/* route-limit exceeded (without warning-only): close the session as
+ * maximum-prefix does, and hold it down until the limit is raised or the
+ * session cleared. */
+static void limit_exceeded(struct thread *t)
+{
+	struct vnetrs_peer *vp = THREAD_ARG(t);
+	struct peer *peer = vnetrs_peer_bgp(vp);
+	afi_t afi = vp->su.sa.sa_family == AF_INET ? AFI_IP : AFI_IP6;
+	uint32_t limit = vp->inst->route_limit;
+	/* RFC 4486: AFI, SAFI and the limit. */
+	uint8_t data[7] = {
+		afi_int2iana(afi) >> 8, afi_int2iana(afi) & 0xff,
+		safi_int2iana(SAFI_UNICAST), limit >> 24, limit >> 16,
+		limit >> 8, limit,
+	};
+
+	if (!peer || !peer_established(peer))
+		return;
+	zlog_warn("vnetrs: peer %s sent more than route-limit %u routes: session closed",
+		  vp->addr, vp->inst->route_limit);
+	SET_FLAG(peer->sflags, PEER_STATUS_PREFIX_OVERFLOW);
+	bgp_notify_send_with_data(peer, BGP_NOTIFY_CEASE,
+				  BGP_NOTIFY_CEASE_MAX_PREFIX, data,
+				  sizeof(data));
+}
+
 /*
- * route-limit warning-only: the session stays up, routes above the limit
- * are refused (and shown as rejected for "route-limit"), updates to routes
- * already accepted still pass.
+ * A route beyond route-limit. With warning-only the session stays up,
+ * routes above the limit are refused (and shown as rejected for
+ * "route-limit"), updates to routes already accepted still pass. Without
+ * it the first route beyond the limit closes the session: bgpd's own
+ * maximum-prefix check runs before it counts the route at hand, so it lets
+ * one route too many in and closes only at the next UPDATE.
  */
 static bool over_limit(struct vnetrs_peer *vp, struct peer *peer,
 		       const struct prefix *p, struct bgp_dest *dest)
@@ -75,13 +106,16 @@ static bool over_limit(struct vnetrs_peer *vp, struct peer *peer,
 	afi_t afi = family2afi(p->family);
 	uint32_t count = peer->pcount[afi][SAFI_UNICAST];
 
-	if (!inst->route_limit_warning_only)
-		return false;
 	/* A route already accepted counts itself: when the limit is lowered,
 	 * re-evaluation drops the excess and keeps exactly the limit. */
 	if (dest && vnetrs_path_of(dest, peer) ? count <= inst->route_limit
 					 : count < inst->route_limit)
 		return false;
+	if (!inst->route_limit_warning_only) {
+		thread_add_event(bm->master, limit_exceeded, vp, 0,
+				 &vp->t_limit);
+		return true;
+	}
 	if (!vp->limit_logged) {
 		zlog_warn("vnetrs: peer %s reached route-limit %u (%s): further routes are rejected",
 			  vp->addr, inst->route_limit,

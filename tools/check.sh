@@ -58,6 +58,7 @@ if [ "${VNETRS_SANITIZE:-1}" != 0 ]; then
 	rm -rf "$san_rundir"
 	status=0
 	VNETRS_SANITIZE=1 VNETRS_MODULE="$top/build/asan/bgpd_vnetrs.so" \
+		VNETRS_SDNLOG_MODULE="$top/build/asan/bgpd_vnetrs_sdnlog.so" \
 		VNETRS_AGENT="$top/tests/sanitizers/agent-valgrind.sh" \
 		VNETRS_VALGRIND_LOGDIR="$san_rundir/valgrind" \
 		/usr/bin/python3 -m pytest -n 2 --dist=loadfile \

@@ -22,7 +22,8 @@ pytestmark = [pytest.mark.bgpd, pytest.mark.vnetrs]
 
 
 def sdnlog_module():
-    path = os.path.join(
+    "The example consumer: $VNETRS_SDNLOG_MODULE (the sanitized run's), else the built one."
+    path = os.environ.get("VNETRS_SDNLOG_MODULE") or os.path.join(
         vnetrs_topo.REPO_DIR, "examples", "sdn-logger", ".libs", "bgpd_vnetrs_sdnlog.so"
     )
     if not os.path.isfile(path):

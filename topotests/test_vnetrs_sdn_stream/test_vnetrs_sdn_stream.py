@@ -219,7 +219,10 @@ def test_hundreds_of_connections_come_and_go():
     # bgpd does not grow with the churn (after 100 and after 500).
     mem = sdn_memory()
     assert mem.get("vnetrs SDN consumer") == 2, mem
-    assert rss[1] - rss[0] < 4096, rss
+    # (Under AddressSanitizer freed memory is held back on purpose: its
+    # leak check covers this there.)
+    if not vnetrs_topo.sanitize_mode():
+        assert rss[1] - rss[0] < 4096, rss
     print("bgpd RSS after 100 and {} connections: {} KiB".format(rounds, rss))
     follow(_clients["a"], {"10.1.0.0/16": ("local", []), "10.250.0.0/16": ECMP}, "A untouched")
 
