@@ -467,3 +467,48 @@ def build_overview_topo(tgen):
     edge = tgen.add_switch("edge")
     edge.add_link(tgen.gears["firewall"])
     edge.add_link(tgen.gears["internet"])
+
+
+# --- the data plane: vnetrs-agent and a VM's kernel routes ------------------
+
+
+def agent_binary():
+    "The vnetrs-agent under test: $VNETRS_AGENT (a wrapper in the sanitized run), else the built one."
+    path = os.environ.get("VNETRS_AGENT") or os.path.join(REPO_DIR, "agent", "vnetrs-agent")
+    if not os.access(path, os.X_OK):
+        raise RuntimeError("vnetrs-agent not built: " + path)
+    return path
+
+
+def kernel_routes(node, proto=245, table=None, family="-4"):
+    """
+    The routes of route protocol proto in node's kernel (a VM programmed by
+    the agent): {prefix: sorted gateways}, ECMP members included.
+    """
+    cmd = "ip {} route show proto {}".format(family, proto)
+    if table is not None:
+        cmd += " table {}".format(table)
+    routes, current = {}, None
+    for line in node.run(cmd).splitlines():
+        words = line.split()
+        if not words:
+            continue
+        if words[0] == "nexthop":
+            routes[current].append(words[words.index("via") + 1])
+            continue
+        current = words[0]
+        routes[current] = [words[words.index("via") + 1]] if "via" in words else []
+    return {p: sorted(g) for p, g in routes.items()}
+
+
+def kill_pidfile(pidfile, sig=None):
+    "Signal (default SIGKILL) the process named by pidfile, if it runs."
+    import signal  # pylint: disable=import-outside-toplevel
+
+    if not os.path.exists(pidfile):
+        return
+    with open(pidfile) as f:
+        try:
+            os.kill(int(f.read().strip()), sig or signal.SIGKILL)
+        except (ProcessLookupError, ValueError):
+            pass

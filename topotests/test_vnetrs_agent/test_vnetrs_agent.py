@@ -30,15 +30,6 @@ PROTO = 245
 WANT = {"10.250.0.0/16": [SDWAN], "default": [FIREWALL]}
 
 
-def agent_binary():
-    path = os.environ.get("VNETRS_AGENT") or os.path.join(
-        vnetrs_topo.REPO_DIR, "agent", "vnetrs-agent"
-    )
-    if not os.access(path, os.X_OK):
-        raise RuntimeError("vnetrs-agent not built: " + path)
-    return path
-
-
 def build_topo(tgen):
     vnetrs_topo.build_overview_topo(tgen)
 
@@ -57,7 +48,7 @@ def start_agent():
     vm = get_topogen().gears["vm"]
     vm.run(
         "{} --connect {} --connect {} --name vm-agent --daemon --pidfile {} 2>>{}".format(
-            agent_binary(), sock("rs1"), sock("rs2"), pidfile, log
+            vnetrs_topo.agent_binary(), sock("rs1"), sock("rs2"), pidfile, log
         )
     )
     vnetrs_topo.poll(
@@ -127,19 +118,9 @@ def kernel_routes():
     "The VM's kernel routes of the agent: {prefix: [gateways]}, and the raw lines."
     # Not gear(): while a route server is stopped on purpose, the
     # framework would count it as a failure.
-    out = get_topogen().gears["vm"].run("ip -4 route show proto {}".format(PROTO))
-    routes, lines = {}, [l for l in out.splitlines() if l.strip()]
-    current = None
-    for line in out.splitlines():
-        words = line.split()
-        if not words:
-            continue
-        if words[0] == "nexthop":
-            routes[current].append(words[words.index("via") + 1])
-            continue
-        current = words[0]
-        routes[current] = [words[words.index("via") + 1]] if "via" in words else []
-    return {p: sorted(g) for p, g in routes.items()}, lines
+    vm = get_topogen().gears["vm"]
+    lines = [l for l in vm.run("ip -4 route show proto {}".format(PROTO)).splitlines() if l.strip()]
+    return vnetrs_topo.kernel_routes(vm, PROTO), lines
 
 
 def wait_kernel(want, what, timeout=30):
@@ -216,7 +197,7 @@ def test_one_route_server_stopped_the_vm_keeps_its_routes():
 
 def test_once_prints_the_merged_table():
     out = gear("vm").run(
-        "{} --once --connect {} --connect {}".format(agent_binary(), sock("rs1"), sock("rs2"))
+        "{} --once --connect {} --connect {}".format(vnetrs_topo.agent_binary(), sock("rs1"), sock("rs2"))
     )
     lines = set(out.split("\n"))
     assert "10.250.0.0/16 via {}".format(SDWAN) in lines, out
@@ -230,7 +211,7 @@ def test_sigterm_leaves_routes_unless_asked():
     pidfile, log = agent_files()
     gear("vm").run(
         "{} --connect {} --remove-on-exit --daemon --pidfile {} 2>>{}".format(
-            agent_binary(), sock("rs2"), pidfile, log
+            vnetrs_topo.agent_binary(), sock("rs2"), pidfile, log
         )
     )
     vnetrs_topo.poll(lambda: None if os.path.exists(pidfile) else "no pid", "agent up", timeout=10)
@@ -259,18 +240,18 @@ def test_agent_refuses_a_route_server_it_does_not_trust():
     try:
         vnetrs_topo.poll(lambda: None if os.path.exists(path) else "no socket", "fake_rs listens")
         os.chmod(path, 0o666)
-        out = vm.run("{} --once --timeout 2 --connect {} 2>&1; echo rc=$?".format(agent_binary(), path))
+        out = vm.run("{} --once --timeout 2 --connect {} 2>&1; echo rc=$?".format(vnetrs_topo.agent_binary(), path))
         assert "refusing the route server" in out and "uid 65534" in out, out
         assert "10.66.0.0/16" not in out.replace("rc=1", ""), out
         assert out.strip().endswith("rc=1"), out
         # Told to trust that user, it takes the routes ...
-        out = vm.run("{} --once --timeout 2 --trust-user nobody --connect {} 2>/dev/null".format(agent_binary(), path))
+        out = vm.run("{} --once --timeout 2 --trust-user nobody --connect {} 2>/dev/null".format(vnetrs_topo.agent_binary(), path))
         assert "10.66.0.0/16 via 10.1.1.4" in out, out
     finally:
         proc.kill()
         proc.wait()
     # ... and a real route server of another AS than expected is refused.
-    out = vm.run("{} --once --timeout 2 --expect-as 65001 --connect {} 2>&1; echo rc=$?".format(agent_binary(), sock("rs1")))
+    out = vm.run("{} --once --timeout 2 --expect-as 65001 --connect {} 2>&1; echo rc=$?".format(vnetrs_topo.agent_binary(), sock("rs1")))
     assert "not the expected AS 65001" in out and out.strip().endswith("rc=1"), out
-    out = vm.run("{} --once --timeout 5 --expect-as 65515 --connect {} 2>/dev/null".format(agent_binary(), sock("rs1")))
+    out = vm.run("{} --once --timeout 5 --expect-as 65515 --connect {} 2>/dev/null".format(vnetrs_topo.agent_binary(), sock("rs1")))
     assert "0.0.0.0/0 via {}".format(FIREWALL) in out, out

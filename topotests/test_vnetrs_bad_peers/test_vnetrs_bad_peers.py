@@ -86,13 +86,6 @@ OUTCOMES = []
 _state = {}
 
 
-def agent_binary():
-    path = os.environ.get("VNETRS_AGENT") or os.path.join(vnetrs_topo.REPO_DIR, "agent", "vnetrs-agent")
-    if not os.access(path, os.X_OK):
-        raise RuntimeError("vnetrs-agent not built: " + path)
-    return path
-
-
 def build_topo(tgen):
     for name in ("rs1", "nva", "bad", "vm"):
         tgen.add_router(name)
@@ -115,7 +108,7 @@ def setup_module(mod):
     pidfile = logfile("vm/agent.pid")
     tgen.gears["vm"].run(
         "{} --connect {} --name vm-agent --daemon --pidfile {} 2>>{}".format(
-            agent_binary(), sock, pidfile, logfile("vm/agent.log")
+            vnetrs_topo.agent_binary(), sock, pidfile, logfile("vm/agent.log")
         )
     )
     vnetrs_topo.poll(
@@ -202,18 +195,7 @@ def bgpd_rss_kib():
 
 def kernel_routes():
     "The VM's kernel routes of the agent: {prefix: [gateways]}."
-    out = gear("vm").run("ip -4 route show proto {}".format(PROTO))
-    routes, current = {}, None
-    for line in out.splitlines():
-        words = line.split()
-        if not words:
-            continue
-        if words[0] == "nexthop":
-            routes[current].append(words[words.index("via") + 1])
-            continue
-        current = words[0]
-        routes[current] = [words[words.index("via") + 1]] if "via" in words else []
-    return {p: sorted(g) for p, g in routes.items()}
+    return vnetrs_topo.kernel_routes(gear("vm"), PROTO)
 
 
 def count(category, n=1):

@@ -53,13 +53,6 @@ def sock(rs):
     return os.path.join(get_topogen().logdir, rs, "sdn.sock")
 
 
-def agent_binary():
-    path = os.environ.get("VNETRS_AGENT") or os.path.join(vnetrs_topo.REPO_DIR, "agent", "vnetrs-agent")
-    if not os.access(path, os.X_OK):
-        raise RuntimeError("vnetrs-agent not built: " + path)
-    return path
-
-
 def agent_files(name):
     d = os.path.join(get_topogen().logdir, "vm")
     return os.path.join(d, name + ".pid"), os.path.join(d, name + ".log")
@@ -71,7 +64,7 @@ def start_agent(name):
     connects = " ".join("--connect " + sock(rs) for rs in servers)
     get_topogen().gears["vm"].run(
         "{} {} --name {} --table {} --protocol {} --daemon --pidfile {} 2>>{}".format(
-            agent_binary(), connects, name, table, proto, pidfile, log
+            vnetrs_topo.agent_binary(), connects, name, table, proto, pidfile, log
         )
     )
     vnetrs_topo.poll(lambda: None if os.path.exists(pidfile) else "no pidfile", name + " starts", timeout=10)
@@ -79,13 +72,7 @@ def start_agent(name):
 
 def stop_agents():
     for name in AGENTS:
-        pidfile, _ = agent_files(name)
-        if os.path.exists(pidfile):
-            with open(pidfile) as f:
-                try:
-                    os.kill(int(f.read().strip()), signal.SIGKILL)
-                except (ProcessLookupError, ValueError):
-                    pass
+        vnetrs_topo.kill_pidfile(agent_files(name)[0])
 
 
 def setup_module(mod):
@@ -108,19 +95,8 @@ def teardown_module(mod):
 
 def kernel_routes(table):
     "The agent's routes in table of the VM: {prefix: [gateways]}."
-    _, tab, proto = [a for a in AGENTS.values() if a[1] == table][0]
-    out = get_topogen().gears["vm"].run("ip -4 route show table {} proto {}".format(table, proto))
-    routes, current = {}, None
-    for line in out.splitlines():
-        words = line.split()
-        if not words:
-            continue
-        if words[0] == "nexthop":
-            routes[current].append(words[words.index("via") + 1])
-            continue
-        current = words[0]
-        routes[current] = [words[words.index("via") + 1]] if "via" in words else []
-    return {p: sorted(g) for p, g in routes.items()}
+    proto = [a[2] for a in AGENTS.values() if a[1] == table][0]
+    return vnetrs_topo.kernel_routes(get_topogen().gears["vm"], proto, table)
 
 
 def wait_kernel(want, what, tables=(254, 100), timeout=30):
@@ -225,7 +201,7 @@ def test_restart_with_changes_leaves_nothing_stale():
     assert "10.250.0.0/16" not in effective("rs1")
     assert effective("rs1") == effective("rs2")
     out = get_topogen().gears["vm"].run(
-        "{} --once --connect {} 2>/dev/null".format(agent_binary(), sock("rs1"))
+        "{} --once --connect {} 2>/dev/null".format(vnetrs_topo.agent_binary(), sock("rs1"))
     )
     assert "0.0.0.0/0 via {}".format(FIREWALL) in out and "10.250.0.0/16" not in out, out
     _, log = agent_files("lone-agent")

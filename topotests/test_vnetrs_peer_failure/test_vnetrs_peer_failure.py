@@ -19,7 +19,6 @@ restart window.
 """
 
 import os
-import signal
 import time
 
 import pytest
@@ -71,7 +70,7 @@ def setup_module(mod):
     vnetrs_topo.load_routers(tgen, CWD, module_routers=("rs1",))
     rc, out = vnetrs_topo.rs_config(tgen.gears["rs1"], "sdn listen unix " + sock())
     assert rc == 0, out
-    agent = os.environ.get("VNETRS_AGENT") or os.path.join(vnetrs_topo.REPO_DIR, "agent", "vnetrs-agent")
+    agent = vnetrs_topo.agent_binary()
     pidfile, log = agent_files()
     tgen.gears["vm"].run(
         "{} --connect {} --name vm-agent --daemon --pidfile {} 2>>{}".format(agent, sock(), pidfile, log)
@@ -79,24 +78,12 @@ def setup_module(mod):
 
 
 def teardown_module(mod):
-    pidfile, _ = agent_files()
-    if os.path.exists(pidfile):
-        with open(pidfile) as f:
-            try:
-                os.kill(int(f.read().strip()), signal.SIGKILL)
-            except (ProcessLookupError, ValueError):
-                pass
+    vnetrs_topo.kill_pidfile(agent_files()[0])
     get_topogen().stop_topology()
 
 
 def kernel_routes():
-    out = get_topogen().gears["vm"].run("ip -4 route show proto {}".format(PROTO))
-    routes = {}
-    for line in out.splitlines():
-        words = line.split()
-        if words and "via" in words:
-            routes[words[0]] = [words[words.index("via") + 1]]
-    return routes
+    return vnetrs_topo.kernel_routes(get_topogen().gears["vm"], PROTO)
 
 
 def wait_kernel(want, what, timeout=30, wait=0.25):
@@ -220,7 +207,6 @@ def test_graceful_restart_keeps_routes_through_the_restart():
 def test_graceful_restart_that_never_ends_withdraws_after_the_restart_time():
     nva3 = get_topogen().gears["nva3"]
     nva3.run("kill -9 $(cat /var/run/frr/bgpd.pid)")
-    start = time.monotonic()
     took = time_until_gone("nva3", 30)
     logger.info("nva3 killed, not back: withdrawn after {:.1f} s (restart-time 10 s)".format(took))
     assert 8 < took < 20, took
