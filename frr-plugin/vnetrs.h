@@ -92,8 +92,9 @@ struct vnetrs_peer {
 	/* route-limit warning-only: excess routes logged once per burst. */
 	bool limit_logged;
 	/* route-limit: the session is closed from this event (not from
-	 * inside bgpd's UPDATE processing). */
+	 * inside bgpd's UPDATE processing), for the limit of this family. */
 	struct thread *t_limit;
+	afi_t limit_afi;
 };
 
 /*

@@ -72,7 +72,7 @@ static void limit_exceeded(struct thread *t)
 {
 	struct vnetrs_peer *vp = THREAD_ARG(t);
 	struct peer *peer = vnetrs_peer_bgp(vp);
-	afi_t afi = vp->su.sa.sa_family == AF_INET ? AFI_IP : AFI_IP6;
+	afi_t afi = vp->limit_afi;
 	uint32_t limit = vp->inst->route_limit;
 	/* RFC 4486: AFI, SAFI and the limit. */
 	uint8_t data[7] = {
@@ -112,6 +112,7 @@ static bool over_limit(struct vnetrs_peer *vp, struct peer *peer,
 					 : count < inst->route_limit)
 		return false;
 	if (!inst->route_limit_warning_only) {
+		vp->limit_afi = afi;
 		thread_add_event(bm->master, limit_exceeded, vp, 0,
 				 &vp->t_limit);
 		return true;
@@ -274,7 +275,7 @@ static void limit_apply(struct vnetrs_instance *inst, struct peer *peer,
 void vnetrs_policy_apply(struct vnetrs_peer *vp, struct peer *peer,
 			 bool created)
 {
-	afi_t own = vp->su.sa.sa_family == AF_INET ? AFI_IP : AFI_IP6;
+	afi_t own = vnetrs_prefix_afi(&vp->host);
 	afi_t afi;
 
 	if (created) {
