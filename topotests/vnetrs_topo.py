@@ -449,6 +449,20 @@ def rs_config(router, *lines, asn=65515):
     return rc, out + err
 
 
+def add_segment(tgen, switch, names):
+    """
+    One L2 segment: a switch named switch, and the routers named (added
+    when new) linked to it in that order (their ethN follow it).
+    """
+    for name in names:
+        if name not in tgen.gears:
+            tgen.add_router(name)
+    sw = tgen.add_switch(switch)
+    for name in names:
+        sw.add_link(tgen.gears[name])
+    return sw
+
+
 def build_overview_topo(tgen):
     """
     The overview scenario's topology (SPEC §1): one VNet segment with two
@@ -456,17 +470,9 @@ def build_overview_topo(tgen):
     behind the SD-WAN NVA, "the Internet" behind the firewall. Every VNet
     member's eth0 is on the VNet; the NVAs' eth1 go outside.
     """
-    for name in ("rs1", "rs2", "sdwan", "firewall", "vm", "onprem", "internet"):
-        tgen.add_router(name)
-    vnet = tgen.add_switch("vnet")
-    for name in ("rs1", "rs2", "sdwan", "firewall", "vm"):
-        vnet.add_link(tgen.gears[name])
-    branch = tgen.add_switch("branch")
-    branch.add_link(tgen.gears["sdwan"])
-    branch.add_link(tgen.gears["onprem"])
-    edge = tgen.add_switch("edge")
-    edge.add_link(tgen.gears["firewall"])
-    edge.add_link(tgen.gears["internet"])
+    add_segment(tgen, "vnet", ("rs1", "rs2", "sdwan", "firewall", "vm"))
+    add_segment(tgen, "branch", ("sdwan", "onprem"))
+    add_segment(tgen, "edge", ("firewall", "internet"))
 
 
 # --- the data plane: vnetrs-agent and a VM's kernel routes ------------------
@@ -488,8 +494,13 @@ def kernel_routes(node, proto=245, table=None, family="-4"):
     cmd = "ip {} route show proto {}".format(family, proto)
     if table is not None:
         cmd += " table {}".format(table)
+    return parse_kernel_routes(node.run(cmd))
+
+
+def parse_kernel_routes(text):
+    "'ip route show' output as {prefix: sorted gateways}."
     routes, current = {}, None
-    for line in node.run(cmd).splitlines():
+    for line in text.splitlines():
         words = line.split()
         if not words:
             continue
@@ -512,3 +523,21 @@ def kill_pidfile(pidfile, sig=None):
             os.kill(int(f.read().strip()), sig or signal.SIGKILL)
         except (ProcessLookupError, ValueError):
             pass
+
+
+# --- bgpd's process in a router ---------------------------------------------
+
+
+def bgpd_pid(router):
+    "The pid of router's bgpd, as a string ('' if none)."
+    return router.run("cat /var/run/frr/bgpd.pid").strip()
+
+
+def bgpd_rss_kib(router):
+    with open("/proc/{}/status".format(bgpd_pid(router))) as f:
+        return int([l for l in f if l.startswith("VmRSS:")][0].split()[1])
+
+
+def kill9_bgpd(router):
+    "kill -9 router's bgpd: a crash, no NOTIFICATION, no clean-up."
+    router.run("kill -9 {}".format(bgpd_pid(router)))

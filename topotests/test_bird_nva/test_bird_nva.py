@@ -25,6 +25,7 @@ from lib import topotest
 from lib.topogen import Topogen, TopoRouter, get_topogen
 
 import vnetrs_bird
+import vnetrs_topo
 
 CWD = os.path.dirname(os.path.realpath(__file__))
 
@@ -43,11 +44,7 @@ NVA = None
 
 
 def build_topo(tgen):
-    tgen.add_router("r1")
-    tgen.add_router("r2")
-    switch = tgen.add_switch("s1")
-    switch.add_link(tgen.gears["r1"])
-    switch.add_link(tgen.gears["r2"])
+    vnetrs_topo.add_segment(tgen, "s1", ("r1", "r2"))
 
 
 def setup_module(mod):

@@ -13,6 +13,7 @@ the VM's kernel; traffic follows (SPEC §5, issue 4).
 
 import os
 import signal
+import subprocess
 import time
 
 import pytest
@@ -118,9 +119,8 @@ def kernel_routes():
     "The VM's kernel routes of the agent: {prefix: [gateways]}, and the raw lines."
     # Not gear(): while a route server is stopped on purpose, the
     # framework would count it as a failure.
-    vm = get_topogen().gears["vm"]
-    lines = [l for l in vm.run("ip -4 route show proto {}".format(PROTO)).splitlines() if l.strip()]
-    return vnetrs_topo.kernel_routes(vm, PROTO), lines
+    out = get_topogen().gears["vm"].run("ip -4 route show proto {}".format(PROTO))
+    return vnetrs_topo.parse_kernel_routes(out), [l for l in out.splitlines() if l.strip()]
 
 
 def wait_kernel(want, what, timeout=30):
@@ -235,7 +235,7 @@ def test_agent_refuses_a_route_server_it_does_not_trust():
     proc = vm.popen(
         ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
          fake, "--listen", path, "--routes", routes, "--asn", "65515"],
-        stdin=open(os.devnull), stdout=open(os.devnull, "w"), stderr=open(os.devnull, "w"),
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     try:
         vnetrs_topo.poll(lambda: None if os.path.exists(path) else "no socket", "fake_rs listens")

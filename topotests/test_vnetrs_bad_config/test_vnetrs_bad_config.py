@@ -54,11 +54,7 @@ TRIED = {}
 
 
 def build_topo(tgen):
-    for name in ("rs1", "nva1"):
-        tgen.add_router(name)
-    sw = tgen.add_switch("vnet")
-    sw.add_link(tgen.gears["rs1"])
-    sw.add_link(tgen.gears["nva1"])
+    vnetrs_topo.add_segment(tgen, "vnet", ("rs1", "nva1"))
 
 
 def logdir_path(*names):

@@ -87,11 +87,7 @@ _state = {}
 
 
 def build_topo(tgen):
-    for name in ("rs1", "nva", "bad", "vm"):
-        tgen.add_router(name)
-    vnet = tgen.add_switch("vnet")
-    for name in ("rs1", "nva", "bad", "vm"):
-        vnet.add_link(tgen.gears[name])
+    vnetrs_topo.add_segment(tgen, "vnet", ("rs1", "nva", "bad", "vm"))
 
 
 def logfile(name):
@@ -185,12 +181,11 @@ def neighbor(addr):
 
 
 def bgpd_pid():
-    return gear("rs1").run("cat /var/run/frr/bgpd.pid").strip()
+    return vnetrs_topo.bgpd_pid(gear("rs1"))
 
 
 def bgpd_rss_kib():
-    out = gear("rs1").run("grep VmRSS /proc/$(cat /var/run/frr/bgpd.pid)/status")
-    return int(out.split()[1])
+    return vnetrs_topo.bgpd_rss_kib(gear("rs1"))
 
 
 def kernel_routes():

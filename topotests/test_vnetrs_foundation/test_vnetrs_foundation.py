@@ -43,11 +43,7 @@ RS_BLOCK = [
 
 
 def build_topo(tgen):
-    tgen.add_router("r1")
-    tgen.add_router("r2")
-    switch = tgen.add_switch("s1")
-    switch.add_link(tgen.gears["r1"])
-    switch.add_link(tgen.gears["r2"])
+    vnetrs_topo.add_segment(tgen, "s1", ("r1", "r2"))
 
 
 def setup_module(mod):

@@ -33,20 +33,10 @@ VNET = "10.1.0.0/16"
 
 
 def build_topo(tgen):
-    for name in ("rs1", "sdwan", "ergw", "vpn1", "vpn2", "onprem1", "onprem2", "site3"):
-        tgen.add_router(name)
-    vnet = tgen.add_switch("vnet")
-    for name in ("rs1", "sdwan", "ergw", "vpn1", "vpn2"):
-        vnet.add_link(tgen.gears[name])
-    b1 = tgen.add_switch("branch1")
-    b1.add_link(tgen.gears["sdwan"])
-    b1.add_link(tgen.gears["onprem1"])
-    b2 = tgen.add_switch("branch2")
-    b2.add_link(tgen.gears["ergw"])
-    b2.add_link(tgen.gears["onprem2"])
-    b3 = tgen.add_switch("branch3")
-    for name in ("vpn1", "vpn2", "site3"):
-        b3.add_link(tgen.gears[name])
+    vnetrs_topo.add_segment(tgen, "vnet", ("rs1", "sdwan", "ergw", "vpn1", "vpn2"))
+    vnetrs_topo.add_segment(tgen, "branch1", ("sdwan", "onprem1"))
+    vnetrs_topo.add_segment(tgen, "branch2", ("ergw", "onprem2"))
+    vnetrs_topo.add_segment(tgen, "branch3", ("vpn1", "vpn2", "site3"))
 
 
 def setup_module(mod):

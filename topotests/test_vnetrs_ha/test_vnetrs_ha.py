@@ -152,7 +152,7 @@ def restart_instance(rs, how):
     router = get_topogen().gears[rs]
     before = effective(rs)
     if how == "kill9":
-        router.run("kill -9 $(cat /var/run/frr/bgpd.pid)")
+        vnetrs_topo.kill9_bgpd(router)
     else:
         router.killDaemons(["bgpd"])
     start = time.monotonic()

@@ -48,11 +48,7 @@ gear = vnetrs_topo.router
 
 
 def build_topo(tgen):
-    for name in ("rs1", "vm") + tuple(NVAS):
-        tgen.add_router(name)
-    vnet = tgen.add_switch("vnet")
-    for name in ("rs1", "vm") + tuple(NVAS):
-        vnet.add_link(tgen.gears[name])
+    vnetrs_topo.add_segment(tgen, "vnet", ("rs1", "vm") + tuple(NVAS))
 
 
 def sock():
@@ -156,7 +152,7 @@ def test_link_down_without_bfd_withdraws_within_the_hold_time():
 @pytest.mark.parametrize("nva", ["nva1", "nva2"])
 def test_killed_nva_is_withdrawn_at_once(nva):
     router = get_topogen().gears[nva]
-    router.run("kill -9 $(cat /var/run/frr/bgpd.pid)")
+    vnetrs_topo.kill9_bgpd(router)
     took = time_until_gone(nva, 10)
     logger.info("{} bgpd killed -> VM kernel: {:.2f} s".format(nva, took))
     # The kernel closes the dead process's TCP session: no timer to wait.
@@ -176,7 +172,7 @@ def test_graceful_restart_keeps_routes_through_the_restart():
     nb = vnetrs_topo.vtysh_json(rs1(), "show bgp neighbors 10.1.1.6 json")["10.1.1.6"]
     gr = nb.get("gracefulRestartInfo", {})
     assert gr.get("remoteGrMode") == "Restart", nb
-    nva3.run("kill -9 $(cat /var/run/frr/bgpd.pid)")
+    vnetrs_topo.kill9_bgpd(nva3)
     # The route server, a graceful-restart helper, keeps nva3's routes
     # (stale) for its restart time: the VM keeps them, for 5 s here.
     start = time.monotonic()
@@ -206,7 +202,7 @@ def test_graceful_restart_keeps_routes_through_the_restart():
 
 def test_graceful_restart_that_never_ends_withdraws_after_the_restart_time():
     nva3 = get_topogen().gears["nva3"]
-    nva3.run("kill -9 $(cat /var/run/frr/bgpd.pid)")
+    vnetrs_topo.kill9_bgpd(nva3)
     took = time_until_gone("nva3", 30)
     logger.info("nva3 killed, not back: withdrawn after {:.1f} s (restart-time 10 s)".format(took))
     assert 8 < took < 20, took

@@ -39,11 +39,7 @@ _bird = {}
 
 
 def build_topo(tgen):
-    for name in ("rs1", "nva1", "nva2", "bad"):
-        tgen.add_router(name)
-    vnet = tgen.add_switch("vnet")
-    for name in ("rs1", "nva1", "nva2", "bad"):
-        vnet.add_link(tgen.gears[name])
+    vnetrs_topo.add_segment(tgen, "vnet", ("rs1", "nva1", "nva2", "bad"))
 
 
 def setup_module(mod):

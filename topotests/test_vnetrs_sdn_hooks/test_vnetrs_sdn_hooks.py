@@ -36,11 +36,7 @@ def log_path():
 
 
 def build_topo(tgen):
-    tgen.add_router("rs1")
-    tgen.add_router("nva1")
-    sw = tgen.add_switch("vnet")
-    sw.add_link(tgen.gears["rs1"])
-    sw.add_link(tgen.gears["nva1"])
+    vnetrs_topo.add_segment(tgen, "vnet", ("rs1", "nva1"))
 
 
 def setup_module(mod):

@@ -190,12 +190,6 @@ def sdn_memory():
     return counts
 
 
-def bgpd_rss_kib():
-    pid = rs1().run("cat /var/run/frr/bgpd.pid").strip()
-    with open("/proc/{}/status".format(pid)) as f:
-        return int([l for l in f if l.startswith("VmRSS:")][0].split()[1])
-
-
 def test_hundreds_of_connections_come_and_go():
     before = sdn_json()["listeners"][0]["connections"]
     rounds, rss = 500, []
@@ -207,7 +201,7 @@ def test_hundreds_of_connections_come_and_go():
                 lambda: None if len(sdn_json()["listeners"][0]["consumers"]) == 2 else sdn_json(),
                 "connections cleaned up",
             )
-            rss.append(bgpd_rss_kib())
+            rss.append(vnetrs_topo.bgpd_rss_kib(rs1()))
     vnetrs_topo.poll(
         lambda: None
         if sdn_json()["listeners"][0]["connections"] == before + rounds
