@@ -25,6 +25,7 @@
 struct attr;
 struct bgp;
 struct bgp_dest;
+struct bgp_path_info;
 struct peer;
 struct thread;
 
@@ -55,6 +56,8 @@ DECLARE_MTYPE(VNETRS_DIRTY);
 #define VNETRS_RMAP_TO_NVA "vnetrs-to-nva"
 #define VNETRS_RMAP_TO_ER "vnetrs-to-expressroute"
 #define VNETRS_RMAP_TO_VPN "vnetrs-to-vpn"
+/* A module route-map name composed with a user's ("vnetrs-in-via-X"). */
+#define VNETRS_RMAP_NAME_MAX 128
 
 extern bool vnetrs_debug;
 /* bgpd is exiting: free, notify nobody. */
@@ -95,6 +98,14 @@ struct vnetrs_peer {
 	 * inside bgpd's UPDATE processing), for the limit of this family. */
 	struct thread *t_limit;
 	afi_t limit_afi;
+	/* The user's route-maps on this peer, applied after the rules
+	 * ("peer ADDR route-map NAME in|out"); NULL: none. */
+	char *rmap_in;
+	char *rmap_out;
+	/* Where the bgpd neighbor disagrees with what the module owns (set
+	 * by vnetrs_owned.c, shown by the show commands until the
+	 * configuration is consistent); "" when all is well. */
+	char warning[256];
 };
 
 /*
@@ -158,6 +169,14 @@ struct vnetrs_instance {
 	struct timeval converge_start;
 	int64_t converged_ms;
 	struct thread *t_converge;
+
+	/* What the route server is, as the acceptance rules see it: every
+	 * AS it presents (its own, neighbors' local-as) and its own
+	 * addresses (vnetrs_owned.c keeps them current). */
+	uint32_t *presented_as;
+	size_t n_presented_as;
+	struct vnetrs_prefix *self;
+	size_t n_self;
 };
 
 int vnetrs_aspace_cmp(const struct vnetrs_aspace *a,
@@ -266,6 +285,14 @@ enum vnetrs_verdict vnetrs_judge(const struct vnetrs_peer *vp,
 /* Where a path of a route-server instance comes from. */
 enum vnetrs_source vnetrs_source_of(const struct vnetrs_instance *inst,
 				    const struct peer *peer);
+/* The same for a path of prefix p: the route server's own routes count as
+ * LOCAL only when they are its address spaces; anything else it
+ * originates (network, redistribute, aggregate-address) is OTHER and
+ * relayed to no route-server peer (it would draw traffic to a router
+ * that forwards nothing). */
+enum vnetrs_source vnetrs_path_source(struct vnetrs_instance *inst,
+				      const struct bgp_path_info *pi,
+				      const struct prefix *p);
 
 /* Policy: route-maps and neighbor settings (vnetrs_policy.c). */
 void vnetrs_policy_init(void);
@@ -280,6 +307,36 @@ void vnetrs_policy_reevaluate(struct vnetrs_instance *inst);
 void vnetrs_policy_readvertise(struct vnetrs_instance *inst);
 /* Apply route-limit to every peer of inst. */
 void vnetrs_policy_limits(struct vnetrs_instance *inst);
+/* The verdict on a route vp sent, with the user's inbound route-map
+ * applied to a copy of attr after the rules: ACCEPTED, a rule's reason, or
+ * VNETRS_REJECT_USER_POLICY. */
+enum vnetrs_verdict vnetrs_policy_verdict(const struct vnetrs_peer *vp,
+					  struct peer *peer,
+					  const struct prefix *p,
+					  const struct attr *attr);
+/* The route-map names the module puts on the neighbor of vp. */
+const char *vnetrs_policy_rmap_in(const struct vnetrs_peer *vp, char *buf,
+				  size_t len);
+const char *vnetrs_policy_rmap_out(const struct vnetrs_peer *vp, char *buf,
+				   size_t len);
+/* Is name one of the module's own route-maps ("vnetrs-...")? */
+bool vnetrs_policy_owns_rmap(const char *name);
+/* Set the user's route-map of vp for a direction (NULL: none). */
+void vnetrs_policy_user_rmap_set(struct vnetrs_peer *vp, bool inbound,
+				 const char *name);
+
+/* What the module owns stays owned (vnetrs_owned.c): the neighbor
+ * settings of route-server peers, the module's route-maps, the rules'
+ * view of the route server itself. */
+void vnetrs_owned_start(struct vnetrs_instance *inst);
+void vnetrs_owned_stop(struct vnetrs_instance *inst);
+/* Check now (after a command that may have changed something). */
+void vnetrs_owned_check_soon(void);
+
+/* Native bgpd commands that would undo the module's guarantees are
+ * refused (vnetrs_guard.c). */
+void vnetrs_guard_init(void);
+void vnetrs_guard_fini(void);
 
 /* Address spaces advertised as the route server's own routes
  * (vnetrs_origin.c). */
@@ -315,6 +372,7 @@ struct vnetrs_route_view {
 	const struct attr *attr; /* as received, or as advertised */
 	struct vnetrs_prefix nexthop;
 	const char *reason; /* rejected: the reason code */
+	const char *policy; /* rejected for user-policy: the route-map */
 	bool effective;	    /* learned: among the programmed paths */
 };
 typedef void (*vnetrs_route_view_cb)(const struct vnetrs_route_view *v,

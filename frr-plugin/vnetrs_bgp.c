@@ -108,8 +108,24 @@ enum vnetrs_verdict vnetrs_judge(const struct vnetrs_peer *vp,
 	const struct vnetrs_instance *inst = vp->inst;
 	struct bgp *bgp = vnetrs_instance_bgp(inst);
 	uint32_t inline_as[ASLIST_INLINE], *as = inline_as;
+	uint32_t own_as = bgp ? bgp->as : 0;
 	struct vnetrs_route_in r = {};
+	struct vnetrs_accept_ctx ctx = {
+		.aspaces = inst->aspace_arr,
+		.n_aspaces = inst->n_aspace_arr,
+		.local_as = inst->presented_as,
+		.n_local_as = inst->n_presented_as,
+		.self = inst->self,
+		.n_self = inst->n_self,
+		.check_nexthop = vp->role == VNETRS_ROLE_NVA,
+	};
 	enum vnetrs_verdict v;
+
+	/* Until vnetrs_owned.c has looked, the route server's AS at least. */
+	if (!ctx.n_local_as) {
+		ctx.local_as = &own_as;
+		ctx.n_local_as = 1;
+	}
 
 	vnetrs_prefix_from_frr(p, &r.prefix);
 	vnetrs_attr_nexthop(family2afi(p->family), attr, &r.nexthop);
@@ -119,8 +135,7 @@ enum vnetrs_verdict vnetrs_judge(const struct vnetrs_peer *vp,
 	aspath_copy(attr->aspath, as);
 	r.as_path = as;
 
-	v = vnetrs_accept(&r, inst->aspace_arr, inst->n_aspace_arr,
-			  bgp ? bgp->as : 0, vp->role == VNETRS_ROLE_NVA);
+	v = vnetrs_accept(&r, &ctx);
 	if (as != inline_as)
 		XFREE(MTYPE_TMP, as);
 	return v;
@@ -147,4 +162,19 @@ enum vnetrs_source vnetrs_source_of(const struct vnetrs_instance *inst,
 	if (!vp || vp->inst != inst)
 		return VNETRS_SOURCE_OTHER;
 	return vnetrs_role2source(vp->role);
+}
+
+enum vnetrs_source vnetrs_path_source(struct vnetrs_instance *inst,
+				      const struct bgp_path_info *pi,
+				      const struct prefix *p)
+{
+	struct vnetrs_prefix vp;
+
+	if (pi->peer != pi->peer->bgp->peer_self)
+		return vnetrs_source_of(inst, pi->peer);
+	vnetrs_prefix_from_frr(p, &vp);
+	if (pi->type == ZEBRA_ROUTE_BGP && pi->sub_type == BGP_ROUTE_STATIC &&
+	    vnetrs_aspace_find(inst, &vp))
+		return VNETRS_SOURCE_LOCAL;
+	return VNETRS_SOURCE_OTHER;
 }

@@ -7,7 +7,9 @@
  * route-server peers, the paths vnetrs_select_paths() chooses: routing
  * preference, then the shortest AS path, every path of that length kept
  * (ECMP). The choice is the route server's own and does not depend on
- * bgpd's best path.
+ * bgpd's best path, and every path is judged by the acceptance rules here
+ * too: nothing in bgpd's configuration can let a path the rules refuse
+ * into the VNet.
  *
  * bgpd's bgp_process hook marks a prefix dirty when one of its paths
  * changes; an event then recomputes the dirty prefixes in one run, so a
@@ -167,6 +169,11 @@ static void effective_update(struct vnetrs_instance *inst, struct bgp *bgp,
 				continue;
 			peer = vnetrs_peer_of(pi->peer);
 			if (!peer || peer->inst != inst)
+				continue;
+			/* The rules hold whatever bgpd's configuration lets
+			 * into its table (vnetrs_owned.c restores the
+			 * module's policy; this makes sure meanwhile). */
+			if (vnetrs_judge(peer, p, pi->attr) != VNETRS_ACCEPTED)
 				continue;
 			cand_reserve(n + 1);
 			cand[n] = (struct vnetrs_path){

@@ -67,6 +67,7 @@ struct vnetrs_instance *vnetrs_instance_get(const char *vrf)
 	inst->preference = VNETRS_PREF_EXPRESSROUTE;
 	vnetrs_instances_add(&vnetrs_instances, inst);
 	vnetrs_converge_start(inst);
+	vnetrs_owned_start(inst);
 	return inst;
 }
 
@@ -80,6 +81,7 @@ void vnetrs_instance_free(struct vnetrs_instance *inst)
 	while ((as = vnetrs_aspaces_first(&inst->aspaces)))
 		vnetrs_aspace_del(inst, as);
 	vnetrs_converge_fini(inst);
+	vnetrs_owned_stop(inst);
 	vnetrs_effective_fini(inst);
 	vnetrs_sdn_fini(inst);
 	vnetrs_aspaces_fini(&inst->aspaces);
@@ -195,8 +197,11 @@ struct peer *vnetrs_peer_bgp(const struct vnetrs_peer *vp)
 {
 	struct bgp *bgp = vnetrs_instance_bgp(vp->inst);
 	union sockunion su = vp->su;
+	struct peer *peer = bgp ? peer_lookup(bgp, &su) : NULL;
 
-	return bgp ? peer_lookup(bgp, &su) : NULL;
+	/* A "bgp listen range" neighbor of the same address is not ours:
+	 * the module's settings are on the configured neighbor only. */
+	return peer && !peer_dynamic_neighbor(peer) ? peer : NULL;
 }
 
 struct vnetrs_peer *vnetrs_peer_of(const struct peer *peer)
@@ -204,7 +209,8 @@ struct vnetrs_peer *vnetrs_peer_of(const struct peer *peer)
 	struct vnetrs_instance *inst = vnetrs_instance_of(peer->bgp);
 	struct vnetrs_peer key = {};
 
-	if (!inst || !peer->su.sa.sa_family)
+	if (!inst || !peer->su.sa.sa_family ||
+	    CHECK_FLAG(peer->flags, PEER_FLAG_DYNAMIC_NEIGHBOR))
 		return NULL;
 	key.su = peer->su;
 	return vnetrs_peers_find(&inst->peers, &key);
@@ -337,6 +343,8 @@ void vnetrs_peer_del(struct vnetrs_peer *vp)
 	THREAD_OFF(vp->t_limit);
 	vnetrs_peers_del(&vp->inst->peers, vp);
 	XFREE(MTYPE_VNETRS_PEER, vp->description);
+	XFREE(MTYPE_VNETRS_PEER, vp->rmap_in);
+	XFREE(MTYPE_VNETRS_PEER, vp->rmap_out);
 	XFREE(MTYPE_VNETRS_PEER, vp);
 }
 

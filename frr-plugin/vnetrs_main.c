@@ -29,6 +29,8 @@ static int vnetrs_late_init(struct thread_master *master)
 	vnetrs_policy_init();
 	vnetrs_vty_init();
 	vnetrs_show_init();
+	/* bgpd's own commands are installed by now: guard them. */
+	vnetrs_guard_init();
 	return 0;
 }
 
@@ -55,6 +57,7 @@ static int vnetrs_fini(void)
 
 	/* bgpd has already cleared its master struct (bm) by now. */
 	vnetrs_exiting = true;
+	vnetrs_guard_fini();
 	while ((inst = vnetrs_instances_first(&vnetrs_instances)))
 		vnetrs_instance_free(inst);
 	vnetrs_effective_cleanup();

@@ -106,6 +106,20 @@ const struct frr_yang_module_info vnetrs_yang_info = {
 			},
 		},
 		{
+			.xpath = X_INST "/peer/route-map-in",
+			.cbs = {
+				.modify = vnetrs_peer_rmap_modify,
+				.destroy = vnetrs_peer_rmap_destroy,
+			},
+		},
+		{
+			.xpath = X_INST "/peer/route-map-out",
+			.cbs = {
+				.modify = vnetrs_peer_rmap_modify,
+				.destroy = vnetrs_peer_rmap_destroy,
+			},
+		},
+		{
 			.xpath = X_INST "/gateway",
 			.cbs = {
 				.create = vnetrs_gateway_create,

@@ -34,6 +34,8 @@ void vnetrs_peer_apply_finish(struct nb_cb_apply_finish_args *args);
 int vnetrs_peer_remote_as_modify(struct nb_cb_modify_args *args);
 int vnetrs_peer_description_modify(struct nb_cb_modify_args *args);
 int vnetrs_peer_description_destroy(struct nb_cb_destroy_args *args);
+int vnetrs_peer_rmap_modify(struct nb_cb_modify_args *args);
+int vnetrs_peer_rmap_destroy(struct nb_cb_destroy_args *args);
 
 /* State (vnetrs_nb_state.c). */
 const void *vnetrs_instance_get_next(struct nb_cb_get_next_args *args);

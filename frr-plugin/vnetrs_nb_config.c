@@ -826,6 +826,49 @@ int vnetrs_peer_description_destroy(struct nb_cb_destroy_args *args)
 	return NB_OK;
 }
 
+/* route-map-in or route-map-out of a peer: the leaf's name says which. */
+static bool rmap_leaf_inbound(const struct lyd_node *dnode)
+{
+	return strcmp(dnode->schema->name, "route-map-in") == 0;
+}
+
+int vnetrs_peer_rmap_modify(struct nb_cb_modify_args *args)
+{
+	const char *name = yang_dnode_get_string(args->dnode, NULL);
+
+	switch (args->event) {
+	case NB_EV_VALIDATE:
+		if (vnetrs_policy_owns_rmap(name)) {
+			snprintf(args->errmsg, args->errmsg_len,
+				 "peer %s: route-map %s belongs to the route server (names starting with 'vnetrs-' are reserved): name your own route-map",
+				 yang_dnode_get_string(lyd_parent(args->dnode),
+						       "./address"),
+				 name);
+			return NB_ERR_VALIDATION;
+		}
+		return NB_OK;
+	case NB_EV_PREPARE:
+	case NB_EV_ABORT:
+		return NB_OK;
+	case NB_EV_APPLY:
+		break;
+	}
+	vnetrs_policy_user_rmap_set(nb_running_get_entry(args->dnode, NULL,
+							 true),
+				    rmap_leaf_inbound(args->dnode), name);
+	return NB_OK;
+}
+
+int vnetrs_peer_rmap_destroy(struct nb_cb_destroy_args *args)
+{
+	if (args->event != NB_EV_APPLY)
+		return NB_OK;
+	vnetrs_policy_user_rmap_set(nb_running_get_entry(args->dnode, NULL,
+							 true),
+				    rmap_leaf_inbound(args->dnode), NULL);
+	return NB_OK;
+}
+
 /*
  * The BGP instance of a route server is going away ("no router bgp"): drop
  * the route server's configuration with it, through a commit of our own, so

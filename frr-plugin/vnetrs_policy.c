@@ -20,6 +20,7 @@
 #include "lib/thread.h"
 
 #include "bgpd/bgpd.h"
+#include "bgpd/bgp_attr.h"
 #include "bgpd/bgp_packet.h"
 #include "bgpd/bgp_route.h"
 #include "bgpd/bgp_table.h"
@@ -28,41 +29,71 @@
 
 DEFINE_MTYPE_STATIC(VNETRS, VNETRS_RMAP_RULE, "vnetrs route-map rule");
 
-/* What a "match vnet-route-server ..." rule checks. */
-struct match_rule {
-	bool inbound;	      /* "accepted": the acceptance rules */
-	enum vnetrs_role to;  /* "export-to ROLE": the exchange matrix */
+/*
+ * What a "match vnet-route-server ..." rule checks:
+ *   accepted                  the acceptance rules and route-limit
+ *   export-to ROLE            the exchange matrix towards a peer of ROLE
+ *   still-accepted after MAP  after the user's MAP ran: the rules again
+ *   still-exported after MAP  after the user's MAP ran: next hop untouched
+ * The "after MAP" forms also fail when MAP does not exist, as a
+ * neighbor's missing route-map denies everything in bgpd.
+ */
+enum match_kind {
+	MATCH_ACCEPTED,
+	MATCH_EXPORT_TO,
+	MATCH_STILL_ACCEPTED,
+	MATCH_STILL_EXPORTED,
 };
 
-static const char *const role_names[] = {
-	[VNETRS_ROLE_NVA] = "nva",
-	[VNETRS_ROLE_EXPRESSROUTE] = "expressroute",
-	[VNETRS_ROLE_VPN] = "vpn",
+struct match_rule {
+	enum match_kind kind;
+	enum vnetrs_role to;
+	char *after; /* the user's route-map */
 };
+
+static bool role_parse(const char *s, enum vnetrs_role *role)
+{
+	for (enum vnetrs_role r = VNETRS_ROLE_NVA; r <= VNETRS_ROLE_VPN; r++)
+		if (strcmp(s, vnetrs_role2str(r)) == 0) {
+			*role = r;
+			return true;
+		}
+	return false;
+}
 
 static void *match_compile(const char *arg)
 {
-	struct match_rule *r;
+	struct match_rule r = {}, *rule;
+	const char *after = NULL;
 
-	if (strcmp(arg, "accepted") == 0) {
-		r = XCALLOC(MTYPE_VNETRS_RMAP_RULE, sizeof(*r));
-		r->inbound = true;
-		return r;
-	}
-	if (strncmp(arg, "export-to ", 10) == 0) {
-		for (size_t i = 0; i < array_size(role_names); i++)
-			if (strcmp(arg + 10, role_names[i]) == 0) {
-				r = XCALLOC(MTYPE_VNETRS_RMAP_RULE, sizeof(*r));
-				r->to = i;
-				return r;
-			}
-	}
-	return NULL;
+	if (strcmp(arg, "accepted") == 0)
+		r.kind = MATCH_ACCEPTED;
+	else if (strncmp(arg, "export-to ", 10) == 0 &&
+		 role_parse(arg + 10, &r.to))
+		r.kind = MATCH_EXPORT_TO;
+	else if (strncmp(arg, "still-accepted after ", 21) == 0) {
+		r.kind = MATCH_STILL_ACCEPTED;
+		after = arg + 21;
+	} else if (strncmp(arg, "still-exported after ", 21) == 0) {
+		r.kind = MATCH_STILL_EXPORTED;
+		after = arg + 21;
+	} else
+		return NULL;
+	if (after && !*after)
+		return NULL;
+	rule = XCALLOC(MTYPE_VNETRS_RMAP_RULE, sizeof(*rule));
+	*rule = r;
+	if (after)
+		rule->after = XSTRDUP(MTYPE_VNETRS_RMAP_RULE, after);
+	return rule;
 }
 
 static void match_free(void *rule)
 {
-	XFREE(MTYPE_VNETRS_RMAP_RULE, rule);
+	struct match_rule *r = rule;
+
+	XFREE(MTYPE_VNETRS_RMAP_RULE, r->after);
+	XFREE(MTYPE_VNETRS_RMAP_RULE, r);
 }
 
 /* route-limit exceeded (without warning-only): close the session as
@@ -127,7 +158,8 @@ static bool over_limit(struct vnetrs_peer *vp, struct peer *peer,
 }
 
 static enum route_map_cmd_result_t match_inbound(const struct prefix *p,
-						 struct bgp_path_info *path)
+						 struct bgp_path_info *path,
+						 bool with_limit)
 {
 	struct vnetrs_peer *vp = vnetrs_peer_of(path->peer);
 	enum vnetrs_verdict v;
@@ -136,11 +168,13 @@ static enum route_map_cmd_result_t match_inbound(const struct prefix *p,
 	if (!vp)
 		return RMAP_NOMATCH;
 	v = vnetrs_judge(vp, p, path->attr);
-	if (v == VNETRS_ACCEPTED && over_limit(vp, path->peer, p, path->net))
+	if (with_limit && v == VNETRS_ACCEPTED &&
+	    over_limit(vp, path->peer, p, path->net))
 		v = VNETRS_REJECT_ROUTE_LIMIT;
 	if (v != VNETRS_ACCEPTED)
-		VNETRS_DEBUG("%s: %pFX rejected: %s", vp->addr, p,
-			     vnetrs_verdict2str(v));
+		VNETRS_DEBUG("%s: %pFX rejected: %s%s", vp->addr, p,
+			     vnetrs_verdict2str(v),
+			     with_limit ? "" : " (after the user's route-map)");
 	return v == VNETRS_ACCEPTED ? RMAP_MATCH : RMAP_NOMATCH;
 }
 
@@ -171,16 +205,37 @@ static enum route_map_cmd_result_t match_outbound(const struct match_rule *r,
 {
 	struct vnetrs_instance *inst = vnetrs_instance_of(copy->peer->bgp);
 	const struct bgp_path_info *src;
+	enum vnetrs_source from;
 
 	if (!inst || !copy->net)
 		return RMAP_NOMATCH;
 	src = source_path(copy);
 	if (!src)
 		return RMAP_NOMATCH;
-	return vnetrs_exchange(vnetrs_source_of(inst, src->peer), r->to,
-			       inst->branch_to_branch)
-		       ? RMAP_MATCH
-		       : RMAP_NOMATCH;
+	from = vnetrs_path_source(inst, src, bgp_dest_get_prefix(copy->net));
+	if (r->kind == MATCH_EXPORT_TO)
+		return vnetrs_exchange(from, r->to, inst->branch_to_branch)
+			       ? RMAP_MATCH
+			       : RMAP_NOMATCH;
+	/* After the user's map: a relayed route keeps its next hop (the
+	 * route server is never in the data path). Its own address spaces
+	 * are advertised with itself as next hop anyway. */
+	if (from == VNETRS_SOURCE_LOCAL)
+		return RMAP_MATCH;
+	if (CHECK_FLAG(copy->attr->rmap_change_flags,
+		       BATTR_RMAP_NEXTHOP_PEER_ADDRESS) ||
+	    copy->attr->nexthop.s_addr != src->attr->nexthop.s_addr ||
+	    memcmp(&copy->attr->mp_nexthop_global,
+		   &src->attr->mp_nexthop_global,
+		   sizeof(src->attr->mp_nexthop_global)) ||
+	    copy->attr->mp_nexthop_global_in.s_addr !=
+		    src->attr->mp_nexthop_global_in.s_addr) {
+		VNETRS_DEBUG("%pFX to %s: the route-map %s changed the next hop: not advertised",
+			     bgp_dest_get_prefix(copy->net), copy->peer->host,
+			     r->after);
+		return RMAP_NOMATCH;
+	}
+	return RMAP_MATCH;
 }
 
 static enum route_map_cmd_result_t match_apply(void *rule,
@@ -191,9 +246,19 @@ static enum route_map_cmd_result_t match_apply(void *rule,
 
 	if (p->family != AF_INET && p->family != AF_INET6)
 		return RMAP_NOMATCH;
-	if (r->inbound)
-		return match_inbound(p, object);
-	return match_outbound(r, object);
+	/* The user's map is gone: deny, as bgpd does for a neighbor's. */
+	if (r->after && !route_map_lookup_by_name(r->after))
+		return RMAP_NOMATCH;
+	switch (r->kind) {
+	case MATCH_ACCEPTED:
+		return match_inbound(p, object, true);
+	case MATCH_STILL_ACCEPTED:
+		return match_inbound(p, object, false);
+	case MATCH_EXPORT_TO:
+	case MATCH_STILL_EXPORTED:
+		return match_outbound(r, object);
+	}
+	return RMAP_NOMATCH;
 }
 
 static const struct route_map_rule_cmd match_vnetrs_cmd = {
@@ -203,28 +268,60 @@ static const struct route_map_rule_cmd match_vnetrs_cmd = {
 	match_free,
 };
 
-/* A route-map of one "permit 10" entry with one vnet-route-server match. */
-static void rmap_create(const char *name, const char *arg)
+/*
+ * The module's route-maps. Without a user's map, one "permit 10" entry
+ * with one vnet-route-server match. With one (USER):
+ *   permit 10: match the rules (or the matrix); call USER; on-match next
+ *   permit 20: match the rules again on what USER made of the route
+ * so the rules come first, the user's map may deny or set attributes, and
+ * nothing it sets can undo a rule. "call" also makes bgpd re-run the
+ * policy when USER changes.
+ */
+static void rmap_add_match(struct route_map_index *index, const char *arg,
+			   const char *name)
 {
-	struct route_map *map = route_map_get(name);
-	struct route_map_index *index;
-
-	index = route_map_index_get(map, RMAP_PERMIT, 10);
 	if (route_map_add_match(index, "vnet-route-server", arg,
 				RMAP_EVENT_MATCH_ADDED) != RMAP_COMPILE_SUCCESS)
 		zlog_err("vnetrs: could not set up route-map %s", name);
 }
 
+static void rmap_create(const char *name, const char *arg, const char *user,
+			const char *recheck)
+{
+	struct route_map *map;
+	struct route_map_index *index;
+	char buf[VNETRS_RMAP_NAME_MAX + 32];
+
+	if (route_map_lookup_by_name(name))
+		return;
+	map = route_map_get(name);
+	index = route_map_index_get(map, RMAP_PERMIT, 10);
+	rmap_add_match(index, arg, name);
+	if (!user)
+		return;
+	index->nextrm = XSTRDUP(MTYPE_ROUTE_MAP_NAME, user);
+	route_map_upd8_dependency(RMAP_EVENT_CALL_ADDED, user, name);
+	index->exitpolicy = RMAP_NEXT;
+	index = route_map_index_get(map, RMAP_PERMIT, 20);
+	snprintf(buf, sizeof(buf), "%s after %s", recheck, user);
+	rmap_add_match(index, buf, name);
+}
+
 void vnetrs_policy_init(void)
 {
 	route_map_install_match(&match_vnetrs_cmd);
-	rmap_create(VNETRS_RMAP_IN, "accepted");
-	rmap_create(VNETRS_RMAP_TO_NVA, "export-to nva");
-	rmap_create(VNETRS_RMAP_TO_ER, "export-to expressroute");
-	rmap_create(VNETRS_RMAP_TO_VPN, "export-to vpn");
+	rmap_create(VNETRS_RMAP_IN, "accepted", NULL, NULL);
+	rmap_create(VNETRS_RMAP_TO_NVA, "export-to nva", NULL, NULL);
+	rmap_create(VNETRS_RMAP_TO_ER, "export-to expressroute", NULL, NULL);
+	rmap_create(VNETRS_RMAP_TO_VPN, "export-to vpn", NULL, NULL);
 }
 
-static const char *rmap_out_name(enum vnetrs_role role)
+bool vnetrs_policy_owns_rmap(const char *name)
+{
+	return strncmp(name, "vnetrs-", 7) == 0;
+}
+
+static const char *rmap_out_base(enum vnetrs_role role)
 {
 	switch (role) {
 	case VNETRS_ROLE_NVA:
@@ -235,6 +332,69 @@ static const char *rmap_out_name(enum vnetrs_role role)
 		return VNETRS_RMAP_TO_VPN;
 	}
 	return VNETRS_RMAP_TO_NVA;
+}
+
+const char *vnetrs_policy_rmap_in(const struct vnetrs_peer *vp, char *buf,
+				  size_t len)
+{
+	if (!vp->rmap_in)
+		return VNETRS_RMAP_IN;
+	snprintf(buf, len, "%s-via-%s", VNETRS_RMAP_IN, vp->rmap_in);
+	rmap_create(buf, "accepted", vp->rmap_in, "still-accepted");
+	return buf;
+}
+
+/* Peers with different maps out go to different update-groups, so a
+ * user's map per peer is applied per peer. */
+const char *vnetrs_policy_rmap_out(const struct vnetrs_peer *vp, char *buf,
+				   size_t len)
+{
+	char arg[64];
+
+	if (!vp->rmap_out)
+		return rmap_out_base(vp->role);
+	snprintf(buf, len, "%s-via-%s", rmap_out_base(vp->role), vp->rmap_out);
+	snprintf(arg, sizeof(arg), "export-to %s", vnetrs_role2str(vp->role));
+	rmap_create(buf, arg, vp->rmap_out, "still-exported");
+	return buf;
+}
+
+void vnetrs_policy_user_rmap_set(struct vnetrs_peer *vp, bool inbound,
+				 const char *name)
+{
+	char **slot = inbound ? &vp->rmap_in : &vp->rmap_out;
+
+	XFREE(MTYPE_VNETRS_PEER, *slot);
+	if (name)
+		*slot = XSTRDUP(MTYPE_VNETRS_PEER, name);
+}
+
+enum vnetrs_verdict vnetrs_policy_verdict(const struct vnetrs_peer *vp,
+					  struct peer *peer,
+					  const struct prefix *p,
+					  const struct attr *attr)
+{
+	enum vnetrs_verdict v = vnetrs_judge(vp, p, attr);
+	struct bgp_path_info path = {};
+	struct route_map *map;
+	struct attr copy;
+	route_map_result_t ret;
+
+	if (v != VNETRS_ACCEPTED || !vp->rmap_in)
+		return v;
+	map = route_map_lookup_by_name(vp->rmap_in);
+	if (!map)
+		return VNETRS_REJECT_USER_POLICY;
+	copy = *attr;
+	path.peer = peer;
+	path.attr = &copy;
+	ret = route_map_apply(map, p, &path);
+	if (ret == RMAP_DENYMATCH)
+		v = VNETRS_REJECT_USER_POLICY;
+	else
+		v = vnetrs_judge(vp, p, &copy);
+	bgp_attr_flush(&copy);
+	return v;
 }
 
 static void rmap_set(struct peer *peer, afi_t afi, int direct,
@@ -276,6 +436,7 @@ void vnetrs_policy_apply(struct vnetrs_peer *vp, struct peer *peer,
 			 bool created)
 {
 	afi_t own = vnetrs_prefix_afi(&vp->host);
+	char in[VNETRS_RMAP_NAME_MAX], out[VNETRS_RMAP_NAME_MAX];
 	afi_t afi;
 
 	if (created) {
@@ -301,8 +462,10 @@ void vnetrs_policy_apply(struct vnetrs_peer *vp, struct peer *peer,
 		if (vp->role != VNETRS_ROLE_NVA && peer->sort == BGP_PEER_IBGP)
 			af_flag_set(peer, afi, PEER_FLAG_REFLECTOR_CLIENT);
 		limit_apply(vp->inst, peer, afi);
-		rmap_set(peer, afi, RMAP_IN, VNETRS_RMAP_IN);
-		rmap_set(peer, afi, RMAP_OUT, rmap_out_name(vp->role));
+		rmap_set(peer, afi, RMAP_IN,
+			 vnetrs_policy_rmap_in(vp, in, sizeof(in)));
+		rmap_set(peer, afi, RMAP_OUT,
+			 vnetrs_policy_rmap_out(vp, out, sizeof(out)));
 	}
 }
 

@@ -47,12 +47,15 @@ static bool programmed(const struct vnetrs_instance *inst,
 
 /* Why a route vp sent is not in the BGP table. */
 static const char *refusal(const struct vnetrs_peer *vp, struct peer *peer,
-			   const struct prefix *p, const struct attr *attr)
+			   const struct prefix *p, const struct attr *attr,
+			   const char **policy)
 {
 	const struct vnetrs_instance *inst = vp->inst;
-	enum vnetrs_verdict v = vnetrs_judge(vp, p, attr);
+	enum vnetrs_verdict v = vnetrs_policy_verdict(vp, peer, p, attr);
 	afi_t afi = family2afi(p->family);
 
+	if (v == VNETRS_REJECT_USER_POLICY)
+		*policy = vp->rmap_in;
 	if (v != VNETRS_ACCEPTED)
 		return vnetrs_verdict2str(v);
 	if (inst->route_limit_warning_only &&
@@ -91,13 +94,24 @@ void vnetrs_rejected_walk(struct vnetrs_instance *inst,
 				    (only && v.vp != only))
 					continue;
 				if (has_live_path(dest, ain->peer)) {
+					struct bgp_path_info *pi = vnetrs_path_of(
+						dest, ain->peer);
+					enum vnetrs_verdict verdict;
+
 					if (programmed(inst, v.vp, p))
 						continue;
-					v.reason = vnetrs_verdict2str(
-						VNETRS_REJECT_LOST_PREFERENCE);
+					/* In bgpd's table but refused by
+					 * the rules (vnetrs_effective.c). */
+					verdict = vnetrs_judge(v.vp, p,
+							       pi->attr);
+					if (verdict == VNETRS_ACCEPTED)
+						verdict =
+							VNETRS_REJECT_LOST_PREFERENCE;
+					v.reason = vnetrs_verdict2str(verdict);
 				} else {
 					v.reason = refusal(v.vp, ain->peer, p,
-							   ain->attr);
+							   ain->attr,
+							   &v.policy);
 				}
 				vnetrs_attr_nexthop(afi, ain->attr, &v.nexthop);
 				cb(&v, arg);

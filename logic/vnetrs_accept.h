@@ -22,10 +22,16 @@ enum vnetrs_verdict {
 	VNETRS_REJECT_AS_LOOP,
 	/* The next hop is outside every address space of the VNet. */
 	VNETRS_REJECT_NEXTHOP_OUTSIDE_VNET,
+	/* The next hop is inside the VNet but no VM can send to it: an
+	 * address space's network or broadcast address, or the route
+	 * server's own address (it forwards nothing). */
+	VNETRS_REJECT_NEXTHOP_UNUSABLE,
 	/* The peer sent more routes than route-limit allows. */
 	VNETRS_REJECT_ROUTE_LIMIT,
 	/* Accepted, but another source won the prefix (routing-preference). */
 	VNETRS_REJECT_LOST_PREFERENCE,
+	/* The rules accept it; the user's route-map on the peer denies it. */
+	VNETRS_REJECT_USER_POLICY,
 };
 
 /* The reason code shown to users: "overlaps-vnet", "as-loop", ... */
@@ -42,16 +48,37 @@ struct vnetrs_route_in {
 	size_t as_path_len;
 };
 
+/* What the rules compare a route with. */
+struct vnetrs_accept_ctx {
+	/* The VNet's own and peered address spaces (a next hop in a peered
+	 * VNet is reachable over the peering). */
+	const struct vnetrs_prefix *aspaces;
+	size_t n_aspaces;
+	/* Every AS the route server presents: its own, and a neighbor's
+	 * local-as. A path through any of them is a loop. */
+	const uint32_t *local_as;
+	size_t n_local_as;
+	/* The route server's own addresses (host prefixes). */
+	const struct vnetrs_prefix *self;
+	size_t n_self;
+	/* false for peers whose next hops are not VNet addresses
+	 * (gateways). */
+	bool check_nexthop;
+};
+
 /*
  * Apply the acceptance rules, in this order: overlaps-vnet, as-loop,
- * nexthop-outside-vnet. aspaces holds the VNet's own and peered address
- * spaces (a next hop in a peered VNet is reachable over the peering).
- * check_nexthop is false for peers whose next hops are not VNet addresses
- * (gateways).
+ * nexthop-outside-vnet, nexthop-unusable.
  */
 enum vnetrs_verdict vnetrs_accept(const struct vnetrs_route_in *r,
-				  const struct vnetrs_prefix *aspaces,
-				  size_t n_aspaces, uint32_t local_as,
-				  bool check_nexthop);
+				  const struct vnetrs_accept_ctx *ctx);
+
+/*
+ * Can a VM send to host, an address inside space? Not to the space's
+ * network address, nor to its broadcast address (IPv4), for spaces where
+ * those are not hosts (shorter than /31, /127).
+ */
+bool vnetrs_nexthop_usable_in(const struct vnetrs_prefix *space,
+			      const struct vnetrs_prefix *host);
 
 #endif /* VNETRS_ACCEPT_H */

@@ -7,6 +7,8 @@
  */
 #include <zebra.h>
 
+#include "lib/routemap.h"
+
 #include "lib/command.h"
 #include "lib/json.h"
 #include "lib/vty.h"
@@ -54,6 +56,29 @@ static json_object *aspaces_json(struct vnetrs_instance *inst)
 	return arr;
 }
 
+/* A user's route-map on a peer; a missing one denies everything. */
+static void user_rmap_json(json_object *o, const char *key, const char *name)
+{
+	json_object *m;
+
+	if (!name)
+		return;
+	m = json_object_new_object();
+	json_object_string_add(m, "name", name);
+	json_object_boolean_add(m, "exists",
+				route_map_lookup_by_name(name) != NULL);
+	json_object_object_add(o, key, m);
+}
+
+static void user_rmap_text(struct vty *vty, const char *dir, const char *name)
+{
+	if (name)
+		vty_out(vty, "      route-map %s: %s%s\n", dir, name,
+			route_map_lookup_by_name(name)
+				? ""
+				: " (does not exist: denies every route)");
+}
+
 static json_object *peers_json(struct vnetrs_instance *inst)
 {
 	json_object *arr = json_object_new_array();
@@ -80,6 +105,10 @@ static json_object *peers_json(struct vnetrs_instance *inst)
 		if (*vnetrs_peer_last_reset(vp))
 			json_object_string_add(o, "last-reset",
 					       vnetrs_peer_last_reset(vp));
+		user_rmap_json(o, "route-map-in", vp->rmap_in);
+		user_rmap_json(o, "route-map-out", vp->rmap_out);
+		if (*vp->warning)
+			json_object_string_add(o, "warning", vp->warning);
 		json_object_array_add(arr, o);
 	}
 	return arr;
@@ -129,6 +158,10 @@ static void show_summary_text(struct vty *vty, struct vnetrs_instance *inst,
 		if (*vnetrs_peer_last_reset(vp))
 			vty_out(vty, "      last reset: %s\n",
 				vnetrs_peer_last_reset(vp));
+		user_rmap_text(vty, "in", vp->rmap_in);
+		user_rmap_text(vty, "out", vp->rmap_out);
+		if (*vp->warning)
+			vty_out(vty, "      warning: %s\n", vp->warning);
 	}
 }
 
@@ -311,6 +344,7 @@ static void rejected_cb(const struct vnetrs_route_view *v, void *arg)
 {
 	struct show_ctx *ctx = arg;
 	char pbuf[VNETRS_PREFIX_STRLEN], nbuf[VNETRS_PREFIX_STRLEN];
+	char reason[96];
 
 	frr_prefix2str(v->prefix, pbuf, sizeof(pbuf));
 	vnetrs_addr2str(&v->nexthop, nbuf, sizeof(nbuf));
@@ -323,11 +357,17 @@ static void rejected_cb(const struct vnetrs_route_view *v, void *arg)
 		json_object_string_add(o, "next-hop", nbuf);
 		json_object_string_add(o, "as-path", path_as_str(v->attr));
 		json_object_string_add(o, "reason", v->reason);
+		if (v->policy)
+			json_object_string_add(o, "route-map", v->policy);
 		json_object_array_add(ctx->routes, o);
 		return;
 	}
+	if (v->policy)
+		snprintf(reason, sizeof(reason), "%s %s", v->reason, v->policy);
+	else
+		strlcpy(reason, v->reason, sizeof(reason));
 	vty_out(ctx->vty, "%-39s %-43s %-39s %-22s %s\n", v->vp->addr, pbuf,
-		nbuf, v->reason, path_as_str(v->attr));
+		nbuf, reason, path_as_str(v->attr));
 }
 
 DEFPY(show_vnetrs_rejected, show_vnetrs_rejected_cmd,

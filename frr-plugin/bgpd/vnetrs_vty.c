@@ -257,6 +257,51 @@ DEFPY_YANG(no_vnetrs_peer_description_line,
 	return peer_unset(vty, addr, "description");
 }
 
+static int peer_rmap(struct vty *vty, const char *addr, const char *name,
+		     bool in)
+{
+	char key[INET6_ADDRSTRLEN], xpath[XPATH_MAXLEN];
+
+	VNETRS_BLOCK_CHECK(vty);
+	if (!peer_key(vty, addr, key, sizeof(key)))
+		return CMD_WARNING_CONFIG_FAILED;
+	snprintf(xpath, sizeof(xpath), "./peer[address='%s']/route-map-%s",
+		 key, in ? "in" : "out");
+	/* Only a configured peer takes a route-map. */
+	if (!yang_dnode_existsf(vty->candidate_config->dnode,
+				"%s/peer[address='%s']", VTY_CURR_XPATH, key)) {
+		vty_out(vty,
+			"%% peer %s: no such peer (configure it with 'peer %s remote-as ASN' first)\n",
+			key, key);
+		return refuse(vty);
+	}
+	nb_cli_enqueue_change(vty, xpath, name ? NB_OP_MODIFY : NB_OP_DESTROY,
+			      name);
+	return nb_cli_apply_changes(vty, NULL);
+}
+
+DEFPY_YANG(vnetrs_peer_route_map, vnetrs_peer_route_map_cmd,
+	   "peer " PEER_ADDR " route-map RMAP_NAME$name <in$in|out>",
+	   PEER_STR PEER_ADDR_STR
+	   "The user's route-map, applied after the route server's rules\n"
+	   "Name of the route-map\n"
+	   "Routes from the peer\n"
+	   "Routes to the peer\n")
+{
+	return peer_rmap(vty, addr, name, !!in);
+}
+
+DEFPY_YANG(no_vnetrs_peer_route_map, no_vnetrs_peer_route_map_cmd,
+	   "no peer " PEER_ADDR " route-map [RMAP_NAME] <in$in|out>",
+	   NO_STR PEER_STR PEER_ADDR_STR
+	   "The user's route-map, applied after the route server's rules\n"
+	   "Name of the route-map\n"
+	   "Routes from the peer\n"
+	   "Routes to the peer\n")
+{
+	return peer_rmap(vty, addr, NULL, !!in);
+}
+
 /* A number out of range reaches the command through WORD, to be explained
  * (FRR's parser would only say "Unknown command"). */
 static int bad_number(struct vty *vty, const char *cmd, const char *value,
@@ -567,6 +612,14 @@ void vnetrs_cli_show_peer(struct vty *vty, const struct lyd_node *dnode,
 		vty_out(vty, " description %s",
 			yang_dnode_get_string(dnode, "./description"));
 	vty_out(vty, "\n");
+	if (yang_dnode_exists(dnode, "./route-map-in"))
+		vty_out(vty, "  peer %s route-map %s in\n",
+			yang_dnode_get_string(dnode, "./address"),
+			yang_dnode_get_string(dnode, "./route-map-in"));
+	if (yang_dnode_exists(dnode, "./route-map-out"))
+		vty_out(vty, "  peer %s route-map %s out\n",
+			yang_dnode_get_string(dnode, "./address"),
+			yang_dnode_get_string(dnode, "./route-map-out"));
 }
 
 int vnetrs_config_write(struct bgp *bgp, struct vty *vty)
@@ -593,6 +646,8 @@ void vnetrs_vty_init(void)
 	install_element(VNETRS_NODE, &no_vnetrs_peer_full_cmd);
 	install_element(VNETRS_NODE, &no_vnetrs_peer_description_cmd);
 	install_element(VNETRS_NODE, &no_vnetrs_peer_description_line_cmd);
+	install_element(VNETRS_NODE, &vnetrs_peer_route_map_cmd);
+	install_element(VNETRS_NODE, &no_vnetrs_peer_route_map_cmd);
 	install_element(VNETRS_NODE, &vnetrs_sdn_listen_cmd);
 	install_element(VNETRS_NODE, &vnetrs_gateway_cmd);
 	install_element(VNETRS_NODE, &no_vnetrs_gateway_cmd);

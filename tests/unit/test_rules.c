@@ -28,14 +28,33 @@ static struct vnetrs_prefix P(const char *s)
 	return p;
 }
 
-/* VNet 10.1.0.0/16, peered 10.2.0.0/16, IPv6 2001:db8:1::/48; AS 65515. */
+/* VNet 10.1.0.0/16, peered 10.2.0.0/16, IPv6 2001:db8:1::/48; AS 65515,
+ * presented as 65100 too (a neighbor's local-as); the route server at
+ * 10.1.0.4 and 2001:db8:1::a. */
 static struct vnetrs_prefix aspaces[3];
+static struct vnetrs_prefix self[2];
+static const uint32_t local_as[] = {65515, 65100};
+
+static struct vnetrs_accept_ctx ctx(size_t n_aspaces, bool check_nexthop)
+{
+	return (struct vnetrs_accept_ctx){
+		.aspaces = aspaces,
+		.n_aspaces = n_aspaces,
+		.local_as = local_as,
+		.n_local_as = 2,
+		.self = self,
+		.n_self = 2,
+		.check_nexthop = check_nexthop,
+	};
+}
 
 static int setup_aspaces(void **state UNUSED)
 {
 	aspaces[0] = P("10.1.0.0/16");
 	aspaces[1] = P("10.2.0.0/16");
 	aspaces[2] = P("2001:db8:1::/48");
+	self[0] = P("10.1.0.4/32");
+	self[1] = P("2001:db8:1::a/128");
 	return 0;
 }
 
@@ -50,7 +69,9 @@ static enum vnetrs_verdict judge(const char *prefix, const char *nexthop,
 
 	if (nexthop)
 		r.nexthop = P(nexthop);
-	return vnetrs_accept(&r, aspaces, 3, 65515, true);
+	struct vnetrs_accept_ctx c = ctx(3, true);
+
+	return vnetrs_accept(&r, &c);
 }
 
 static void test_accept_valid_routes(void **state UNUSED)
@@ -106,6 +127,55 @@ static void test_reject_as_loop(void **state UNUSED)
 			    "as-loop");
 }
 
+/* Every AS the route server presents counts: a neighbor's local-as too. */
+static void test_reject_as_loop_local_as(void **state UNUSED)
+{
+	static const uint32_t via_local_as[] = {65001, 65100};
+	static const uint32_t other[] = {65001, 65101};
+
+	assert_int_equal(judge("10.250.0.0/16", "10.1.1.4/32", via_local_as,
+			       2),
+			 VNETRS_REJECT_AS_LOOP);
+	assert_int_equal(judge("10.250.0.0/16", "10.1.1.4/32", other, 2),
+			 VNETRS_ACCEPTED);
+}
+
+/* Inside the VNet, but no VM can send there. */
+static void test_reject_nexthop_unusable(void **state UNUSED)
+{
+	static const uint32_t p1[] = {65001};
+	struct vnetrs_prefix s31 = P("10.9.0.0/31"), h = P("10.9.0.0/32");
+
+	/* The address space's network and broadcast addresses. */
+	assert_int_equal(judge("10.250.0.0/16", "10.1.0.0/32", p1, 1),
+			 VNETRS_REJECT_NEXTHOP_UNUSABLE);
+	assert_int_equal(judge("10.250.0.0/16", "10.1.255.255/32", p1, 1),
+			 VNETRS_REJECT_NEXTHOP_UNUSABLE);
+	assert_int_equal(judge("10.250.0.0/16", "10.2.255.255/32", p1, 1),
+			 VNETRS_REJECT_NEXTHOP_UNUSABLE);
+	assert_int_equal(judge("2001:db8:99::/48", "2001:db8:1::/128", p1, 1),
+			 VNETRS_REJECT_NEXTHOP_UNUSABLE);
+	/* IPv6 has no broadcast: the all-ones address is a host. */
+	assert_int_equal(judge("2001:db8:99::/48",
+			       "2001:db8:1:ffff:ffff:ffff:ffff:ffff/128", p1,
+			       1),
+			 VNETRS_ACCEPTED);
+	/* The route server itself forwards nothing. */
+	assert_int_equal(judge("10.250.0.0/16", "10.1.0.4/32", p1, 1),
+			 VNETRS_REJECT_NEXTHOP_UNUSABLE);
+	assert_int_equal(judge("2001:db8:99::/48", "2001:db8:1::a/128", p1, 1),
+			 VNETRS_REJECT_NEXTHOP_UNUSABLE);
+	/* Link-local: never inside an address space. */
+	assert_int_equal(judge("2001:db8:99::/48", "fe80::1/128", p1, 1),
+			 VNETRS_REJECT_NEXTHOP_OUTSIDE_VNET);
+	/* A /31 has no network or broadcast address. */
+	assert_true(vnetrs_nexthop_usable_in(&s31, &h));
+	assert_string_equal(vnetrs_verdict2str(VNETRS_REJECT_NEXTHOP_UNUSABLE),
+			    "nexthop-unusable");
+	assert_string_equal(vnetrs_verdict2str(VNETRS_REJECT_USER_POLICY),
+			    "user-policy");
+}
+
 static void test_reject_nexthop_outside(void **state UNUSED)
 {
 	static const uint32_t p1[] = {65001};
@@ -131,19 +201,21 @@ static void test_reject_order_and_gateways(void **state UNUSED)
 		.as_path = loop,
 		.as_path_len = 1,
 	};
+	struct vnetrs_accept_ctx all = ctx(3, true), gw = ctx(3, false),
+				 none = ctx(0, true);
 
 	/* Several faults: the first rule names the reason. */
-	assert_int_equal(vnetrs_accept(&r, aspaces, 3, 65515, true),
+	assert_int_equal(vnetrs_accept(&r, &all),
 			 VNETRS_REJECT_OVERLAPS_VNET);
 	r.prefix = P("10.250.0.0/16");
-	assert_int_equal(vnetrs_accept(&r, aspaces, 3, 65515, true),
+	assert_int_equal(vnetrs_accept(&r, &all),
 			 VNETRS_REJECT_AS_LOOP);
 	/* A gateway's next hop is not checked against the VNet. */
 	r.as_path_len = 0;
-	assert_int_equal(vnetrs_accept(&r, aspaces, 3, 65515, false),
+	assert_int_equal(vnetrs_accept(&r, &gw),
 			 VNETRS_ACCEPTED);
 	/* No address space at all: every next hop is outside. */
-	assert_int_equal(vnetrs_accept(&r, aspaces, 0, 65515, true),
+	assert_int_equal(vnetrs_accept(&r, &none),
 			 VNETRS_REJECT_NEXTHOP_OUTSIDE_VNET);
 	assert_string_equal(vnetrs_verdict2str(VNETRS_REJECT_ROUTE_LIMIT),
 			    "route-limit");
@@ -322,7 +394,9 @@ int main(void)
 		cmocka_unit_test(test_accept_valid_routes),
 		cmocka_unit_test(test_reject_overlaps_vnet),
 		cmocka_unit_test(test_reject_as_loop),
+		cmocka_unit_test(test_reject_as_loop_local_as),
 		cmocka_unit_test(test_reject_nexthop_outside),
+		cmocka_unit_test(test_reject_nexthop_unusable),
 		cmocka_unit_test(test_reject_order_and_gateways),
 		cmocka_unit_test(test_choose_ecmp_and_prepend),
 		cmocka_unit_test(test_choose_preference),
