@@ -4,9 +4,9 @@
  * guarantees are refused, with a message that names the module's command.
  *
  * bgpd offers a module no veto over its own commands, but its commands are
- * elements of the CLI graph of their node: at start the module replaces
- * each "neighbor ...", "route-map ...", "network ..." and
- * "aggregate-address ..." element by a copy whose function first asks
+ * elements of the CLI graph of their node: at start the module points the
+ * graph of each "neighbor ...", "route-map ...", "network ..." and
+ * "aggregate-address ..." command at a copy whose function first asks
  * vnetrs whether the command may run, then calls bgpd's own. Every way a
  * command reaches bgpd goes through that graph: vtysh, a vty session, the
  * configuration file. A command that concerns no route-server peer, no
@@ -18,6 +18,7 @@
 #include <zebra.h>
 
 #include "lib/command.h"
+#include "lib/graph.h"
 #include "lib/log.h"
 #include "lib/prefix.h"
 #include "lib/vector.h"
@@ -41,7 +42,7 @@ enum guard_kind {
 struct guarded {
 	struct cmd_element el;
 	const struct cmd_element *orig;
-	enum node_type node;
+	struct graph_node *leaf; /* where the command graph points to us */
 	enum guard_kind kind;
 };
 
@@ -361,41 +362,62 @@ static bool classify(enum node_type node, const struct cmd_element *cmd,
 	return true;
 }
 
+static int ptr_cmp(const void *a, const void *b)
+{
+	uintptr_t x = (uintptr_t) * (const void *const *)a;
+	uintptr_t y = (uintptr_t) * (const void *const *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * In a node's command graph, a command ends in a leaf whose data is its
+ * cmd_element: what the matcher hands to the executor. Pointing those
+ * leaves at our copies swaps the function bgpd runs, with no change to
+ * the graph's shape (uninstall_element would rebuild it, and 8.4's graph
+ * merge does not take that for a node as large as bgpd's).
+ */
 static void guard_node(enum node_type node)
 {
 	struct cmd_node *cn = vector_lookup(cmdvec, node);
 	const struct cmd_element **found;
-	enum guard_kind *kinds;
+	struct graph *graph;
 	size_t n = 0, max;
 
-	if (!cn)
+	if (!cn || !cn->cmdgraph)
 		return;
 	max = vector_active(cn->cmd_vector);
 	found = XCALLOC(MTYPE_TMP, max * sizeof(*found) + 1);
-	kinds = XCALLOC(MTYPE_TMP, max * sizeof(*kinds) + 1);
 	for (size_t i = 0; i < max; i++) {
 		const struct cmd_element *cmd = vector_slot(cn->cmd_vector, i);
+		enum guard_kind kind;
 
-		if (cmd && cmd->func != guard_func &&
-		    classify(node, cmd, &kinds[n]))
+		if (cmd && classify(node, cmd, &kind))
 			found[n++] = cmd;
 	}
-	guards = XREALLOC(MTYPE_VNETRS_GUARD, guards,
-			  (n_guards + n) * sizeof(*guards));
-	for (size_t i = 0; i < n; i++) {
-		struct guarded *g = XCALLOC(MTYPE_VNETRS_GUARD, sizeof(*g));
+	qsort(found, n, sizeof(*found), ptr_cmp);
+	graph = cn->cmdgraph;
+	for (size_t i = 0; i < vector_active(graph->nodes); i++) {
+		struct graph_node *gn = vector_slot(graph->nodes, i);
+		const struct cmd_element **hit;
+		struct guarded *g;
 
-		g->el = *found[i];
+		if (!gn || !gn->data ||
+		    !(hit = bsearch(&gn->data, found, n, sizeof(*found),
+				    ptr_cmp)))
+			continue;
+		g = XCALLOC(MTYPE_VNETRS_GUARD, sizeof(*g));
+		g->el = **hit;
 		g->el.func = guard_func;
-		g->orig = found[i];
-		g->node = node;
-		g->kind = kinds[i];
-		uninstall_element(node, found[i]);
-		_install_element(node, &g->el);
+		g->orig = *hit;
+		g->leaf = gn;
+		classify(node, *hit, &g->kind);
+		gn->data = &g->el;
+		guards = XREALLOC(MTYPE_VNETRS_GUARD, guards,
+				  (n_guards + 1) * sizeof(*guards));
 		guards[n_guards++] = g;
 	}
 	XFREE(MTYPE_TMP, found);
-	XFREE(MTYPE_TMP, kinds);
 }
 
 void vnetrs_guard_init(void)
@@ -409,8 +431,7 @@ void vnetrs_guard_init(void)
 void vnetrs_guard_fini(void)
 {
 	for (size_t i = 0; i < n_guards; i++) {
-		uninstall_element(guards[i]->node, &guards[i]->el);
-		_install_element(guards[i]->node, guards[i]->orig);
+		guards[i]->leaf->data = (void *)guards[i]->orig;
 		XFREE(MTYPE_VNETRS_GUARD, guards[i]);
 	}
 	XFREE(MTYPE_VNETRS_GUARD, guards);

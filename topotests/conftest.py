@@ -29,3 +29,25 @@ if _here not in sys.path:
 import vnetrs_topo  # noqa: E402  pylint: disable=wrong-import-position
 
 globals().update(vnetrs_topo.pytest_objects(vnetrs_topo.bootstrap()))
+
+# One topotest session at a time on a machine: FRR's pytest_configure reaps
+# every micronet process it did not start ("cleanup_previous"), which would
+# kill the daemons of another session running beside this one. The lock is
+# held by the controlling pytest process until it exits (xdist workers run
+# under it and do not take it).
+_frr_pytest_configure = globals().get("pytest_configure")
+
+
+def pytest_configure(config):
+    import fcntl
+
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        lock = open("/tmp/vnetrs-topotests.lock", "w")
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            sys.stderr.write("vnetrs: waiting for another topotest session to finish\n")
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        config._vnetrs_lock = lock
+    if _frr_pytest_configure:
+        _frr_pytest_configure(config)
