@@ -169,6 +169,10 @@ static int neighbor_verdict(struct vty *vty, struct vnetrs_peer *vp,
 		/* The line bgpd itself writes (a reload applies it again). */
 		if (!no && arg && strcmp(arg, want) == 0)
 			return CMD_SUCCESS;
+		if (vp->role != VNETRS_ROLE_NVA)
+			return refuse(vty,
+				      "the route-maps of gateway instance %s belong to the route server: what gateways exchange is set by 'branch-to-branch' under vnet-route-server",
+				      vp->addr);
 		return refuse(vty,
 			      "the route-maps of route-server peer %s belong to the route server: add your own with '%s route-map NAME %s' under vnet-route-server",
 			      vp->addr, own, in ? "in" : "out");
