@@ -98,6 +98,9 @@ struct vnetrs_peer {
 	 * inside bgpd's UPDATE processing), for the limit of this family. */
 	struct thread *t_limit;
 	afi_t limit_afi;
+	/* The neighbor's local-as, when bgpd prepends it to what the peer
+	 * sends (the path's first AS, not a loop); 0 otherwise. */
+	uint32_t prepended_as;
 	/* The user's route-maps on this peer, applied after the rules
 	 * ("peer ADDR route-map NAME in|out"); NULL: none. */
 	char *rmap_in;

@@ -134,6 +134,11 @@ enum vnetrs_verdict vnetrs_judge(const struct vnetrs_peer *vp,
 		as = XMALLOC(MTYPE_TMP, r.as_path_len * sizeof(*as));
 	aspath_copy(attr->aspath, as);
 	r.as_path = as;
+	/* The AS bgpd prepended itself (the peer's local-as) is no loop. */
+	if (vp->prepended_as && r.as_path_len && as[0] == vp->prepended_as) {
+		r.as_path++;
+		r.as_path_len--;
+	}
 
 	v = vnetrs_accept(&r, &ctx);
 	if (as != inline_as)

@@ -345,6 +345,8 @@ static bool starts(const char *s, const char *word)
 
 	if (strncmp(s, "no ", 3) == 0)
 		s += 3;
+	else if (strncmp(s, "[no] ", 5) == 0)
+		s += 5;
 	return strncmp(s, word, n) == 0 && s[n] == ' ';
 }
 

@@ -88,6 +88,16 @@ static void self_add(struct vnetrs_prefix **arr, size_t *n, size_t *cap,
 	(*arr)[(*n)++] = p;
 }
 
+/* bgpd puts a neighbor's local-as in front of the paths it receives from
+ * it, unless told no-prepend. */
+static uint32_t local_as_prepended(const struct peer *peer)
+{
+	if (!peer->change_local_as ||
+	    CHECK_FLAG(peer->flags, PEER_FLAG_LOCAL_AS_NO_PREPEND))
+		return 0;
+	return peer->change_local_as;
+}
+
 static bool identity_refresh(struct vnetrs_instance *inst, struct bgp *bgp)
 {
 	uint32_t *as = NULL;
@@ -96,7 +106,7 @@ static bool identity_refresh(struct vnetrs_instance *inst, struct bgp *bgp)
 	struct vnetrs_peer *vp;
 	struct vrf *vrf = vrf_lookup_by_id(bgp->vrf_id);
 	struct interface *ifp;
-	bool changed;
+	bool changed, changed_prepend = false;
 
 	as_add(&as, &n_as, &cap_as, bgp->as);
 	if (CHECK_FLAG(bgp->config, BGP_CONFIG_CONFEDERATION) && bgp->confed_id)
@@ -109,6 +119,8 @@ static bool identity_refresh(struct vnetrs_instance *inst, struct bgp *bgp)
 			continue;
 		if (peer->change_local_as)
 			as_add(&as, &n_as, &cap_as, peer->change_local_as);
+		changed_prepend |= vp->prepended_as != local_as_prepended(peer);
+		vp->prepended_as = local_as_prepended(peer);
 		if (peer->su_local) {
 			sockunion2hostprefix(peer->su_local, &host);
 			self_add(&self, &n_self, &cap_self, &host);
@@ -124,7 +136,7 @@ static bool identity_refresh(struct vnetrs_instance *inst, struct bgp *bgp)
 					 c->address);
 		}
 
-	changed = n_as != inst->n_presented_as || n_self != inst->n_self ||
+	changed = changed_prepend || n_as != inst->n_presented_as || n_self != inst->n_self ||
 		  (n_as && memcmp(as, inst->presented_as, n_as * sizeof(*as))) ||
 		  (n_self && memcmp(self, inst->self, n_self * sizeof(*self)));
 	XFREE(MTYPE_VNETRS_IDENTITY, inst->presented_as);

@@ -42,7 +42,12 @@ CWD = os.path.dirname(os.path.realpath(__file__))
 pytestmark = [pytest.mark.bgpd, pytest.mark.vnetrs]
 
 RS, SDWAN, FW, ER = "10.1.0.4", "10.1.1.4", "10.1.1.5", "10.1.254.4"
-GOOD = {"10.250.0.0/16": [SDWAN], "10.99.0.0/16": [SDWAN], "default": [FW]}
+GOOD = {
+    "10.250.0.0/16": [SDWAN],
+    "10.99.0.0/16": [SDWAN],
+    "10.200.0.0/16": [ER],
+    "default": [FW],
+}
 REJECTED = {
     "10.1.5.0/24": "overlaps-vnet",
     "10.98.0.0/16": "nexthop-outside-vnet",
@@ -147,7 +152,8 @@ def vtysh(name, *lines):
 
 
 def running_config():
-    return gear("rs1").vtysh_cmd("show running-config")
+    "bgpd's running configuration (vtysh also sends route-map lines to zebra)."
+    return gear("rs1").vtysh_cmd("show running-config bgpd")
 
 
 def wait_state(want_effective, want_vm, what, timeout=30):
@@ -318,7 +324,8 @@ def test_user_route_map_in_composed_after_the_rules():
     # A map that sets a next hop outside the VNet: the rules run again.
     rc, out = vnetrs_topo.rs_config(gear("rs1"), "peer 10.1.1.4 route-map ANYTHING in")
     assert rc == 0, out
-    wait_state({"0.0.0.0/0": [FW]}, {"default": [FW]}, "every SD-WAN route is refused after ANYTHING", timeout=30)
+    wait_state({"0.0.0.0/0": [FW], "10.200.0.0/16": [ER]}, {"default": [FW], "10.200.0.0/16": [ER]},
+               "every SD-WAN route is refused after ANYTHING", timeout=30)
     assert rejected()["10.250.0.0/16"][0] == "nexthop-outside-vnet"
     # A map that does not exist denies everything, as bgpd's own do.
     rc, out = vnetrs_topo.rs_config(gear("rs1"), "peer 10.1.1.4 route-map NOSUCH in")
@@ -397,7 +404,7 @@ def test_settings_from_a_file_are_restored_at_start():
     assert nbr.get("routeMapForIncomingAdvertisements") == "vnetrs-in", nbr
     assert not nbr.get("nextHopSelf"), nbr
     assert "warning" not in peer_json(SDWAN)
-    log = open(os.path.join(router.logdir, "rs1", "bgpd.log")).read()
+    log = open(os.path.join(get_topogen().logdir, "rs1", "bgpd.log")).read()
     assert "the route server's settings are restored" in log
     write_conf(router, text)
 
