@@ -15,6 +15,9 @@ PKGS=(
 	# our own build and tests
 	build-essential libcmocka-dev python3-pytest python3-pytest-xdist
 	iproute2 iputils-ping traceroute procps bird2 bc
+	# third-party NVAs and gateways in the topotests (vnetrs_gobgp.py,
+	# vnetrs_exabgp.py): GoBGP's daemon and CLI, ExaBGP
+	gobgpd exabgp
 	# vnetrs-agent (netlink) and its leak checks
 	libmnl-dev valgrind
 	# fuzzing (libFuzzer and the sanitizer runtimes come with
