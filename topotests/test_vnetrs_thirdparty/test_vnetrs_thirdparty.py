@@ -118,6 +118,8 @@ def teardown_module(mod):
     finally:
         # Stops BIRD, GoBGP and ExaBGP too (their helpers hook the routers).
         get_topogen().stop_topology()
+    left = {name: peer.pids() for name, peer in PEERS.items() if peer.pids()}
+    assert not left, "peers left running after the topology stopped: {}".format(left)
 
 
 gear = vnetrs_topo.router
