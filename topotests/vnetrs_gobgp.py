@@ -130,8 +130,8 @@ def parse_rib(data):
                     ]
                 elif kind == _ATTR_LARGE_COMMUNITIES:
                     path["large-communities"] = [
-                        (c["global_admin"], c["local_data1"], c["local_data2"])
-                        for c in attr.get("values", [])
+                        (c.get("ASN"), c.get("LocalData1"), c.get("LocalData2"))
+                        for c in attr.get("value", [])
                     ]
                 elif kind == _ATTR_MED:
                     path["med"] = attr.get("metric")

@@ -19,7 +19,8 @@ GoBGP and ExaBGP (Debian's packages).
                                       onprem: 10.250.0.0/16,
                                       10.251.0.0/16 (NO_ADVERTISE),
                                       2001:db8:250::/48
-      ergw 10.1.254.4                 ExpressRoute gateway, GoBGP, iBGP
+      ergw 10.1.254.4                 ExpressRoute gateway, GoBGP, iBGP;
+                                      10.240.0.1 (on-premises 2) on its lo
       vm 10.1.2.4, 2001:db8:1:2::4    runs vnetrs-agent --connect rs1
 
 One lab for every test (module scope): the tests run in order, each leaves
@@ -47,6 +48,7 @@ FW1, FW2 = "10.1.1.4", "10.1.1.5"
 FW1_AS, FW2_AS, SDWAN_AS = 65001, 65002, 65003
 SDWAN, SDWAN6 = "10.1.1.6", "2001:db8:1:1::6"
 ERGW = "10.1.254.4"
+ER_ONPREM, ER_HOST = "10.240.0.0/16", "10.240.0.1"
 VNET4, VNET6 = "10.1.0.0/16", "2001:db8:1::/48"
 PEERED4, PEERED6 = "10.2.0.0/16", "2001:db8:2::/48"
 DEFAULT = "0.0.0.0/0"
@@ -243,6 +245,36 @@ def test_ipv6_nva_learns_the_vnet_space():
     assert [p["from-protocol"] for p in paths] == ["rs1v6"], paths
 
 
+def test_exabgp_changes_through_its_api_reach_the_vm_and_the_nvas():
+    "ExaBGP's run-time withdrawal and prepended re-announcement: in the VM's kernel and at GoBGP."
+    sdwan, vm = PEERS["sdwan"], gear("vm")
+    wait_pings(ONPREM_HOST6, "the VM pings on-premises over IPv6")
+    sdwan.withdraw(ONPREM6)
+    poll(
+        lambda: None if ONPREM6 not in kernel("-6") else kernel("-6"),
+        "ExaBGP's withdrawal takes 2001:db8:250::/48 out of the VM's kernel",
+    )
+    hold(
+        lambda: None if not vnetrs_topo.pings(vm, ONPREM_HOST6) else "on-premises answers",
+        "without the route the VM cannot reach on-premises over IPv6",
+        seconds=2,
+    )
+    sdwan.announce(ONPREM6)
+    wait_kernel(ONPREM6, [SDWAN6], "ExaBGP's re-announcement is back in the VM's kernel", family="-6")
+    wait_pings(ONPREM_HOST6, "the VM pings on-premises over IPv6 again")
+
+    sdwan.announce(ONPREM4, prepend=2)
+    wait_learned(
+        "fw2",
+        ONPREM4,
+        {(SDWAN, (RS_AS, SDWAN_AS, SDWAN_AS, SDWAN_AS))},
+        "GoBGP learns ExaBGP's prepended 10.250.0.0/16, next hop kept",
+    )
+    wait_kernel(ONPREM4, [SDWAN], "the prepended route stays in the VM's kernel (only path)")
+    sdwan.announce(ONPREM4)
+    wait_learned("fw2", ONPREM4, {(SDWAN, (RS_AS, SDWAN_AS))}, "GoBGP learns the plain path again")
+
+
 # --- NO_ADVERTISE -------------------------------------------------------------
 
 
@@ -283,5 +315,17 @@ def test_peered_spaces_reach_the_gateway():
     hold(
         lambda: {p: r for p, r in PEERS["ergw"].learned_routes().items() if p not in (VNET4, PEERED4)} or None,
         "the gateway gets nothing but the address spaces",
+        seconds=2,
+    )
+
+
+def test_gateway_route_in_the_vm_not_at_the_nvas():
+    "A route from the GoBGP gateway: in the VM's kernel and pinged; no NVA gets it (branch-to-branch off)."
+    PEERS["ergw"].announce(ER_ONPREM)
+    wait_kernel(ER_ONPREM, [ERGW], "the gateway's route is in the VM's kernel")
+    wait_pings(ER_HOST, "the VM reaches the gateway's on-premises address")
+    hold(
+        lambda: learned("fw2", ER_ONPREM) or learned("fw1", ER_ONPREM) or learned("sdwan", ER_ONPREM) or None,
+        "a gateway route reached an NVA with branch-to-branch off",
         seconds=2,
     )
