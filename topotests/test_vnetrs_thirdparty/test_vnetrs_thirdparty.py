@@ -195,6 +195,9 @@ def test_sessions_established():
 def test_ecmp_bird_and_gobgp_one_multipath_route():
     "Equal AS-path length from BIRD (AS 65001) and GoBGP (AS 65002): both next hops."
     wait_kernel("default", [FW1, FW2], "the VM's default route has both firewalls as next hops")
+    # One multipath route, not two routes of which the kernel uses one.
+    lines = gear("vm").run("ip -4 route show proto 245 exact 0.0.0.0/0").splitlines()
+    assert [l.split()[0] for l in lines if l.strip()] == ["default", "nexthop", "nexthop"], lines
     wait_pings(INTERNET_HOST, "the VM reaches the Internet through the firewalls")
     wait_first_hop(INTERNET_HOST, (FW1, FW2), "traffic to the Internet goes through a firewall")
 
