@@ -15,6 +15,9 @@ PKGS=(
 	# our own build and tests
 	build-essential libcmocka-dev python3-pytest python3-pytest-xdist
 	iproute2 iputils-ping traceroute procps bird2 bc
+	# third-party NVAs and gateways in the topotests (vnetrs_gobgp.py,
+	# vnetrs_exabgp.py): GoBGP's daemon and CLI, ExaBGP
+	gobgpd exabgp
 	# vnetrs-agent (netlink) and its leak checks
 	libmnl-dev valgrind
 	# fuzzing (libFuzzer and the sanitizer runtimes come with
@@ -35,6 +38,9 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}"
 # The frr package enables and starts its service; our labs run their own daemons.
+# So do exabgp's and gobgpd's (gobgpd's only once /etc/gobgpd.conf exists): the
+# topotests start their own, in the labs' namespaces.
 if command -v systemctl >/dev/null 2>&1; then
 	systemctl disable --now frr >/dev/null 2>&1 || true
+	systemctl disable --now exabgp gobgpd >/dev/null 2>&1 || true
 fi

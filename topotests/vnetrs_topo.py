@@ -414,6 +414,25 @@ def poll(check, what, timeout=30.0, wait=0.25):
         time.sleep(wait)
 
 
+def hold(check, what, seconds=3.0, wait=0.25):
+    """
+    The negative twin of poll(): check() must return None every time it is
+    called during seconds; the test fails with what and check()'s answer
+    the first time it does not. Poll for the positive event that shows the
+    system acted first, then hold the negative.
+    """
+    import pytest  # imported late: only tests call this
+
+    deadline = time.monotonic() + seconds
+    while True:
+        result = check()
+        if result is not None:
+            pytest.fail("{}: {}".format(what, result))
+        if time.monotonic() > deadline:
+            return
+        time.sleep(wait)
+
+
 def router(name):
     """
     The topology's router name; skips the test when a router's daemons have
@@ -510,6 +529,79 @@ def parse_kernel_routes(text):
         current = words[0]
         routes[current] = [words[words.index("via") + 1]] if "via" in words else []
     return {p: sorted(g) for p, g in routes.items()}
+
+
+def start_agent(node, sockets, pidfile, log, name="vm-agent", extra=()):
+    """
+    Start vnetrs-agent (agent_binary(): under valgrind in the sanitized
+    run) as a daemon in node's namespace, connected to the route servers'
+    SDN sockets, its stderr appended to log; wait for its pidfile.
+    """
+    if os.path.exists(pidfile):
+        os.unlink(pidfile)
+    cmd = [agent_binary()]
+    for path in sockets:
+        cmd += ["--connect", path]
+    cmd += ["--name", name] + list(extra) + ["--daemon", "--pidfile", pidfile]
+    node.run("{} 2>>{}".format(" ".join(shlex.quote(c) for c in cmd), shlex.quote(log)))
+    poll(
+        lambda: None if os.path.exists(pidfile) and open(pidfile).read().strip() else "no pidfile",
+        "vnetrs-agent starts ({})".format(log),
+        timeout=20,
+    )
+
+
+def stop_agent(pidfile, timeout=20):
+    """
+    Stop the agent of pidfile with SIGTERM (it exits cleanly: valgrind
+    checks its leaks), SIGKILL if it is still there after timeout; raise if
+    it survives even that.
+    """
+    import signal  # pylint: disable=import-outside-toplevel
+
+    if not os.path.exists(pidfile):
+        return
+    with open(pidfile) as f:
+        pid = int(f.read().strip())
+
+    def gone(wait):
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                return True
+            time.sleep(0.05)
+        return False
+
+    for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 5)):
+        try:
+            os.kill(pid, sig)
+        except ProcessLookupError:
+            break
+        if gone(wait):
+            break
+    else:
+        raise RuntimeError("vnetrs-agent pid {} survived SIGKILL".format(pid))
+    if os.path.exists(pidfile):
+        os.unlink(pidfile)
+
+
+def pings(node, dest, count=1, timeout=1):
+    "True if dest answers a ping from node (ping -6 for an IPv6 address)."
+    family = "-6 " if ":" in dest else ""
+    rc, _, _ = node.net.cmd_status(
+        "ping {}-c {} -W {} {}".format(family, count, timeout, dest), warn=False
+    )
+    return rc == 0
+
+
+def first_hop(node, dest):
+    "The first hop of a traceroute from node to dest ('' if none answered)."
+    family = "-6 " if ":" in dest else ""
+    out = node.run("traceroute {}-n -q 1 -w 1 -m 2 {}".format(family, dest))
+    hops = [line.split()[1] for line in out.splitlines()[1:] if len(line.split()) > 1]
+    return hops[0] if hops else ""
 
 
 def kill_pidfile(pidfile, sig=None):
