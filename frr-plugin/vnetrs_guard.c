@@ -52,10 +52,10 @@ static size_t n_guards;
 /* Nodes where bgpd's "neighbor", "network" and "aggregate-address"
  * commands live; "route-map" is in CONFIG_NODE. */
 static const enum node_type bgp_nodes[] = {
-	BGP_NODE,	    BGP_IPV4_NODE,	 BGP_IPV4M_NODE,
-	BGP_IPV4L_NODE,	    BGP_IPV6_NODE,	 BGP_IPV6M_NODE,
-	BGP_IPV6L_NODE,	    BGP_VPNV4_NODE,	 BGP_VPNV6_NODE,
-	BGP_EVPN_NODE,	    BGP_FLOWSPECV4_NODE, BGP_FLOWSPECV6_NODE,
+	BGP_NODE,	BGP_IPV4_NODE,	     BGP_IPV4M_NODE,
+	BGP_IPV4L_NODE, BGP_IPV6_NODE,	     BGP_IPV6M_NODE,
+	BGP_IPV6L_NODE, BGP_VPNV4_NODE,	     BGP_VPNV6_NODE,
+	BGP_EVPN_NODE,	BGP_FLOWSPECV4_NODE, BGP_FLOWSPECV6_NODE,
 };
 
 static int refuse(struct vty *vty, const char *fmt, ...) PRINTFRR(2, 3);
@@ -134,8 +134,8 @@ static bool remote_as_is(const struct vnetrs_peer *vp, const char *arg)
  * A "neighbor ADDR KEYWORD ..." command on a route-server peer. Returns
  * CMD_SUCCESS when it may run.
  */
-static int neighbor_verdict(struct vty *vty, struct vnetrs_peer *vp,
-			    bool no, int argc, struct cmd_token **argv, int kw)
+static int neighbor_verdict(struct vty *vty, struct vnetrs_peer *vp, bool no,
+			    int argc, struct cmd_token **argv, int kw)
 {
 	const char *what = kw < argc ? argv[kw]->text : NULL;
 	const char *arg = kw + 1 < argc ? argv[kw + 1]->arg : NULL;
@@ -151,9 +151,10 @@ static int neighbor_verdict(struct vty *vty, struct vnetrs_peer *vp,
 	if (strcmp(what, "remote-as") == 0) {
 		if (!no && arg && remote_as_is(vp, arg))
 			return CMD_SUCCESS;
-		return refuse(vty,
-			      "the AS of route-server peer %s is set by '%s' under vnet-route-server",
-			      vp->addr, own);
+		return refuse(
+			vty,
+			"the AS of route-server peer %s is set by '%s' under vnet-route-server",
+			vp->addr, own);
 	}
 	if (strcmp(what, "peer-group") == 0)
 		return no ? CMD_SUCCESS
@@ -161,7 +162,8 @@ static int neighbor_verdict(struct vty *vty, struct vnetrs_peer *vp,
 				   "%s is a route-server peer: route-server peers cannot be members of a peer-group (their settings are the route server's)",
 				   vp->addr);
 	if (strcmp(what, "route-map") == 0) {
-		bool in = kw + 2 < argc && strcmp(argv[kw + 2]->text, "in") == 0;
+		bool in =
+			kw + 2 < argc && strcmp(argv[kw + 2]->text, "in") == 0;
 		const char *want =
 			in ? vnetrs_policy_rmap_in(vp, name, sizeof(name))
 			   : vnetrs_policy_rmap_out(vp, name, sizeof(name));
@@ -170,40 +172,46 @@ static int neighbor_verdict(struct vty *vty, struct vnetrs_peer *vp,
 		if (!no && arg && strcmp(arg, want) == 0)
 			return CMD_SUCCESS;
 		if (vp->role != VNETRS_ROLE_NVA)
-			return refuse(vty,
-				      "the route-maps of gateway instance %s belong to the route server: what gateways exchange is set by 'branch-to-branch' under vnet-route-server",
-				      vp->addr);
-		return refuse(vty,
-			      "the route-maps of route-server peer %s belong to the route server: add your own with '%s route-map NAME %s' under vnet-route-server",
-			      vp->addr, own, in ? "in" : "out");
+			return refuse(
+				vty,
+				"the route-maps of gateway instance %s belong to the route server: what gateways exchange is set by 'branch-to-branch' under vnet-route-server",
+				vp->addr);
+		return refuse(
+			vty,
+			"the route-maps of route-server peer %s belong to the route server: add your own with '%s route-map NAME %s' under vnet-route-server",
+			vp->addr, own, in ? "in" : "out");
 	}
 	if ((strcmp(what, "soft-reconfiguration") == 0 ||
 	     strcmp(what, "attribute-unchanged") == 0) &&
 	    no)
-		return refuse(vty,
-			      "route-server peer %s needs '%s': the route server keeps rejected routes to explain them, and never changes a relayed route's next hop",
-			      vp->addr, what);
+		return refuse(
+			vty,
+			"route-server peer %s needs '%s': the route server keeps rejected routes to explain them, and never changes a relayed route's next hop",
+			vp->addr, what);
 	if (strcmp(what, "maximum-prefix") == 0) {
 		char limit[16];
 
 		snprintf(limit, sizeof(limit), "%u", vp->inst->route_limit);
 		if (!no && arg && strcmp(arg, limit) == 0)
 			return CMD_SUCCESS;
-		return refuse(vty,
-			      "the route limit of route-server peer %s is set by 'route-limit' under vnet-route-server",
-			      vp->addr);
+		return refuse(
+			vty,
+			"the route limit of route-server peer %s is set by 'route-limit' under vnet-route-server",
+			vp->addr);
 	}
 	if (!no && (strcmp(what, "next-hop-self") == 0 ||
 		    strcmp(what, "default-originate") == 0 ||
 		    strcmp(what, "route-server-client") == 0))
-		return refuse(vty,
-			      "'%s' on route-server peer %s would put the route server in the data path or undo its loop protection: the route server forwards nothing",
-			      what, vp->addr);
+		return refuse(
+			vty,
+			"'%s' on route-server peer %s would put the route server in the data path or undo its loop protection: the route server forwards nothing",
+			what, vp->addr);
 	if (!no && strcmp(what, "route-reflector-client") == 0 &&
 	    vp->role == VNETRS_ROLE_NVA)
-		return refuse(vty,
-			      "route-server peer %s is an NVA: the route server decides what it receives",
-			      vp->addr);
+		return refuse(
+			vty,
+			"route-server peer %s is an NVA: the route server decides what it receives",
+			vp->addr);
 	if (strcmp(what, "activate") == 0) {
 		if (!node_unicast_afi(vty->node, &afi))
 			return no ? CMD_SUCCESS
@@ -211,9 +219,10 @@ static int neighbor_verdict(struct vty *vty, struct vnetrs_peer *vp,
 					   "the route server has rules for IPv4 and IPv6 unicast only: route-server peer %s cannot be activated here",
 					   vp->addr);
 		if (no && afi == vnetrs_prefix_afi(&vp->host))
-			return refuse(vty,
-				      "route-server peer %s carries %s unicast, its own family: remove the peer with 'no %s' instead",
-				      vp->addr, afi2str(afi), own);
+			return refuse(
+				vty,
+				"route-server peer %s carries %s unicast, its own family: remove the peer with 'no %s' instead",
+				vp->addr, afi2str(afi), own);
 	}
 	return CMD_SUCCESS;
 }
@@ -250,16 +259,17 @@ static int guard_neighbor(const struct guarded *g, struct vty *vty, int argc,
 	return ret;
 }
 
-static int guard_route_map(const struct guarded *g, struct vty *vty,
-			   int argc, struct cmd_token **argv)
+static int guard_route_map(const struct guarded *g, struct vty *vty, int argc,
+			   struct cmd_token **argv)
 {
 	int at = argc > 0 && strcmp(argv[0]->text, "no") == 0 ? 1 : 0;
 
 	if (argc > at + 1 && strcmp(argv[at]->text, "route-map") == 0 &&
 	    vnetrs_policy_owns_rmap(argv[at + 1]->arg))
-		return refuse(vty,
-			      "route-map %s belongs to the VNet route server (names starting with 'vnetrs-' are reserved): to add policy to a route-server peer, use 'peer ADDR route-map NAME in|out' under vnet-route-server",
-			      argv[at + 1]->arg);
+		return refuse(
+			vty,
+			"route-map %s belongs to the VNet route server (names starting with 'vnetrs-' are reserved): to add policy to a route-server peer, use 'peer ADDR route-map NAME in|out' under vnet-route-server",
+			argv[at + 1]->arg);
 	return run_orig(g, vty, argc, argv);
 }
 
@@ -293,9 +303,10 @@ static int guard_network(const struct guarded *g, struct vty *vty, int argc,
 	if (!as)
 		return run_orig(g, vty, argc, argv);
 	if (!no)
-		return refuse(vty,
-			      "%s is an address space of the VNet route server, which advertises it itself ('address-space' under vnet-route-server)",
-			      argv[1]->arg);
+		return refuse(
+			vty,
+			"%s is an address space of the VNet route server, which advertises it itself ('address-space' under vnet-route-server)",
+			argv[1]->arg);
 	ret = run_orig(g, vty, argc, argv);
 	/* An older "network" line gave way: the address space is the
 	 * module's to advertise again. */
@@ -303,8 +314,8 @@ static int guard_network(const struct guarded *g, struct vty *vty, int argc,
 	return ret;
 }
 
-static int guard_aggregate(const struct guarded *g, struct vty *vty,
-			   int argc, struct cmd_token **argv)
+static int guard_aggregate(const struct guarded *g, struct vty *vty, int argc,
+			   struct cmd_token **argv)
 {
 	bool no = argc > 0 && strcmp(argv[0]->text, "no") == 0;
 	struct vnetrs_instance *inst;
@@ -315,14 +326,15 @@ static int guard_aggregate(const struct guarded *g, struct vty *vty,
 		for (int i = 1; i < argc; i++)
 			if (strcmp(argv[i]->text, "summary-only") == 0 ||
 			    strcmp(argv[i]->text, "suppress-map") == 0)
-				return refuse(vty,
-					      "'%s' would hide the VNet's address spaces and the NVAs' routes from the route server's peers: use aggregate-address without it (the route server relays no route it originates itself)",
-					      argv[i]->text);
+				return refuse(
+					vty,
+					"'%s' would hide the VNet's address spaces and the NVAs' routes from the route server's peers: use aggregate-address without it (the route server relays no route it originates itself)",
+					argv[i]->text);
 	return run_orig(g, vty, argc, argv);
 }
 
-static int guard_func(const struct cmd_element *self, struct vty *vty,
-		      int argc, struct cmd_token *argv[])
+static int guard_func(const struct cmd_element *self, struct vty *vty, int argc,
+		      struct cmd_token *argv[])
 {
 	const struct guarded *g = (const struct guarded *)self;
 

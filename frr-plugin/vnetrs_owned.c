@@ -132,13 +132,14 @@ static bool identity_refresh(struct vnetrs_instance *inst, struct bgp *bgp)
 			struct listnode *node;
 
 			for (ALL_LIST_ELEMENTS_RO(ifp->connected, node, c))
-				self_add(&self, &n_self, &cap_self,
-					 c->address);
+				self_add(&self, &n_self, &cap_self, c->address);
 		}
 
-	changed = changed_prepend || n_as != inst->n_presented_as || n_self != inst->n_self ||
-		  (n_as && memcmp(as, inst->presented_as, n_as * sizeof(*as))) ||
-		  (n_self && memcmp(self, inst->self, n_self * sizeof(*self)));
+	changed =
+		changed_prepend || n_as != inst->n_presented_as ||
+		n_self != inst->n_self ||
+		(n_as && memcmp(as, inst->presented_as, n_as * sizeof(*as))) ||
+		(n_self && memcmp(self, inst->self, n_self * sizeof(*self)));
 	XFREE(MTYPE_VNETRS_IDENTITY, inst->presented_as);
 	XFREE(MTYPE_VNETRS_IDENTITY, inst->self);
 	inst->presented_as = as;
@@ -179,9 +180,10 @@ static void peer_drift(struct vnetrs_peer *vp, struct peer *peer, char *buf,
 
 		for (safi_t safi = SAFI_UNICAST + 1; safi < SAFI_MAX; safi++)
 			if (peer->afc[afi][safi]) {
-				reason_add(buf, len,
-					   "activated in %s %s, where the route server has no rules",
-					   fam, safi2str(safi));
+				reason_add(
+					buf, len,
+					"activated in %s %s, where the route server has no rules",
+					fam, safi2str(safi));
 				*restorable = false;
 			}
 		if (!peer->afc[afi][SAFI_UNICAST])
@@ -194,9 +196,8 @@ static void peer_drift(struct vnetrs_peer *vp, struct peer *peer, char *buf,
 		if (!f->map[RMAP_OUT].name ||
 		    strcmp(f->map[RMAP_OUT].name, want_out))
 			reason_add(buf, len, "%s route-map out %s", fam,
-				   f->map[RMAP_OUT].name
-					   ? f->map[RMAP_OUT].name
-					   : "removed");
+				   f->map[RMAP_OUT].name ? f->map[RMAP_OUT].name
+							 : "removed");
 		if (!CHECK_FLAG(flags, PEER_FLAG_SOFT_RECONFIG))
 			reason_add(buf, len,
 				   "%s soft-reconfiguration inbound removed",
@@ -214,9 +215,10 @@ static void peer_drift(struct vnetrs_peer *vp, struct peer *peer, char *buf,
 			reason_add(buf, len, "%s default-originate", fam);
 		if (!CHECK_FLAG(flags, PEER_FLAG_MAX_PREFIX) ||
 		    peer->pmax[afi][SAFI_UNICAST] != vp->inst->route_limit)
-			reason_add(buf, len,
-				   "%s maximum-prefix differs from route-limit %u",
-				   fam, vp->inst->route_limit);
+			reason_add(
+				buf, len,
+				"%s maximum-prefix differs from route-limit %u",
+				fam, vp->inst->route_limit);
 	}
 }
 
@@ -252,8 +254,9 @@ static void peer_check(struct vnetrs_peer *vp)
 	if (!peer) {
 		/* "no neighbor" got past the guard: the peer comes back. */
 		if (vnetrs_instance_bgp(vp->inst)) {
-			zlog_warn("vnetrs: peer %s: its bgpd neighbor was removed; re-creating it (remove the peer with 'no peer %s' under vnet-route-server)",
-				  vp->addr, vp->addr);
+			zlog_warn(
+				"vnetrs: peer %s: its bgpd neighbor was removed; re-creating it (remove the peer with 'no peer %s' under vnet-route-server)",
+				vp->addr, vp->addr);
 			vnetrs_peer_sync(vp);
 		}
 		return;
@@ -261,20 +264,23 @@ static void peer_check(struct vnetrs_peer *vp)
 	peer_drift(vp, peer, drift, sizeof(drift), &restorable);
 	if (!*drift) {
 		if (*vp->warning)
-			zlog_info("vnetrs: peer %s: configuration consistent again",
-				  vp->addr);
+			zlog_info(
+				"vnetrs: peer %s: configuration consistent again",
+				vp->addr);
 		vp->warning[0] = '\0';
 		return;
 	}
 	if (restorable) {
-		zlog_warn("vnetrs: peer %s: %s; the route server's settings are restored (use the commands under vnet-route-server)",
-			  vp->addr, drift);
+		zlog_warn(
+			"vnetrs: peer %s: %s; the route server's settings are restored (use the commands under vnet-route-server)",
+			vp->addr, drift);
 		peer_restore(vp, peer);
 		peer_drift(vp, peer, drift, sizeof(drift), &restorable);
 	}
 	if (*drift && strcmp(drift, vp->warning))
-		zlog_warn("vnetrs: peer %s: %s: the route server's rules do not cover this",
-			  vp->addr, drift);
+		zlog_warn(
+			"vnetrs: peer %s: %s: the route server's rules do not cover this",
+			vp->addr, drift);
 	strlcpy(vp->warning, drift, sizeof(vp->warning));
 }
 
@@ -302,8 +308,9 @@ static void rmaps_check(void)
 				      first->next->pref == 20 &&
 				      !first->next->set_list.head))
 			continue;
-		zlog_warn("vnetrs: route-map %s was changed; it belongs to the route server and is restored",
-			  map->name);
+		zlog_warn(
+			"vnetrs: route-map %s was changed; it belongs to the route server and is restored",
+			map->name);
 		route_map_delete(map);
 		vnetrs_policy_init();
 		/* Composed maps come back when their peers are checked. */
@@ -318,7 +325,8 @@ static void instance_check(struct vnetrs_instance *inst)
 	if (!bgp)
 		return;
 	if (identity_refresh(inst, bgp)) {
-		VNETRS_DEBUG("the route server's ASes or addresses changed: the rules run again");
+		VNETRS_DEBUG(
+			"the route server's ASes or addresses changed: the rules run again");
 		vnetrs_policy_reevaluate(inst);
 		vnetrs_effective_mark_all(inst);
 	}
