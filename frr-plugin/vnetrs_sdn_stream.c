@@ -330,15 +330,18 @@ static bool consumer_snapshot(struct consumer *c)
 	return ok;
 }
 
-static void consumer_send_keepalive(struct consumer *c)
+/* Returns false if c was dropped. */
+static bool consumer_send_keepalive(struct consumer *c)
 {
 	struct writer w = {};
 	uint8_t *p = writer_room(&w, VNETRS_SDN_HDR_LEN);
+	bool ok;
 
 	writer_commit(&w, vnetrs_sdn_encode_keepalive(p, VNETRS_SDN_HDR_LEN,
 						      c->seq_sent));
-	consumer_enqueue(c, &w);
+	ok = consumer_enqueue(c, &w);
 	writer_free(&w);
+	return ok;
 }
 
 static void consumer_keepalive(struct thread *t)
@@ -379,6 +382,10 @@ static bool consumer_handle(struct consumer *c, const struct vnetrs_sdn_msg *m)
 		return consumer_snapshot(c);
 	case VNETRS_SDN_KEEPALIVE:
 		c->seq_acked = m->seq;
+		/* Answered at once: the consumer tells a hung route server
+		 * from an idle one within seconds (docs/sdn-protocol.md). */
+		if (c->state != WAIT_HELLO)
+			return consumer_send_keepalive(c);
 		return true;
 	default:
 		c->listener->dropped_error++;
