@@ -60,8 +60,11 @@ bool agent_members_settling(const struct agent_members *ms, uint64_t now)
 
 bool agent_members_hold(const struct agent_members *ms, uint64_t now)
 {
-	return agent_members_settling(ms, now) ||
-	       agent_members_n_counted(ms, now) == 0;
+	size_t counted = agent_members_n_counted(ms, now);
+
+	/* Every instance counting: nothing to wait for, no one lags. */
+	return counted == 0 ||
+	       (agent_members_settling(ms, now) && counted < ms->n);
 }
 
 uint64_t agent_members_deadline(const struct agent_members *ms)

@@ -13,7 +13,10 @@
  * agent settles for settle_ms: it removes nothing until then (a lagging
  * instance catches up on routes the other had, an instance back from a
  * hang withdraws what it must), then reconciles with the exact merge.
- * When no instance counts, nothing is removed at all.
+ * Once every instance counts again there is nothing left to wait for: the
+ * settling no longer holds removals (a lone instance's new snapshot
+ * applies whole at once). When no instance counts, nothing is removed at
+ * all.
  */
 #ifndef AGENT_MEMBERS_H
 #define AGENT_MEMBERS_H
@@ -50,7 +53,8 @@ bool agent_members_set(struct agent_members *ms, size_t i, bool live,
 bool agent_members_counted(const struct agent_members *ms, size_t i,
 			   uint64_t now);
 size_t agent_members_n_counted(const struct agent_members *ms, uint64_t now);
-/* Removing nothing (settling, or no instance counts)? */
+/* Removing nothing (settling while not every instance counts, or no
+ * instance counts)? */
 bool agent_members_hold(const struct agent_members *ms, uint64_t now);
 bool agent_members_settling(const struct agent_members *ms, uint64_t now);
 /* When the settling ends and the exact merge is due (0: not pending). */

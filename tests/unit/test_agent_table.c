@@ -683,6 +683,15 @@ static void test_members_settling(void **state UNUSED)
 	assert_false(agent_members_counted(&ms, 0, 202999));
 	assert_true(agent_members_counted(&ms, 0, 203000));
 
+	/* Every instance counting: nothing held, even while settling (a lone
+	 * route server's snapshot after its restart applies whole). */
+	agent_members_init(&ms, 1, 2000);
+	assert_true(agent_members_set(&ms, 0, true, 10));
+	assert_true(agent_members_settling(&ms, 11));
+	assert_false(agent_members_hold(&ms, 11));
+	assert_true(agent_members_set(&ms, 0, false, 100));
+	assert_true(agent_members_hold(&ms, 101));
+
 	/* No settling at all with 0. */
 	agent_members_init(&ms, 2, 0);
 	agent_members_set(&ms, 0, true, 10);
