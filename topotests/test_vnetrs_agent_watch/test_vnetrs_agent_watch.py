@@ -319,3 +319,53 @@ def test_agent_restart_in_a_burst_no_flap():
     assert not flaps, dict(list(flaps.items())[:10])
     onprem_network(new, withdraw=True)
     wait_kernel(WANT, "the burst's prefixes withdrawn", timeout=300, wait=1)
+
+
+def sdn_show(rs, json_out=True):
+    cmd = "show bgp vnet-route-server sdn" + (" json" if json_out else "")
+    node = get_topogen().gears[rs]
+    return vnetrs_topo.vtysh_json(node, cmd) if json_out else node.vtysh_cmd(cmd)
+
+
+def test_queue_limit_below_the_snapshot_is_warned_and_shown():
+    "Proof 6: a queue-limit below the table's snapshot is warned about and shown."
+    rs2 = vnetrs_topo.router("rs2")
+    prefixes = ["172.24.{}.{}/32".format(i // 256, i % 256) for i in range(4000)]
+    onprem_network(prefixes)
+    vnetrs_topo.poll(
+        lambda: None if len(kernel()) >= 4002 else len(kernel()), "4,000 more routes reach the VM", timeout=120, wait=1
+    )
+    path = os.path.join(get_topogen().logdir, "rs2", "small.sock")
+    rc, out = vnetrs_topo.rs_config(rs2, "sdn listen unix {} queue-limit 64".format(path))
+    assert rc == 0, out
+    try:
+        with open(os.path.join(get_topogen().logdir, "rs2", "bgpd.log")) as f:
+            log = f.read()
+        assert "SDN stream {}: queue-limit 64 KiB is below the table's snapshot".format(path) in log, log[-2000:]
+        listener = [l for l in sdn_show("rs2")["listeners"] if l["path"] == path][0]
+        assert listener["queue-limit-below-snapshot"] is True, listener
+        text = sdn_show("rs2", json_out=False)
+        assert "WARNING: queue-limit 64 KiB is below the snapshot" in text, text
+    finally:
+        vnetrs_topo.rs_config(rs2, "no sdn listen unix {}".format(path))
+        onprem_network(prefixes, withdraw=True)
+    wait_kernel(WANT, "the 4,000 routes withdrawn", timeout=120, wait=1)
+
+
+def test_removed_socket_file_is_noticed_and_recreated():
+    "Proof 6: rs1's socket file removed: noticed, re-created, shown; the agent's connection is untouched."
+    vnetrs_topo.router("rs1")
+    os.unlink(sock("rs1"))
+
+    def recreated():
+        listener = sdn_show("rs1")["listeners"][0]
+        return None if os.path.exists(sock("rs1")) and listener["socket-recreated"] == 1 else listener
+
+    vnetrs_topo.poll(recreated, "rs1 re-creates its socket file", timeout=10)
+    assert "socket file re-created 1 time(s)" in sdn_show("rs1", json_out=False)
+    out = get_topogen().gears["vm"].run(
+        "{} --once --timeout 10 --connect {} 2>&1".format(vnetrs_topo.agent_binary(), sock("rs1"))
+    )
+    assert "0.0.0.0/0 via {}".format(FIREWALL) in out, out
+    assert "instance {}: synced, counted".format(sock("rs1")) in status()
+    assert kernel() == WANT
