@@ -249,9 +249,10 @@ static void on_keepalive(struct agent_conn *c)
 	if (!c->answers && c->last_ka_rx_ms &&
 	    now - c->last_ka_rx_ms < AGENT_ANSWERS_WITHIN_MS) {
 		c->answers = true;
-		agent_log("%s: the route server answers KEEPALIVEs: silent "
-			  "after %" PRIu32 " ms",
-			  c->path, c->silent_ms);
+		agent_log(
+			"%s: the route server answers KEEPALIVEs: silent "
+			"after %" PRIu32 " ms",
+			c->path, c->silent_ms);
 	}
 	c->last_ka_rx_ms = now;
 }
@@ -350,8 +351,8 @@ static void conn_read(struct agent_conn *c, uint64_t now)
 			return;
 		}
 		if (!on_msg(c, &msg, err, sizeof(err))) {
-			snprintf(why, sizeof(why), "refusing the route server: %s",
-				 err);
+			snprintf(why, sizeof(why),
+				 "refusing the route server: %s", err);
 			c->backoff_ms = AGENT_BACKOFF_MAX_MS;
 			conn_down(c, now, why);
 			return;

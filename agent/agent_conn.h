@@ -59,7 +59,7 @@ struct agent_conn {
 	const char *name; /* ours, for the HELLO */
 	/* Whom to believe (NULL: anyone). */
 	const struct agent_trust *trust;
-	int fd;		  /* -1 while disconnected */
+	int fd; /* -1 while disconnected */
 	/* A snapshot was committed on this connection: table is the
 	 * instance's. Dropped (empty, false) when the connection goes. */
 	bool synced;
@@ -86,9 +86,9 @@ struct agent_conn {
 	uint8_t wbuf[512];
 	size_t whave;
 	uint64_t next_ka_ms, retry_ms;
-	uint64_t probe_ms;	 /* first KEEPALIVE sent since the last read */
-	uint64_t last_ka_rx_ms;	 /* the route server's last KEEPALIVE */
-	bool answers;		 /* it answers KEEPALIVEs */
+	uint64_t probe_ms;	/* first KEEPALIVE sent since the last read */
+	uint64_t last_ka_rx_ms; /* the route server's last KEEPALIVE */
+	bool answers;		/* it answers KEEPALIVEs */
 	uint32_t backoff_ms;
 	bool had_epoch; /* epoch is a previous connection's */
 	int last_errno; /* of the last failed connect, not to repeat it */

@@ -68,12 +68,22 @@ static long peer_pid(int fd)
 	return (long)cred.pid;
 }
 
+/* A pid for a message ("unknown" while the other agent starts). */
+static const char *pid_text(long pid)
+{
+	static char buf[24];
+
+	if (pid <= 0)
+		return "unknown";
+	snprintf(buf, sizeof(buf), "%ld", pid);
+	return buf;
+}
+
 static int ctl_bind(struct agent_ctl *ctl)
 {
 	struct sockaddr_un sun;
 	socklen_t len = ctl_addr(&sun, ctl->table, ctl->protocol);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
-			0);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 
 	if (fd < 0)
 		return -errno;
@@ -97,7 +107,8 @@ static int take_over(struct agent_ctl *ctl, char *err, size_t errlen)
 	ssize_t n;
 
 	if (fd >= 0) {
-		agent_log("taking over from the agent running as pid %ld", pid);
+		agent_log("taking over from the agent running as pid %s",
+			  pid_text(pid));
 		if (write(fd, CTL_REQ_TAKE_OVER, strlen(CTL_REQ_TAKE_OVER)) < 0)
 			agent_log("take-over: %s", strerror(errno));
 		/* It answers, then exits. */
@@ -106,9 +117,9 @@ static int take_over(struct agent_ctl *ctl, char *err, size_t errlen)
 			if (strstr(buf, "refused")) {
 				close(fd);
 				snprintf(err, errlen,
-					 "the agent running as pid %ld refused "
+					 "the agent running as pid %s refused "
 					 "the take-over: %s",
-					 pid, buf);
+					 pid_text(pid), buf);
 				return -1;
 			}
 		}
@@ -120,9 +131,9 @@ static int take_over(struct agent_ctl *ctl, char *err, size_t errlen)
 		usleep(20000);
 	}
 	snprintf(err, errlen,
-		 "take-over: the agent running as pid %ld did not exit within "
+		 "take-over: the agent running as pid %s did not exit within "
 		 "%d s",
-		 pid, AGENT_CTL_TAKEOVER_MS / 1000);
+		 pid_text(pid), AGENT_CTL_TAKEOVER_MS / 1000);
 	return -1;
 }
 
@@ -149,10 +160,10 @@ int agent_ctl_lock(struct agent_ctl *ctl, uint32_t table, uint8_t protocol,
 	if (fd >= 0)
 		close(fd);
 	snprintf(err, errlen,
-		 "another vnetrs-agent (pid %ld) already programs table %" PRIu32
+		 "another vnetrs-agent (pid %s) already programs table %" PRIu32
 		 " protocol %u in this network namespace: not starting "
 		 "(--take-over replaces it)",
-		 pid, table, protocol);
+		 pid_text(pid), table, protocol);
 	return -1;
 }
 

@@ -175,14 +175,12 @@ static size_t merge_inputs(const struct agent *a, uint64_t now,
 		tabs[i] = agent_members_counted(&a->members, i, now)
 				  ? &a->conns[i].table
 				  : NULL;
-	tabs[a->nconn] = holding(a, now) && a->sync.programmed
-				 ? &a->sync.desired
-				 : NULL;
+	tabs[a->nconn] =
+		holding(a, now) && a->sync.programmed ? &a->sync.desired : NULL;
 	return a->nconn + 1;
 }
 
-static void target(const struct agent *a, uint64_t now,
-		   struct agent_table *out)
+static void target(const struct agent *a, uint64_t now, struct agent_table *out)
 {
 	const struct agent_table *tabs[AGENT_MAX_CONN + 1];
 	size_t n = merge_inputs(a, now, tabs);
@@ -256,9 +254,10 @@ static void on_commit(struct agent_conn *c, bool snapshot,
 		return;
 	}
 	if (!agent_members_counted(&a->members, conn_index(a, c), now)) {
-		agent_log("%s batch: %zu prefixes changed, applied when its "
-			  "settling ends",
-			  c->path, changed->n);
+		agent_log(
+			"%s batch: %zu prefixes changed, applied when its "
+			"settling ends",
+			c->path, changed->n);
 		return;
 	}
 	n = merge_inputs(a, now, tabs);
@@ -277,8 +276,9 @@ static void on_down(struct agent_conn *c, bool had_table, void *arg)
 	if (!member_update(a, c))
 		return;
 	if (!agent_members_n_counted(&a->members, agent_now_ms()))
-		agent_log("no route server counts: leaving the kernel's routes "
-			  "as they are");
+		agent_log(
+			"no route server counts: leaving the kernel's routes "
+			"as they are");
 	snprintf(what, sizeof(what), "%s gone", c->path);
 	remerge(a, what);
 }
@@ -307,7 +307,8 @@ static void remove_routes(struct agent *a)
 	struct agent_table none;
 
 	agent_table_init(&none);
-	agent_sync_reconcile(&a->sync, &none, false, "exit, removing the routes");
+	agent_sync_reconcile(&a->sync, &none, false,
+			     "exit, removing the routes");
 }
 
 /* --- status --------------------------------------------------------------- */
@@ -321,19 +322,19 @@ static void status_instance(const struct agent *a, size_t i, FILE *f,
 			   : a->members.m[i].live ? "settling"
 						  : "not counted";
 
-	fprintf(f, "instance %s: %s, %s\n", c->path, agent_conn_state(c),
-		role);
+	fprintf(f, "instance %s: %s, %s\n", c->path, agent_conn_state(c), role);
 	if (c->fd >= 0 && c->hello)
 		fprintf(f, "  route server '%s', epoch %" PRIu64 "\n",
 			c->server_name, c->epoch);
 	if (c->fd >= 0)
 		fprintf(f,
-			"  last seq %" PRIu64 ", last heard %.1f s ago%s, "
+			"  last seq %" PRIu64
+			", last heard %.1f s ago%s, "
 			"silent after %.1f s\n",
 			c->rx.committed, (double)(now - c->last_rx_ms) / 1000.0,
 			c->answers ? "" : " (no KEEPALIVE answers seen)",
-			(double)(c->silent_ms + (c->answers ? 0
-						 : AGENT_KEEPALIVE_MS)) /
+			(double)(c->silent_ms +
+				 (c->answers ? 0 : AGENT_KEEPALIVE_MS)) /
 				1000.0);
 	fprintf(f, "  routes %zu, connects %" PRIu64 ", silences %" PRIu64 "\n",
 		c->table.n, c->connects, c->silences);
@@ -347,8 +348,9 @@ static void status_print(FILE *f, void *arg)
 
 	fprintf(f, "vnetrs-agent '%s', pid %ld, up %.0f s\n", a->name,
 		(long)getpid(), (double)(now - a->started_ms) / 1000.0);
-	fprintf(f, "table %" PRIu32 ", protocol %u, metric %" PRIu32
-		   ", watch %s, settle %" PRIu32 " ms\n",
+	fprintf(f,
+		"table %" PRIu32 ", protocol %u, metric %" PRIu32
+		", watch %s, settle %" PRIu32 " ms\n",
 		a->table, a->protocol, a->metric, a->watch ? "on" : "off",
 		a->settle_ms);
 	for (i = 0; i < a->nconn; i++)
@@ -383,26 +385,26 @@ static void status_print(FILE *f, void *arg)
 	"  -T, --timeout SECONDS  how long --once waits (default %d)\n"        \
 	"  -r, --remove-on-exit   delete its routes on SIGTERM/SIGINT\n"       \
 	"                         (default: leave them, traffic flows on)\n"   \
-	"  -s, --silent-after MS  an instance whose stream is silent this\n"  \
-	"                         long stops counting in the merge\n"         \
-	"                         (default %d; 0: only when disconnected)\n"  \
-	"  -S, --settle MS        after the instances counted change,\n"     \
+	"  -s, --silent-after MS  an instance whose stream is silent this\n"   \
+	"                         long stops counting in the merge\n"          \
+	"                         (default %d; 0: only when disconnected)\n"   \
+	"  -S, --settle MS        after the instances counted change,\n"       \
 	"                         remove nothing this long, and add a\n"       \
-	"                         returning instance's routes after it\n"     \
+	"                         returning instance's routes after it\n"      \
 	"                         (default %d)\n"                              \
 	"  -W, --no-watch         do not follow the kernel's route, link\n"    \
-	"                         and address events (no restoring)\n"        \
-	"  -O, --take-over        replace the agent running for the same\n"  \
-	"                         table and protocol (it exits, leaving its\n"\
-	"                         routes); without it, refuse to start\n"     \
-	"      --status           print the running agent's status (of\n"    \
-	"                         --table and --protocol) and exit\n"         \
+	"                         and address events (no restoring)\n"         \
+	"  -O, --take-over        replace the agent running for the same\n"    \
+	"                         table and protocol (it exits, leaving its\n" \
+	"                         routes); without it, refuse to start\n"      \
+	"      --status           print the running agent's status (of\n"      \
+	"                         --table and --protocol) and exit\n"          \
 	"  -d, --daemon           run in the background (logs: stderr)\n"      \
 	"  -P, --pidfile PATH     write the process ID there\n"                \
 	"  -u, --trust-user USER  believe only route servers run by USER\n"    \
 	"                         (name or uid; repeatable; default root\n"    \
-	"                         and frr): others are refused\n"            \
-	"  -a, --expect-as ASN    refuse a route server of another AS\n"      \
+	"                         and frr): others are refused\n"              \
+	"  -a, --expect-as ASN    refuse a route server of another AS\n"       \
 	"  -v, --verbose          log every message and route change\n"        \
 	"  -h, --help             this help\n"                                 \
 	"\n"                                                                   \
@@ -502,8 +504,8 @@ static int parse_args(struct agent *a, int argc, char **argv)
 	a->watch = true;
 	agent_trust_defaults(&a->trust);
 
-	while ((o = getopt_long(argc, argv, "c:n:p:t:m:1T:rdP:u:a:s:S:WOvh", opts,
-				NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "c:n:p:t:m:1T:rdP:u:a:s:S:WOvh",
+				opts, NULL)) != -1) {
 		switch (o) {
 		case 'c':
 			if (add_connect(a, optarg) < 0)
@@ -556,7 +558,8 @@ static int parse_args(struct agent *a, int argc, char **argv)
 		case 'u':
 			if (agent_trust_add_user(&a->trust, optarg, !users, err,
 						 sizeof(err)) < 0) {
-				fprintf(stderr, "vnetrs-agent: --trust-user: %s\n",
+				fprintf(stderr,
+					"vnetrs-agent: --trust-user: %s\n",
 					err);
 				return -1;
 			}
@@ -835,8 +838,9 @@ static int run(struct agent *a, int sigfd)
 		if (r > 0 && (pfd[PFD_CTL].revents & POLLIN) &&
 		    agent_ctl_serve(&a->ctl, status_print, a) ==
 			    AGENT_CTL_TAKE_OVER) {
-			agent_log("another agent takes over: exiting, leaving "
-				  "the routes to it");
+			agent_log(
+				"another agent takes over: exiting, leaving "
+				"the routes to it");
 			a->taken_over = true;
 			return 0;
 		}

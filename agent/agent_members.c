@@ -7,8 +7,7 @@
 
 #include <string.h>
 
-void agent_members_init(struct agent_members *ms, size_t n,
-			uint32_t settle_ms)
+void agent_members_init(struct agent_members *ms, size_t n, uint32_t settle_ms)
 {
 	memset(ms, 0, sizeof(*ms));
 	ms->n = n < AGENT_MEMBERS_MAX ? n : AGENT_MEMBERS_MAX;

@@ -29,8 +29,8 @@
 
 struct agent_member {
 	bool live;
-	uint64_t since_ms;  /* when it became live */
-	bool joined_alone;  /* no other instance counted then: counts at once */
+	uint64_t since_ms; /* when it became live */
+	bool joined_alone; /* no other instance counted then: counts at once */
 };
 
 struct agent_members {
@@ -41,8 +41,7 @@ struct agent_members {
 	bool end_pending;      /* the end of the settling is not handled */
 };
 
-void agent_members_init(struct agent_members *ms, size_t n,
-			uint32_t settle_ms);
+void agent_members_init(struct agent_members *ms, size_t n, uint32_t settle_ms);
 /*
  * Instance i is live, or not, at now. Returns true when that changes the
  * set of live instances (the settling starts again).

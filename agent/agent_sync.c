@@ -106,23 +106,26 @@ static void account_op(struct agent_sync *s, const struct agent_op *op,
 
 	switch (op->result) {
 	case AGENT_OP_DONE:
-		if (op->type != AGENT_OP_DELETE && conflict_del(&s->conflicts, p)) {
+		if (op->type != AGENT_OP_DELETE &&
+		    conflict_del(&s->conflicts, p)) {
 			n->resolved++;
-			agent_log("%s: the other owner's route is gone: ours "
-				  "is installed",
-				  vnetrs_prefix2str(p, pbuf, sizeof(pbuf)));
+			agent_log(
+				"%s: the other owner's route is gone: ours "
+				"is installed",
+				vnetrs_prefix2str(p, pbuf, sizeof(pbuf)));
 		}
 		break;
 	case AGENT_OP_TAKEN:
 		n->taken++;
 		if (conflict_add(&s->conflicts, p)) {
 			s->stats.conflicts_seen++;
-			agent_log("%s: another owner's route of this prefix and "
-				  "metric %" PRIu32
-				  " is there: left alone, ours goes in once it "
-				  "is gone",
-				  vnetrs_prefix2str(p, pbuf, sizeof(pbuf)),
-				  op->metric);
+			agent_log(
+				"%s: another owner's route of this prefix and "
+				"metric %" PRIu32
+				" is there: left alone, ours goes in once it "
+				"is gone",
+				vnetrs_prefix2str(p, pbuf, sizeof(pbuf)),
+				op->metric);
 		}
 		break;
 	case AGENT_OP_FAILED:
@@ -132,11 +135,15 @@ static void account_op(struct agent_sync *s, const struct agent_op *op,
 	}
 }
 
-/* After an attempt: failures are retried with backoff. */
-static void schedule_retry(struct agent_sync *s, size_t failed)
+/*
+ * After an attempt: failures are retried with backoff. A reconcile saw
+ * everything (whole): its failures are all that fail now; a partial change
+ * adds its own to those still waiting for their retry.
+ */
+static void schedule_retry(struct agent_sync *s, size_t failed, bool whole)
 {
-	s->failing = failed;
-	if (!failed) {
+	s->failing = whole ? failed : s->failing + failed;
+	if (!s->failing) {
 		s->retry_ms = AGENT_SYNC_RETRY_MIN_MS;
 		return;
 	}
@@ -171,12 +178,15 @@ static void apply_ops(struct agent_sync *s, struct agent_ops *ops,
 			  ops->capped, ops->max_nh, ops->max_nh);
 }
 
-/* After desired changed and the operations were carried out. */
-static void after_change(struct agent_sync *s, const struct apply_counts *n)
+/* After desired changed and the operations were carried out (whole: by
+ * a reconcile). */
+static void after_change(struct agent_sync *s, const struct apply_counts *n,
+			 bool whole)
 {
 	s->programmed = true;
 	conflicts_prune(s);
-	schedule_retry(s, n->failed);
+	if (whole || n->failed)
+		schedule_retry(s, n->failed, whole);
 }
 
 /* Adds of routes the data plane had lost while desired had them. */
@@ -224,13 +234,14 @@ void agent_sync_reconcile(struct agent_sync *s, struct agent_table *target,
 		 readable ? "" : " (unreadable)");
 	apply_ops(s, &ops, what, &n);
 	if (kept && readable)
-		agent_log("reconcile: %zu routes of ours not wanted now are "
-			  "kept for the moment",
-			  kept);
+		agent_log(
+			"reconcile: %zu routes of ours not wanted now are "
+			"kept for the moment",
+			kept);
 	s->stats.restored += count_restored(s, &ops);
 	agent_table_swap(&s->desired, target);
 	agent_table_clear(target);
-	after_change(s, &n);
+	after_change(s, &n, readable);
 	if (!readable)
 		agent_sync_check_at(s, agent_now_ms() + AGENT_SYNC_RETRY_MIN_MS,
 				    "the data plane's routes were unreadable");
@@ -265,7 +276,7 @@ void agent_sync_set(struct agent_sync *s, struct agent_table *target,
 	apply_ops(s, &ops, what, &n);
 	agent_table_swap(&s->desired, target);
 	agent_table_clear(target);
-	after_change(s, &n);
+	after_change(s, &n, false);
 	agent_ops_clear(&ops);
 }
 
@@ -280,7 +291,7 @@ void agent_sync_update(struct agent_sync *s,
 	ops.max_nh = s->max_nh;
 	agent_update(&s->desired, tabs, ntabs, changed, s->metric, &ops);
 	apply_ops(s, &ops, why, &n);
-	after_change(s, &n);
+	after_change(s, &n, false);
 	agent_ops_clear(&ops);
 }
 
@@ -351,8 +362,8 @@ static void status_conflicts(const struct agent_sync *s, FILE *f)
 	char pbuf[VNETRS_PREFIX_STRLEN];
 	size_t i;
 
-	fprintf(f, "conflicts: %zu now, %" PRIu64 " seen%s\n",
-		s->conflicts.n, s->stats.conflicts_seen,
+	fprintf(f, "conflicts: %zu now, %" PRIu64 " seen%s\n", s->conflicts.n,
+		s->stats.conflicts_seen,
 		s->conflicts.n ? " (another owner's route of the prefix and "
 				 "metric: left alone)"
 			       : "");

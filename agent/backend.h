@@ -100,8 +100,9 @@ struct agent_kernel_config {
 };
 
 /* NULL with the reason in err. */
-struct agent_backend *agent_backend_kernel_open(
-	const struct agent_kernel_config *cfg, const struct agent_backend_cb *cb,
-	void *cb_arg, char *err, size_t errlen);
+struct agent_backend *
+agent_backend_kernel_open(const struct agent_kernel_config *cfg,
+			  const struct agent_backend_cb *cb, void *cb_arg,
+			  char *err, size_t errlen);
 
 #endif /* AGENT_BACKEND_H */

@@ -151,14 +151,15 @@ static int nl_open_requests(struct agent_nl *nl, char *err, size_t errlen)
 static int nl_open_watch(struct agent_nl *nl, char *err, size_t errlen)
 {
 	static const unsigned int groups[] = {
-		RTNLGRP_LINK,	     RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR,
+		RTNLGRP_LINK,	    RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR,
 		RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE,
 	};
 	int fd, size = NL_WATCH_RCVBUF;
 	size_t i;
 
 	nl->wbuf = malloc(NL_RECV_MAX);
-	nl->watch = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	nl->watch =
+		mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	if (!nl->wbuf || !nl->watch ||
 	    mnl_socket_bind(nl->watch, 0, MNL_SOCKET_AUTOPID) < 0) {
 		snprintf(err, errlen, "netlink watch socket: %s",
@@ -179,8 +180,9 @@ static int nl_open_watch(struct agent_nl *nl, char *err, size_t errlen)
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) <
 		    0 &&
 	    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size)) < 0)
-		agent_log("netlink watch: cannot enlarge its receive buffer: %s",
-			  strerror(errno));
+		agent_log(
+			"netlink watch: cannot enlarge its receive buffer: %s",
+			strerror(errno));
 	return 0;
 }
 
@@ -216,9 +218,10 @@ static const struct agent_backend_ops kernel_ops = {
 	.close = kernel_close,
 };
 
-struct agent_backend *agent_backend_kernel_open(
-	const struct agent_kernel_config *cfg, const struct agent_backend_cb *cb,
-	void *cb_arg, char *err, size_t errlen)
+struct agent_backend *
+agent_backend_kernel_open(const struct agent_kernel_config *cfg,
+			  const struct agent_backend_cb *cb, void *cb_arg,
+			  char *err, size_t errlen)
 {
 	struct agent_nl *nl = calloc(1, sizeof(*nl));
 
@@ -486,7 +489,8 @@ static int dump_answers(struct dump_ctx *ctx, uint32_t seq, const void *buf,
 				memcpy(&error, mnl_nlmsg_get_payload(nlh),
 				       sizeof(error));
 			agent_log("kernel: route dump: %s",
-				  mnl_nlmsg_get_payload_len(nlh) >= sizeof(error)
+				  mnl_nlmsg_get_payload_len(nlh) >=
+						  sizeof(error)
 					  ? nl_err2str(error)
 					  : "truncated error answer");
 			return -1;

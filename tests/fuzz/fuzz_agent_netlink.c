@@ -101,8 +101,8 @@ static void fuzz_dump(struct agent_nl *nl, const uint8_t *buf, size_t len,
 	agent_table_clear(&t);
 }
 
-static void fuzz_acks(struct agent_nl *nl, uint8_t setting,
-		      const uint8_t *buf, size_t len, size_t cut)
+static void fuzz_acks(struct agent_nl *nl, uint8_t setting, const uint8_t *buf,
+		      size_t len, size_t cut)
 {
 	struct agent_ops ops;
 	struct agent_nl_result res = {};
@@ -274,9 +274,9 @@ static void seed_route(uint8_t family, uint8_t dst_len, const void *dst,
 			nlh->nlmsg_len += RTNH_ALIGN(sizeof(*rtnh));
 			mnl_attr_put(nlh, RTA_GATEWAY, glen,
 				     (const uint8_t *)gw + i * glen);
-			rtnh->rtnh_len = (unsigned short)((char *)nlh +
-							  nlh->nlmsg_len -
-							  (char *)rtnh);
+			rtnh->rtnh_len =
+				(unsigned short)((char *)nlh + nlh->nlmsg_len -
+						 (char *)rtnh);
 		}
 		mnl_attr_nest_end(nlh, mp);
 	}
@@ -324,8 +324,8 @@ static void seed_emit(fuzz_emit_fn emit, const char *name, uint8_t mode,
 
 void fuzz_seeds(fuzz_emit_fn emit)
 {
-	const uint8_t dst4[4] = {10, 250, 0, 0}, gw4[8] = {10, 1, 1, 4,
-							   10, 1, 1, 5};
+	const uint8_t dst4[4] = {10, 250, 0, 0},
+		      gw4[8] = {10, 1, 1, 4, 10, 1, 1, 5};
 	const uint8_t dst6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 9};
 	uint8_t gw6[32] = {0x20, 0x01, 0x0d, 0xb8, 0, 1, [15] = 4,
 			   0x20, 0x01, 0x0d, 0xb8, 0, 1, [31] = 5};
