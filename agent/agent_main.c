@@ -73,6 +73,7 @@ struct agent {
 	bool status;
 	bool take_over;
 	bool watch;
+	uint32_t watch_buffer;
 	unsigned long timeout_s;
 	uint32_t silent_ms;
 	uint32_t settle_ms;
@@ -363,52 +364,55 @@ static void status_print(FILE *f, void *arg)
 
 /* --- options -------------------------------------------------------------- */
 
-#define USAGE                                                                  \
-	"Usage: vnetrs-agent --connect PATH [--connect PATH] [options]\n"      \
-	"\n"                                                                   \
-	"Programs the routes of one or two vnetrs route-server instances\n"    \
-	"(their SDN sockets: 'sdn listen unix PATH') into this host's\n"       \
-	"kernel: per prefix, the union of the next hops of the instances\n"    \
-	"holding it. Address spaces (source local) are not programmed.\n"      \
-	"\n"                                                                   \
-	"  -c, --connect PATH     a route server's SDN socket, 1 or 2\n"       \
-	"  -n, --name NAME        our name in the HELLO\n"                     \
-	"                         (default vnetrs-agent@HOSTNAME)\n"           \
-	"  -p, --protocol N       the route protocol it owns, %d-255\n"        \
-	"                         (default %d); it never touches others\n"     \
-	"  -t, --table N          routing table (default %d, main)\n"          \
-	"  -m, --metric N         metric of its routes (default %d)\n"         \
-	"  -1, --once             print the merged table once every\n"         \
-	"                         instance sent its snapshot, and exit\n"      \
-	"                         (1 if one was not reached); the kernel\n"    \
-	"                         is not touched\n"                            \
-	"  -T, --timeout SECONDS  how long --once waits (default %d)\n"        \
-	"  -r, --remove-on-exit   delete its routes on SIGTERM/SIGINT\n"       \
-	"                         (default: leave them, traffic flows on)\n"   \
-	"  -s, --silent-after MS  an instance whose stream is silent this\n"   \
-	"                         long stops counting in the merge\n"          \
-	"                         (default %d; 0: only when disconnected)\n"   \
-	"  -S, --settle MS        after the instances counted change,\n"       \
-	"                         remove nothing this long, and add a\n"       \
-	"                         returning instance's routes after it\n"      \
-	"                         (default %d)\n"                              \
-	"  -W, --no-watch         do not follow the kernel's route, link\n"    \
-	"                         and address events (no restoring)\n"         \
-	"  -O, --take-over        replace the agent running for the same\n"    \
-	"                         table and protocol (it exits, leaving its\n" \
-	"                         routes); without it, refuse to start\n"      \
-	"      --status           print the running agent's status (of\n"      \
-	"                         --table and --protocol) and exit\n"          \
-	"  -d, --daemon           run in the background (logs: stderr)\n"      \
-	"  -P, --pidfile PATH     write the process ID there\n"                \
-	"  -u, --trust-user USER  believe only route servers run by USER\n"    \
-	"                         (name or uid; repeatable; default root\n"    \
-	"                         and frr): others are refused\n"              \
-	"  -a, --expect-as ASN    refuse a route server of another AS\n"       \
-	"  -v, --verbose          log every message and route change\n"        \
-	"  -h, --help             this help\n"                                 \
-	"\n"                                                                   \
-	"SIGHUP: reconcile the kernel with the instances' tables now.\n"       \
+#define USAGE                                                                   \
+	"Usage: vnetrs-agent --connect PATH [--connect PATH] [options]\n"       \
+	"\n"                                                                    \
+	"Programs the routes of one or two vnetrs route-server instances\n"     \
+	"(their SDN sockets: 'sdn listen unix PATH') into this host's\n"        \
+	"kernel: per prefix, the union of the next hops of the instances\n"     \
+	"holding it. Address spaces (source local) are not programmed.\n"       \
+	"\n"                                                                    \
+	"  -c, --connect PATH     a route server's SDN socket, 1 or 2\n"        \
+	"  -n, --name NAME        our name in the HELLO\n"                      \
+	"                         (default vnetrs-agent@HOSTNAME)\n"            \
+	"  -p, --protocol N       the route protocol it owns, %d-255\n"         \
+	"                         (default %d); it never touches others\n"      \
+	"  -t, --table N          routing table (default %d, main)\n"           \
+	"  -m, --metric N         metric of its routes (default %d)\n"          \
+	"  -1, --once             print the merged table once every\n"          \
+	"                         instance sent its snapshot, and exit\n"       \
+	"                         (1 if one was not reached); the kernel\n"     \
+	"                         is not touched\n"                             \
+	"  -T, --timeout SECONDS  how long --once waits (default %d)\n"         \
+	"  -r, --remove-on-exit   delete its routes on SIGTERM/SIGINT\n"        \
+	"                         (default: leave them, traffic flows on)\n"    \
+	"  -s, --silent-after MS  an instance whose stream is silent this\n"    \
+	"                         long stops counting in the merge\n"           \
+	"                         (default %d; 0: only when disconnected)\n"    \
+	"  -S, --settle MS        after the instances counted change,\n"        \
+	"                         remove nothing this long, and add a\n"        \
+	"                         returning instance's routes after it\n"       \
+	"                         (default %d)\n"                               \
+	"  -W, --no-watch         do not follow the kernel's route, link\n"     \
+	"                         and address events (no restoring)\n"          \
+	"  -B, --watch-buffer N   bytes of kernel events queued at most\n"      \
+	"                         (default 256 MiB); beyond, events are lost\n" \
+	"                         and everything is reconciled\n"               \
+	"  -O, --take-over        replace the agent running for the same\n"     \
+	"                         table and protocol (it exits, leaving its\n"  \
+	"                         routes); without it, refuse to start\n"       \
+	"      --status           print the running agent's status (of\n"       \
+	"                         --table and --protocol) and exit\n"           \
+	"  -d, --daemon           run in the background (logs: stderr)\n"       \
+	"  -P, --pidfile PATH     write the process ID there\n"                 \
+	"  -u, --trust-user USER  believe only route servers run by USER\n"     \
+	"                         (name or uid; repeatable; default root\n"     \
+	"                         and frr): others are refused\n"               \
+	"  -a, --expect-as ASN    refuse a route server of another AS\n"        \
+	"  -v, --verbose          log every message and route change\n"         \
+	"  -h, --help             this help\n"                                  \
+	"\n"                                                                    \
+	"SIGHUP: reconcile the kernel with the instances' tables now.\n"        \
 	"docs/agent.md: what it guarantees, and how to read --status.\n"
 
 static void usage(FILE *f)
@@ -484,6 +488,7 @@ static int parse_args(struct agent *a, int argc, char **argv)
 		{"silent-after", required_argument, NULL, 's'},
 		{"settle", required_argument, NULL, 'S'},
 		{"no-watch", no_argument, NULL, 'W'},
+		{"watch-buffer", required_argument, NULL, 'B'},
 		{"take-over", no_argument, NULL, 'O'},
 		{"status", no_argument, NULL, 'X'},
 		{"verbose", no_argument, NULL, 'v'},
@@ -502,9 +507,10 @@ static int parse_args(struct agent *a, int argc, char **argv)
 	a->silent_ms = AGENT_SILENT_MS_DEFAULT;
 	a->settle_ms = DEFAULT_SETTLE_MS;
 	a->watch = true;
+	a->watch_buffer = AGENT_KERNEL_WATCH_BUFFER_DEFAULT;
 	agent_trust_defaults(&a->trust);
 
-	while ((o = getopt_long(argc, argv, "c:n:p:t:m:1T:rdP:u:a:s:S:WOvh",
+	while ((o = getopt_long(argc, argv, "c:n:p:t:m:1T:rdP:u:a:s:S:WB:Ovh",
 				opts, NULL)) != -1) {
 		switch (o) {
 		case 'c':
@@ -590,6 +596,12 @@ static int parse_args(struct agent *a, int argc, char **argv)
 			break;
 		case 'W':
 			a->watch = false;
+			break;
+		case 'B':
+			if (!parse_u32("watch-buffer", optarg, 4096, INT_MAX,
+				       &v))
+				return -1;
+			a->watch_buffer = (uint32_t)v;
 			break;
 		case 'O':
 			a->take_over = true;
@@ -869,6 +881,7 @@ static int setup_kernel(struct agent *a)
 		.table = a->table,
 		.metric = a->metric,
 		.watch = a->watch,
+		.watch_buffer = a->watch_buffer,
 	};
 	char err[320];
 

@@ -92,11 +92,17 @@ static inline void agent_backend_report(struct agent_backend *b,
 }
 
 /* The kernel's routing table over rtnetlink (backend_kernel.c). */
+#define AGENT_KERNEL_WATCH_BUFFER_DEFAULT (256u * 1024 * 1024)
 struct agent_kernel_config {
 	uint8_t protocol; /* the route protocol number the agent owns */
 	uint32_t table;
 	uint32_t metric;
 	bool watch; /* follow route, link and address events */
+	/* The watch's receive buffer, bytes: bursts of other programs'
+	 * changes (a flush of 100,000 routes needs ~100 MB of socket memory;
+	 * only what is queued is used). Beyond it events are lost, and the
+	 * agent checks everything. */
+	uint32_t watch_buffer;
 };
 
 /* NULL with the reason in err. */

@@ -52,13 +52,6 @@
 #define NL_ATTR_MAX_LEN 0xffff
 /* IPv6 routes added with metric 0 get this one. */
 #define IP6_DEFAULT_METRIC 1024
-/*
- * The watch socket's receive buffer: the notifications of bursts of other
- * programs' changes (a flush of 100,000 routes is ~100 MB of socket
- * memory). Only what is queued uses memory. Beyond it, events are lost
- * (ENOBUFS) and the agent checks everything.
- */
-#define NL_WATCH_RCVBUF (256 * 1024 * 1024)
 
 /* Counts of one apply (also what the fuzz target checks). */
 struct agent_nl_result {
@@ -148,14 +141,15 @@ static int nl_open_requests(struct agent_nl *nl, char *err, size_t errlen)
 }
 
 /* The watch socket: non-blocking, in the route, link and address groups. */
-static int nl_open_watch(struct agent_nl *nl, char *err, size_t errlen)
+static int nl_open_watch(struct agent_nl *nl, int size, char *err,
+			 size_t errlen)
 {
 	static const unsigned int groups[] = {
 		RTNLGRP_LINK,	    RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR,
 		RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE,
 	};
-	int fd, size = NL_WATCH_RCVBUF;
 	size_t i;
+	int fd;
 
 	nl->wbuf = malloc(NL_RECV_MAX);
 	nl->watch =
@@ -245,7 +239,8 @@ agent_backend_kernel_open(const struct agent_kernel_config *cfg,
 	}
 	if (nl_open_requests(nl, err, errlen) < 0)
 		goto fail;
-	if (cfg->watch && nl_open_watch(nl, err, errlen) < 0)
+	if (cfg->watch &&
+	    nl_open_watch(nl, (int)cfg->watch_buffer, err, errlen) < 0)
 		goto fail;
 	return &nl->base;
 fail:

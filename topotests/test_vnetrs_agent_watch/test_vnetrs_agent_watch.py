@@ -121,7 +121,7 @@ def setup_module(mod):
 
 def teardown_module(mod):
     tgen = get_topogen()
-    for name in ("agent", "agent2", "agent3"):
+    for name in ("agent", "agent2", "agent3", "agent4"):
         vnetrs_topo.agent_stop(vm_file(name + ".pid"))
     if "vm" in WATCH:
         WATCH["vm"].stop()
@@ -241,7 +241,9 @@ def test_hung_route_server_stops_counting():
         onprem.vtysh_cmd("conf t\nrouter bgp 65100\naddress-family ipv4 unicast\nno network " + ONPREM)
         took = wait_kernel({"default": [FIREWALL]}, "the withdrawn route leaves the VM", timeout=20)
         print("rs1 hung, withdraw -> route gone in {:.2f} s".format(took))
-        assert took <= HUNG_LIMIT_S + 1, took
+        # The documented time, plus the NVA's withdraw reaching rs2 and a
+        # loaded machine's slack.
+        assert took <= HUNG_LIMIT_S + 2, took
         out = status()
         assert "instance {}: silent".format(sock("rs1")) in out, out
         mark = WATCH["vm"].mark()
@@ -369,3 +371,25 @@ def test_removed_socket_file_is_noticed_and_recreated():
     assert "0.0.0.0/0 via {}".format(FIREWALL) in out, out
     assert "instance {}: synced, counted".format(sock("rs1")) in status()
     assert kernel() == WANT
+
+
+def test_lost_events_mean_a_full_reconcile():
+    "Events lost (a watch buffer far too small for 2,000 routes): everything is reconciled, every route back."
+    prefixes = ["172.28.{}.{}/32".format(i // 256, i % 256) for i in range(2000)]
+    want = dict(WANT, **{p.replace("/32", ""): [SDWAN] for p in prefixes})
+    pidfile, log, out = start_agent("agent4", "--take-over", "--watch-buffer", "4096")
+    assert out.strip().endswith("rc=0"), out
+    AGENT["pidfile"], AGENT["log"] = pidfile, log
+    try:
+        onprem_network(prefixes)
+        wait_kernel(want, "2,000 more routes reach the VM", timeout=120, wait=0.5)
+        vnetrs_topo.router("vm").run("ip route flush proto {}".format(PROTO))
+        took = wait_kernel(want, "every route back after the flush", timeout=60, wait=0.1)
+        print("2,002 routes flushed, 4 KiB watch buffer: all back in {:.2f} s".format(took))
+        out = status()
+        overflows = int(out.split(" overflows")[0].rsplit(" ", 1)[1])
+        assert overflows > 0, out
+        assert "reconcile (netlink events lost (receive buffer full))" in log_text()
+    finally:
+        onprem_network(prefixes, withdraw=True)
+    wait_kernel(WANT, "the 2,000 routes withdrawn", timeout=120, wait=0.5)
