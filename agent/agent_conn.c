@@ -28,6 +28,7 @@ void agent_conn_init(struct agent_conn *c, const char *path, const char *name,
 	c->cb = cb;
 	c->arg = arg;
 	c->backoff_ms = AGENT_BACKOFF_MIN_MS;
+	c->silent_ms = AGENT_SILENT_MS_DEFAULT;
 	agent_table_init(&c->table);
 	agent_batch_init(&c->batch);
 	c->rbuf = malloc(VNETRS_SDN_MSG_MAX);
@@ -45,6 +46,10 @@ static void conn_reset(struct agent_conn *c)
 	c->rhave = 0;
 	c->whave = 0;
 	c->hello = false;
+	c->silent = false;
+	c->probe_ms = 0;
+	c->last_ka_rx_ms = 0;
+	c->answers = false;
 	agent_batch_clear(&c->batch);
 }
 
@@ -55,6 +60,16 @@ void agent_conn_fini(struct agent_conn *c)
 	c->synced = false;
 	free(c->rbuf);
 	c->rbuf = NULL;
+}
+
+/* KEEPALIVEs this often: a third of the silence limit. */
+static uint32_t probe_interval(const struct agent_conn *c)
+{
+	uint32_t ms = c->silent_ms ? c->silent_ms / 3 : AGENT_KEEPALIVE_MS;
+
+	if (ms < 200)
+		ms = 200;
+	return ms > AGENT_KEEPALIVE_MS ? AGENT_KEEPALIVE_MS : ms;
 }
 
 /* The next connect after the backoff, which doubles up to its maximum. */
@@ -165,7 +180,8 @@ static void conn_connect(struct agent_conn *c, uint64_t now)
 	c->fd = fd;
 	c->last_errno = 0;
 	c->last_rx_ms = now;
-	c->next_ka_ms = now + AGENT_KEEPALIVE_MS;
+	c->next_ka_ms = now + probe_interval(c);
+	c->connects++;
 	vnetrs_sdn_rx_init(&c->rx);
 	agent_batch_clear(&c->batch);
 	agent_log("%s: connected", c->path);
@@ -225,6 +241,22 @@ static void on_commit(struct agent_conn *c, uint64_t seq, bool snapshot)
 	agent_plist_clear(&changed);
 }
 
+/* A KEEPALIVE soon after another: the route server answers ours. */
+static void on_keepalive(struct agent_conn *c)
+{
+	uint64_t now = c->last_rx_ms;
+
+	if (!c->answers && c->last_ka_rx_ms &&
+	    now - c->last_ka_rx_ms < AGENT_ANSWERS_WITHIN_MS) {
+		c->answers = true;
+		agent_log(
+			"%s: the route server answers KEEPALIVEs: silent "
+			"after %" PRIu32 " ms",
+			c->path, c->silent_ms);
+	}
+	c->last_ka_rx_ms = now;
+}
+
 /* One message the checker accepted; false when it ends the connection
  * (why says why). */
 static bool on_msg(struct agent_conn *c, const struct vnetrs_sdn_msg *m,
@@ -267,6 +299,7 @@ static bool on_msg(struct agent_conn *c, const struct vnetrs_sdn_msg *m,
 		break;
 	case VNETRS_SDN_KEEPALIVE:
 		agent_debug("%s: KEEPALIVE seq %" PRIu64, c->path, m->seq);
+		on_keepalive(c);
 		break;
 	}
 	return true;
@@ -296,6 +329,14 @@ static void conn_read(struct agent_conn *c, uint64_t now)
 	}
 	c->rhave += (size_t)n;
 	c->last_rx_ms = now;
+	c->probe_ms = 0;
+	if (c->silent) {
+		c->silent = false;
+		agent_log("%s: the route server speaks again", c->path);
+		c->cb->silence(c, false, c->arg);
+		if (c->fd < 0)
+			return;
+	}
 
 	for (off = 0; off < c->rhave; off += used) {
 		int r = vnetrs_sdn_decode(c->rbuf + off, c->rhave - off, &msg,
@@ -310,8 +351,8 @@ static void conn_read(struct agent_conn *c, uint64_t now)
 			return;
 		}
 		if (!on_msg(c, &msg, err, sizeof(err))) {
-			snprintf(why, sizeof(why), "refusing the route server: %s",
-				 err);
+			snprintf(why, sizeof(why),
+				 "refusing the route server: %s", err);
 			c->backoff_ms = AGENT_BACKOFF_MAX_MS;
 			conn_down(c, now, why);
 			return;
@@ -319,6 +360,31 @@ static void conn_read(struct agent_conn *c, uint64_t now)
 	}
 	memmove(c->rbuf, c->rbuf + off, c->rhave - off);
 	c->rhave -= off;
+}
+
+/* When the stream counts as silent (UINT64_MAX: never). */
+static uint64_t silence_at(const struct agent_conn *c)
+{
+	uint64_t limit = c->silent_ms;
+
+	if (!c->silent_ms || !c->probe_ms)
+		return UINT64_MAX;
+	if (!c->answers)
+		limit += AGENT_KEEPALIVE_MS;
+	return c->probe_ms + limit;
+}
+
+/* Silent now? Said once, until it speaks again. */
+static void check_silence(struct agent_conn *c, uint64_t now)
+{
+	if (c->silent || now < silence_at(c))
+		return;
+	c->silent = true;
+	c->silences++;
+	agent_log("%s: the route server has sent nothing for %" PRIu64
+		  " ms: silent, it no longer counts in the merge",
+		  c->path, now - c->last_rx_ms);
+	c->cb->silence(c, true, c->arg);
 }
 
 int agent_conn_pollfd(const struct agent_conn *c, short *events)
@@ -338,7 +404,18 @@ uint64_t agent_conn_deadline(const struct agent_conn *c)
 	if (c->fd < 0)
 		return c->retry_ms;
 	dead = c->last_rx_ms + AGENT_DEAD_MS;
+	if (!c->silent && silence_at(c) < dead)
+		dead = silence_at(c);
 	return c->next_ka_ms < dead ? c->next_ka_ms : dead;
+}
+
+const char *agent_conn_state(const struct agent_conn *c)
+{
+	if (c->fd < 0)
+		return "disconnected";
+	if (c->silent)
+		return "silent";
+	return c->synced ? "synced" : "connected";
 }
 
 void agent_conn_run(struct agent_conn *c, short revents, uint64_t now)
@@ -365,11 +442,14 @@ void agent_conn_run(struct agent_conn *c, short revents, uint64_t now)
 		conn_down(c, now, "nothing received for 30 s");
 		return;
 	}
+	check_silence(c, now);
 	if (now >= c->next_ka_ms) {
 		/* The last batch applied: it is applied at its COMMIT. */
 		len = vnetrs_sdn_encode_keepalive(ka, sizeof(ka),
 						  c->rx.committed);
-		c->next_ka_ms = now + AGENT_KEEPALIVE_MS;
+		c->next_ka_ms = now + probe_interval(c);
+		if (!c->probe_ms)
+			c->probe_ms = now;
 		agent_debug("%s: sending KEEPALIVE seq %" PRIu64, c->path,
 			    c->rx.committed);
 		conn_send(c, ka, len, now);

@@ -23,6 +23,18 @@
 /* docs/sdn-protocol.md: a KEEPALIVE every 10 s, silence for 30 s ends it. */
 #define AGENT_KEEPALIVE_MS 10000
 #define AGENT_DEAD_MS 30000
+/*
+ * Silence: the agent sends a KEEPALIVE every probe interval (a third of
+ * silent_ms, 200 ms to 10 s), and a route server answers each one with
+ * its own (docs/sdn-protocol.md). A stream that answers nothing for
+ * silent_ms after a KEEPALIVE was sent is silent: the instance is hung,
+ * and stops counting in the merge until it speaks again (the connection
+ * is kept until AGENT_DEAD_MS). A route server that has not shown it
+ * answers (two KEEPALIVEs less than 5 s apart: an older one sends one
+ * every 10 s) gets AGENT_KEEPALIVE_MS more.
+ */
+#define AGENT_SILENT_MS_DEFAULT 3000
+#define AGENT_ANSWERS_WITHIN_MS 5000
 /* Reconnect after 100 ms, doubling up to 5 s; back to 100 ms after a
  * snapshot. */
 #define AGENT_BACKOFF_MIN_MS 100
@@ -38,6 +50,8 @@ struct agent_conn_cb {
 		       const struct agent_plist *changed, void *arg);
 	/* c's connection is down; if had_table, its table was dropped. */
 	void (*down)(struct agent_conn *c, bool had_table, void *arg);
+	/* c's stream fell silent (silent) or spoke again (!silent). */
+	void (*silence)(struct agent_conn *c, bool silent, void *arg);
 };
 
 struct agent_conn {
@@ -45,7 +59,7 @@ struct agent_conn {
 	const char *name; /* ours, for the HELLO */
 	/* Whom to believe (NULL: anyone). */
 	const struct agent_trust *trust;
-	int fd;		  /* -1 while disconnected */
+	int fd; /* -1 while disconnected */
 	/* A snapshot was committed on this connection: table is the
 	 * instance's. Dropped (empty, false) when the connection goes. */
 	bool synced;
@@ -54,6 +68,13 @@ struct agent_conn {
 	bool hello;
 	char server_name[VNETRS_SDN_NAME_MAX + 1];
 	uint64_t epoch;
+	/* Silence (see AGENT_SILENT_MS_DEFAULT): the limit (0: never), and
+	 * whether the stream is silent now. */
+	uint32_t silent_ms;
+	bool silent;
+	/* Counters for the status. */
+	uint64_t last_rx_ms;
+	uint64_t connects, silences;
 
 	/* Private. */
 	const struct agent_conn_cb *cb;
@@ -64,7 +85,10 @@ struct agent_conn {
 	size_t rhave;
 	uint8_t wbuf[512];
 	size_t whave;
-	uint64_t last_rx_ms, next_ka_ms, retry_ms;
+	uint64_t next_ka_ms, retry_ms;
+	uint64_t probe_ms;	/* first KEEPALIVE sent since the last read */
+	uint64_t last_ka_rx_ms; /* the route server's last KEEPALIVE */
+	bool answers;		/* it answers KEEPALIVEs */
 	uint32_t backoff_ms;
 	bool had_epoch; /* epoch is a previous connection's */
 	int last_errno; /* of the last failed connect, not to repeat it */
@@ -81,5 +105,7 @@ int agent_conn_pollfd(const struct agent_conn *c, short *events);
 uint64_t agent_conn_deadline(const struct agent_conn *c);
 /* Handle the events poll(2) reported (0: none) and the timers due at now. */
 void agent_conn_run(struct agent_conn *c, short revents, uint64_t now);
+/* "disconnected", "connected" (no snapshot yet), "synced" or "silent". */
+const char *agent_conn_state(const struct agent_conn *c);
 
 #endif /* AGENT_CONN_H */

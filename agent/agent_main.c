@@ -29,19 +29,22 @@
 
 #include "agent/agent.h"
 #include "agent/agent_conn.h"
-#include "agent/agent_netlink.h"
+#include "agent/agent_ctl.h"
+#include "agent/agent_members.h"
+#include "agent/agent_sync.h"
 #include "agent/agent_table.h"
+#include "agent/backend.h"
 
-#define AGENT_MAX_CONN 2
+#define AGENT_MAX_CONN AGENT_MEMBERS_MAX
 #define DEFAULT_PROTOCOL 245
 #define DEFAULT_TABLE 254 /* main */
 #define DEFAULT_METRIC 20
 #define DEFAULT_TIMEOUT_S 10
+#define DEFAULT_SETTLE_MS 2000
 /*
- * After a start, or after all instances were gone, the first snapshot
- * does not delete the kernel's routes it lacks while another instance's
- * snapshot is still due: they may be that one's. Until every instance is
- * synced, or this long.
+ * After a start, the first snapshot does not delete the kernel's routes it
+ * lacks while another instance's snapshot is still due: they may be that
+ * one's. Until every instance is synced, or this long.
  */
 #define SYNC_GRACE_MS 5000
 /*
@@ -67,7 +70,13 @@ struct agent {
 	uint32_t table;
 	uint32_t metric;
 	bool once;
+	bool status;
+	bool take_over;
+	bool watch;
+	uint32_t watch_buffer;
 	unsigned long timeout_s;
+	uint32_t silent_ms;
+	uint32_t settle_ms;
 	bool remove_on_exit;
 	bool daemon;
 	const char *pidfile;
@@ -75,20 +84,14 @@ struct agent {
 
 	/* State. */
 	struct agent_conn conns[AGENT_MAX_CONN];
-	struct agent_nl *nl; /* NULL with --once */
-	/* What the kernel was last programmed with (the merge of the synced
-	 * instances); valid when programmed. */
-	struct agent_table desired;
-	bool programmed;
-	/* No reconcile since the start or since all instances were gone. */
-	bool fresh;
-	/* The end of the grace after a fresh start (SYNC_GRACE_MS). */
+	struct agent_members members;
+	struct agent_backend *be; /* NULL with --once */
+	struct agent_sync sync;
+	struct agent_ctl ctl;
+	uint64_t started_ms;
+	/* The first reconcile's grace for the other snapshots (0: over). */
 	uint64_t grace_ms;
-	/* A reconcile is due then (0: none), for why: the last one kept
-	 * stale routes, could not read the kernel's, or an add found a
-	 * route there. */
-	uint64_t resync_ms;
-	const char *resync_why;
+	bool taken_over;
 	bool pidfile_written;
 };
 
@@ -123,20 +126,11 @@ uint64_t agent_now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-/* --- programming the kernel ----------------------------------------------- */
+/* --- what the kernel should hold ---------------------------------------- */
 
-/* The tables of the instances that have one (NULL for the others). */
-static size_t synced_tables(struct agent *a,
-			    const struct agent_table *tabs[AGENT_MAX_CONN])
+static size_t conn_index(const struct agent *a, const struct agent_conn *c)
 {
-	size_t i, n = 0;
-
-	for (i = 0; i < a->nconn; i++) {
-		tabs[i] = a->conns[i].synced ? &a->conns[i].table : NULL;
-		if (tabs[i])
-			n++;
-	}
-	return n;
+	return (size_t)(c - a->conns);
 }
 
 /* Are all instances' snapshots there? */
@@ -150,237 +144,282 @@ static bool all_synced(const struct agent *a)
 	return true;
 }
 
-/* Another reconcile at when, unless one is due earlier. */
-static void resync_at(struct agent *a, uint64_t when, const char *why)
+static bool any_synced(const struct agent *a)
 {
-	if (a->resync_ms && a->resync_ms <= when)
-		return;
-	a->resync_ms = when;
-	a->resync_why = why;
+	size_t i;
+
+	for (i = 0; i < a->nconn; i++)
+		if (a->conns[i].synced)
+			return true;
+	return false;
 }
 
-/* Carry out ops, and log it: returns the adds that found a route there. */
-static size_t apply_ops(struct agent *a, const struct agent_ops *ops,
-			const char *what)
+/* Removing nothing now: settling, no instance counting, or the start's
+ * grace for the snapshots still due. */
+static bool holding(const struct agent *a, uint64_t now)
 {
-	struct agent_nl_result res = {0};
-	char fbuf[64] = "";
-
-	if (ops->n)
-		agent_nl_apply(a->nl, ops, &res);
-	if (res.failed || res.taken)
-		snprintf(fbuf, sizeof(fbuf), " (%zu failed, %zu found taken)",
-			 res.failed, res.taken);
-	agent_log("%s: %zu adds, %zu replaces, %zu deletes%s", what, ops->adds,
-		  ops->replaces, ops->deletes, fbuf);
-	if (ops->capped)
-		agent_log(
-			"%zu routes have more than %d next hops: programmed "
-			"with their first %d",
-			ops->capped, KERNEL_MAX_NH, KERNEL_MAX_NH);
-	return res.taken;
+	return agent_members_hold(&a->members, now) ||
+	       (a->grace_ms && now < a->grace_ms && !all_synced(a));
 }
 
 /*
- * The kernel's routes of our protocol and table become the merge of the
- * synced instances: what is missing is added, what differs replaced, what
- * is stale deleted (but see SYNC_GRACE_MS).
+ * The tables the merge is made of: the counted instances' (NULL for the
+ * others), and while holding the desired table itself (nothing is
+ * removed). Returns how many entries.
  */
+static size_t merge_inputs(const struct agent *a, uint64_t now,
+			   const struct agent_table *tabs[AGENT_MAX_CONN + 1])
+{
+	size_t i;
+
+	for (i = 0; i < a->nconn; i++)
+		tabs[i] = agent_members_counted(&a->members, i, now)
+				  ? &a->conns[i].table
+				  : NULL;
+	tabs[a->nconn] =
+		holding(a, now) && a->sync.programmed ? &a->sync.desired : NULL;
+	return a->nconn + 1;
+}
+
+static void target(const struct agent *a, uint64_t now, struct agent_table *out)
+{
+	const struct agent_table *tabs[AGENT_MAX_CONN + 1];
+	size_t n = merge_inputs(a, now, tabs);
+
+	agent_table_init(out);
+	agent_merge_all(tabs, n, out);
+}
+
+/* Read the kernel's routes and make them what the merge says. */
 static void reconcile(struct agent *a, const char *why)
 {
-	const struct agent_table *tabs[AGENT_MAX_CONN];
-	struct agent_table kernel;
-	struct agent_ops ops;
+	struct agent_table want;
 	uint64_t now = agent_now_ms();
-	size_t kept = 0;
-	char what[160];
 
-	if (a->fresh) {
-		a->fresh = false;
-		a->grace_ms = now + SYNC_GRACE_MS;
-	}
-	a->resync_ms = 0;
-	if (!synced_tables(a, tabs)) {
+	if (!any_synced(a) && !a->sync.programmed) {
 		agent_log("reconcile (%s): no route server table, nothing done",
 			  why);
 		return;
 	}
-	agent_merge_all(tabs, a->nconn, &a->desired);
-	agent_table_init(&kernel);
-	agent_ops_init(&ops);
-	ops.max_nh = KERNEL_MAX_NH;
-	if (agent_nl_dump(a->nl, &kernel) < 0) {
-		/* Without the kernel's routes: what is missing is added, the
-		 * rest waits for the retry. */
-		agent_log(
-			"reconcile (%s): cannot read the kernel's routes: "
-			"adding the %zu wanted where missing, again in %d s",
-			why, agent_table_programmable(&a->desired),
-			SYNC_GRACE_MS / 1000);
-		agent_table_clear(&kernel);
-		agent_diff(&a->desired, &kernel, true, a->metric, &ops);
-		apply_ops(a, &ops, "reconcile without the kernel's routes");
-		agent_ops_clear(&ops);
-		a->programmed = true;
-		resync_at(a, now + SYNC_GRACE_MS,
-			  "the kernel's routes were not readable");
+	if (!a->sync.programmed && !a->grace_ms)
+		a->grace_ms = now + SYNC_GRACE_MS;
+	target(a, now, &want);
+	agent_sync_reconcile(&a->sync, &want, holding(a, now), why);
+	if (a->grace_ms && now < a->grace_ms && !all_synced(a))
+		agent_sync_check_at(&a->sync, a->grace_ms,
+				    "not every route server synced in time");
+}
+
+/* The set of instances counted changed: the merge again, without reading
+ * the kernel (while settling, nothing is removed). */
+static void remerge(struct agent *a, const char *why)
+{
+	struct agent_table want;
+
+	if (!a->sync.programmed)
 		return;
-	}
-	agent_diff(&a->desired, &kernel, true, a->metric, &ops);
-	if (!all_synced(a) && now < a->grace_ms) {
-		kept = agent_ops_drop(&ops, AGENT_OP_DELETE);
-		if (kept)
-			resync_at(a, a->grace_ms,
-				  "not every route server synced in time");
-	}
-	snprintf(what, sizeof(what),
-		 "reconcile (%s): %zu routes wanted, %zu in the kernel", why,
-		 agent_table_programmable(&a->desired), kernel.n);
-	apply_ops(a, &ops, what);
-	if (kept)
-		agent_log(
-			"reconcile: %zu stale routes kept until every route "
-			"server's snapshot (at most %d s)",
-			kept, SYNC_GRACE_MS / 1000);
-	agent_ops_clear(&ops);
-	agent_table_clear(&kernel);
-	a->programmed = true;
+	target(a, agent_now_ms(), &want);
+	agent_sync_set(&a->sync, &want, why);
+}
+
+/* Instance c is live or not now; true when that changed the set. */
+static bool member_update(struct agent *a, const struct agent_conn *c)
+{
+	bool live = c->synced && !c->silent;
+	uint64_t now = agent_now_ms();
+
+	if (!agent_members_set(&a->members, conn_index(a, c), live, now))
+		return false;
+	agent_log("%s %s the merge; settling for %" PRIu32
+		  " ms (nothing removed until then)",
+		  c->path, live ? "joins" : "leaves", a->settle_ms);
+	return true;
 }
 
 static void on_commit(struct agent_conn *c, bool snapshot,
 		      const struct agent_plist *changed, void *arg)
 {
 	struct agent *a = arg;
-	const struct agent_table *tabs[AGENT_MAX_CONN];
-	struct agent_ops ops;
-	char what[128];
+	const struct agent_table *tabs[AGENT_MAX_CONN + 1];
+	uint64_t now = agent_now_ms();
+	char what[160];
+	size_t n;
 
 	if (a->once)
 		return;
-	if (snapshot || !a->programmed) {
+	member_update(a, c);
+	if (snapshot || !a->sync.programmed) {
 		snprintf(what, sizeof(what), "%s %s", c->path,
 			 snapshot ? "snapshot" : "batch");
 		reconcile(a, what);
 		return;
 	}
-	synced_tables(a, tabs);
-	agent_ops_init(&ops);
-	ops.max_nh = KERNEL_MAX_NH;
-	agent_update(&a->desired, tabs, a->nconn, changed, a->metric, &ops);
+	if (!agent_members_counted(&a->members, conn_index(a, c), now)) {
+		agent_log(
+			"%s batch: %zu prefixes changed, applied when its "
+			"settling ends",
+			c->path, changed->n);
+		return;
+	}
+	n = merge_inputs(a, now, tabs);
 	snprintf(what, sizeof(what), "%s batch: %zu prefixes changed", c->path,
 		 changed->n);
-	if (apply_ops(a, &ops, what))
-		resync_at(a, agent_now_ms(), "an added route was there");
-	agent_ops_clear(&ops);
+	agent_sync_update(&a->sync, tabs, n, changed, what);
 }
 
 static void on_down(struct agent_conn *c, bool had_table, void *arg)
 {
 	struct agent *a = arg;
-	const struct agent_table *tabs[AGENT_MAX_CONN];
-	struct agent_table merged;
-	struct agent_ops ops;
-	char what[128];
+	char what[160];
 
 	if (a->once || !had_table)
 		return;
-	if (!synced_tables(a, tabs)) {
-		/* Headless: whatever the kernel has stays until a snapshot. */
-		a->fresh = true;
-		a->resync_ms = 0;
+	if (!member_update(a, c))
+		return;
+	if (!agent_members_n_counted(&a->members, agent_now_ms()))
 		agent_log(
-			"no route server connected: leaving the kernel's "
-			"routes as they are until a snapshot arrives");
+			"no route server counts: leaving the kernel's routes "
+			"as they are");
+	snprintf(what, sizeof(what), "%s gone", c->path);
+	remerge(a, what);
+}
+
+static void on_silence(struct agent_conn *c, bool silent, void *arg)
+{
+	struct agent *a = arg;
+	char what[160];
+
+	if (a->once || !member_update(a, c))
 		return;
-	}
-	if (!a->programmed) {
-		reconcile(a, "instance lost");
-		return;
-	}
-	/* Only what the instance alone had changes: the routes the others
-	 * hold with the same next hops are not touched. */
-	agent_table_init(&merged);
-	agent_merge_all(tabs, a->nconn, &merged);
-	agent_ops_init(&ops);
-	ops.max_nh = KERNEL_MAX_NH;
-	agent_diff(&merged, &a->desired, false, a->metric, &ops);
-	snprintf(what, sizeof(what), "%s gone, %zu routes wanted", c->path,
-		 agent_table_programmable(&merged));
-	if (apply_ops(a, &ops, what))
-		resync_at(a, agent_now_ms(), "an added route was there");
-	agent_ops_clear(&ops);
-	agent_table_swap(&a->desired, &merged);
-	agent_table_clear(&merged);
+	snprintf(what, sizeof(what), "%s %s", c->path,
+		 silent ? "silent" : "speaks again");
+	remerge(a, what);
 }
 
 static const struct agent_conn_cb conn_cb = {
 	.commit = on_commit,
 	.down = on_down,
+	.silence = on_silence,
 };
 
 /* --remove-on-exit: every route of our protocol and table goes. */
 static void remove_routes(struct agent *a)
 {
-	struct agent_table kernel, none;
-	struct agent_ops ops;
+	struct agent_table none;
 
-	agent_table_init(&kernel);
 	agent_table_init(&none);
-	agent_ops_init(&ops);
-	ops.max_nh = KERNEL_MAX_NH;
-	if (agent_nl_dump(a->nl, &kernel) < 0) {
-		/* At least the routes it programmed last. */
-		agent_log(
-			"exit: cannot read the kernel's routes: removing "
-			"those programmed last");
-		agent_diff(&none, &a->desired, false, a->metric, &ops);
-	} else {
-		agent_diff(&none, &kernel, true, a->metric, &ops);
-	}
-	apply_ops(a, &ops, "exit, removing the routes");
-	agent_ops_clear(&ops);
-	agent_table_clear(&kernel);
+	agent_sync_reconcile(&a->sync, &none, false,
+			     "exit, removing the routes");
+}
+
+/* --- status --------------------------------------------------------------- */
+
+static void status_instance(const struct agent *a, size_t i, FILE *f,
+			    uint64_t now)
+{
+	const struct agent_conn *c = &a->conns[i];
+	const char *role = agent_members_counted(&a->members, i, now)
+				   ? "counted"
+			   : a->members.m[i].live ? "settling"
+						  : "not counted";
+
+	fprintf(f, "instance %s: %s, %s\n", c->path, agent_conn_state(c), role);
+	if (c->fd >= 0 && c->hello)
+		fprintf(f, "  route server '%s', epoch %" PRIu64 "\n",
+			c->server_name, c->epoch);
+	if (c->fd >= 0)
+		fprintf(f,
+			"  last seq %" PRIu64
+			", last heard %.1f s ago%s, "
+			"silent after %.1f s\n",
+			c->rx.committed, (double)(now - c->last_rx_ms) / 1000.0,
+			c->answers ? "" : " (no KEEPALIVE answers seen)",
+			(double)(c->silent_ms +
+				 (c->answers ? 0 : AGENT_KEEPALIVE_MS)) /
+				1000.0);
+	fprintf(f, "  routes %zu, connects %" PRIu64 ", silences %" PRIu64 "\n",
+		c->table.n, c->connects, c->silences);
+}
+
+static void status_print(FILE *f, void *arg)
+{
+	const struct agent *a = arg;
+	uint64_t now = agent_now_ms();
+	size_t i;
+
+	fprintf(f, "vnetrs-agent '%s', pid %ld, up %.0f s\n", a->name,
+		(long)getpid(), (double)(now - a->started_ms) / 1000.0);
+	fprintf(f,
+		"table %" PRIu32 ", protocol %u, metric %" PRIu32
+		", watch %s, settle %" PRIu32 " ms\n",
+		a->table, a->protocol, a->metric, a->watch ? "on" : "off",
+		a->settle_ms);
+	for (i = 0; i < a->nconn; i++)
+		status_instance(a, i, f, now);
+	fprintf(f, "merge: %zu instance(s) counted%s\n",
+		agent_members_n_counted(&a->members, now),
+		holding(a, now) ? ", holding (nothing removed now)" : "");
+	agent_sync_status(&a->sync, f, now);
 }
 
 /* --- options -------------------------------------------------------------- */
 
-#define USAGE                                                                  \
-	"Usage: vnetrs-agent --connect PATH [--connect PATH] [options]\n"      \
-	"\n"                                                                   \
-	"Programs the routes of one or two vnetrs route-server instances\n"    \
-	"(their SDN sockets: 'sdn listen unix PATH') into this host's\n"       \
-	"kernel: per prefix, the union of the next hops of the instances\n"    \
-	"holding it. Address spaces (source local) are not programmed.\n"      \
-	"\n"                                                                   \
-	"  -c, --connect PATH     a route server's SDN socket, 1 or 2\n"       \
-	"  -n, --name NAME        our name in the HELLO\n"                     \
-	"                         (default vnetrs-agent@HOSTNAME)\n"           \
-	"  -p, --protocol N       the route protocol it owns, %d-255\n"        \
-	"                         (default %d); it never touches others\n"     \
-	"  -t, --table N          routing table (default %d, main)\n"          \
-	"  -m, --metric N         metric of its routes (default %d)\n"         \
-	"  -1, --once             print the merged table once every\n"         \
-	"                         instance sent its snapshot, and exit\n"      \
-	"                         (1 if one was not reached); the kernel\n"    \
-	"                         is not touched\n"                            \
-	"  -T, --timeout SECONDS  how long --once waits (default %d)\n"        \
-	"  -r, --remove-on-exit   delete its routes on SIGTERM/SIGINT\n"       \
-	"                         (default: leave them, traffic flows on)\n"   \
-	"  -d, --daemon           run in the background (logs: stderr)\n"      \
-	"  -P, --pidfile PATH     write the process ID there\n"                \
-	"  -u, --trust-user USER  believe only route servers run by USER\n"    \
-	"                         (name or uid; repeatable; default root\n"    \
-	"                         and frr): others are refused\n"            \
-	"  -a, --expect-as ASN    refuse a route server of another AS\n"      \
-	"  -v, --verbose          log every message and route change\n"        \
-	"  -h, --help             this help\n"                                 \
-	"\n"                                                                   \
-	"SIGHUP: reconcile the kernel with the instances' tables now.\n"
+#define USAGE                                                                   \
+	"Usage: vnetrs-agent --connect PATH [--connect PATH] [options]\n"       \
+	"\n"                                                                    \
+	"Programs the routes of one or two vnetrs route-server instances\n"     \
+	"(their SDN sockets: 'sdn listen unix PATH') into this host's\n"        \
+	"kernel: per prefix, the union of the next hops of the instances\n"     \
+	"holding it. Address spaces (source local) are not programmed.\n"       \
+	"\n"                                                                    \
+	"  -c, --connect PATH     a route server's SDN socket, 1 or 2\n"        \
+	"  -n, --name NAME        our name in the HELLO\n"                      \
+	"                         (default vnetrs-agent@HOSTNAME)\n"            \
+	"  -p, --protocol N       the route protocol it owns, %d-255\n"         \
+	"                         (default %d); it never touches others\n"      \
+	"  -t, --table N          routing table (default %d, main)\n"           \
+	"  -m, --metric N         metric of its routes (default %d)\n"          \
+	"  -1, --once             print the merged table once every\n"          \
+	"                         instance sent its snapshot, and exit\n"       \
+	"                         (1 if one was not reached); the kernel\n"     \
+	"                         is not touched\n"                             \
+	"  -T, --timeout SECONDS  how long --once waits (default %d)\n"         \
+	"  -r, --remove-on-exit   delete its routes on SIGTERM/SIGINT\n"        \
+	"                         (default: leave them, traffic flows on)\n"    \
+	"  -s, --silent-after MS  an instance whose stream is silent this\n"    \
+	"                         long stops counting in the merge\n"           \
+	"                         (default %d; 0: only when disconnected)\n"    \
+	"  -S, --settle MS        after the instances counted change,\n"        \
+	"                         remove nothing this long, and add a\n"        \
+	"                         returning instance's routes after it\n"       \
+	"                         (default %d)\n"                               \
+	"  -W, --no-watch         do not follow the kernel's route, link\n"     \
+	"                         and address events (no restoring)\n"          \
+	"  -B, --watch-buffer N   bytes of kernel events queued at most\n"      \
+	"                         (default 256 MiB); beyond, events are lost\n" \
+	"                         and everything is reconciled\n"               \
+	"  -O, --take-over        replace the agent running for the same\n"     \
+	"                         table and protocol (it exits, leaving its\n"  \
+	"                         routes); without it, refuse to start\n"       \
+	"      --status           print the running agent's status (of\n"       \
+	"                         --table and --protocol) and exit\n"           \
+	"  -d, --daemon           run in the background (logs: stderr)\n"       \
+	"  -P, --pidfile PATH     write the process ID there\n"                 \
+	"  -u, --trust-user USER  believe only route servers run by USER\n"     \
+	"                         (name or uid; repeatable; default root\n"     \
+	"                         and frr): others are refused\n"               \
+	"  -a, --expect-as ASN    refuse a route server of another AS\n"        \
+	"  -v, --verbose          log every message and route change\n"         \
+	"  -h, --help             this help\n"                                  \
+	"\n"                                                                    \
+	"SIGHUP: reconcile the kernel with the instances' tables now.\n"        \
+	"docs/agent.md: what it guarantees, and how to read --status.\n"
 
 static void usage(FILE *f)
 {
 	fprintf(f, USAGE, PROTOCOL_MIN, DEFAULT_PROTOCOL, DEFAULT_TABLE,
-		DEFAULT_METRIC, DEFAULT_TIMEOUT_S);
+		DEFAULT_METRIC, DEFAULT_TIMEOUT_S, AGENT_SILENT_MS_DEFAULT,
+		DEFAULT_SETTLE_MS);
 }
 
 static bool parse_u32(const char *opt, const char *s, unsigned long min,
@@ -446,6 +485,12 @@ static int parse_args(struct agent *a, int argc, char **argv)
 		{"pidfile", required_argument, NULL, 'P'},
 		{"trust-user", required_argument, NULL, 'u'},
 		{"expect-as", required_argument, NULL, 'a'},
+		{"silent-after", required_argument, NULL, 's'},
+		{"settle", required_argument, NULL, 'S'},
+		{"no-watch", no_argument, NULL, 'W'},
+		{"watch-buffer", required_argument, NULL, 'B'},
+		{"take-over", no_argument, NULL, 'O'},
+		{"status", no_argument, NULL, 'X'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{},
@@ -459,10 +504,14 @@ static int parse_args(struct agent *a, int argc, char **argv)
 	a->table = DEFAULT_TABLE;
 	a->metric = DEFAULT_METRIC;
 	a->timeout_s = DEFAULT_TIMEOUT_S;
+	a->silent_ms = AGENT_SILENT_MS_DEFAULT;
+	a->settle_ms = DEFAULT_SETTLE_MS;
+	a->watch = true;
+	a->watch_buffer = AGENT_KERNEL_WATCH_BUFFER_DEFAULT;
 	agent_trust_defaults(&a->trust);
 
-	while ((o = getopt_long(argc, argv, "c:n:p:t:m:1T:rdP:u:a:vh", opts,
-				NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "c:n:p:t:m:1T:rdP:u:a:s:S:WB:Ovh",
+				opts, NULL)) != -1) {
 		switch (o) {
 		case 'c':
 			if (add_connect(a, optarg) < 0)
@@ -515,7 +564,8 @@ static int parse_args(struct agent *a, int argc, char **argv)
 		case 'u':
 			if (agent_trust_add_user(&a->trust, optarg, !users, err,
 						 sizeof(err)) < 0) {
-				fprintf(stderr, "vnetrs-agent: --trust-user: %s\n",
+				fprintf(stderr,
+					"vnetrs-agent: --trust-user: %s\n",
 					err);
 				return -1;
 			}
@@ -526,6 +576,38 @@ static int parse_args(struct agent *a, int argc, char **argv)
 				return -1;
 			a->trust.any_as = false;
 			a->trust.asn = (uint32_t)v;
+			break;
+		case 's':
+			if (!parse_u32("silent-after", optarg, 0, 3600000, &v))
+				return -1;
+			if (v && v < 300) {
+				fprintf(stderr,
+					"vnetrs-agent: --silent-after %lu: 0, "
+					"or at least 300 ms\n",
+					v);
+				return -1;
+			}
+			a->silent_ms = (uint32_t)v;
+			break;
+		case 'S':
+			if (!parse_u32("settle", optarg, 0, 600000, &v))
+				return -1;
+			a->settle_ms = (uint32_t)v;
+			break;
+		case 'W':
+			a->watch = false;
+			break;
+		case 'B':
+			if (!parse_u32("watch-buffer", optarg, 4096, INT_MAX,
+				       &v))
+				return -1;
+			a->watch_buffer = (uint32_t)v;
+			break;
+		case 'O':
+			a->take_over = true;
+			break;
+		case 'X':
+			a->status = true;
 			break;
 		case 'v':
 			agent_verbose = true;
@@ -544,6 +626,8 @@ static int parse_args(struct agent *a, int argc, char **argv)
 		usage(stderr);
 		return -1;
 	}
+	if (a->status)
+		return 0;
 	if (!a->nconn) {
 		fprintf(stderr, "vnetrs-agent: --connect PATH is required\n");
 		usage(stderr);
@@ -633,9 +717,11 @@ static void print_merged(struct agent *a)
 {
 	const struct agent_table *tabs[AGENT_MAX_CONN];
 	struct agent_table merged;
+	size_t i;
 
+	for (i = 0; i < a->nconn; i++)
+		tabs[i] = a->conns[i].synced ? &a->conns[i].table : NULL;
 	agent_table_init(&merged);
-	synced_tables(a, tabs);
 	agent_merge_all(tabs, a->nconn, &merged);
 	agent_table_print(stdout, &merged);
 	fflush(stdout);
@@ -645,7 +731,6 @@ static void print_merged(struct agent *a)
 /* A signal: true when it says exit (SIGTERM, SIGINT); SIGHUP reconciles. */
 static bool on_signal(struct agent *a, int sigfd)
 {
-	const struct agent_table *tabs[AGENT_MAX_CONN];
 	struct signalfd_siginfo si;
 
 	if (read(sigfd, &si, sizeof(si)) != sizeof(si))
@@ -656,13 +741,82 @@ static bool on_signal(struct agent *a, int sigfd)
 	}
 	if (a->once)
 		return false;
-	if (synced_tables(a, tabs))
-		reconcile(a, "SIGHUP");
-	else
-		agent_log(
-			"SIGHUP: no route server table yet, nothing to "
-			"reconcile");
+	reconcile(a, "SIGHUP");
 	return false;
+}
+
+/* The poll(2) entries of the loop. */
+enum { PFD_SIG, PFD_CTL, PFD_WATCH, PFD_CONN };
+
+/* Fill pfd; the earliest timer of any part into *next. */
+static nfds_t poll_setup(struct agent *a, int sigfd, struct pollfd *pfd,
+			 int conn_pfd[AGENT_MAX_CONN], uint64_t *next)
+{
+	nfds_t n = PFD_CONN;
+	uint64_t d;
+	size_t i;
+
+	memset(pfd, 0, sizeof(*pfd) * (PFD_CONN + AGENT_MAX_CONN));
+	pfd[PFD_SIG].fd = sigfd;
+	pfd[PFD_CTL].fd = a->ctl.fd;
+	pfd[PFD_WATCH].fd = a->be ? a->be->ops->watch_fd(a->be) : -1;
+	for (i = 0; i < PFD_CONN; i++)
+		pfd[i].events = POLLIN;
+	for (i = 0; i < a->nconn; i++) {
+		short ev = 0;
+		int fd = agent_conn_pollfd(&a->conns[i], &ev);
+
+		conn_pfd[i] = -1;
+		if (fd >= 0) {
+			conn_pfd[i] = (int)n;
+			pfd[n].fd = fd;
+			pfd[n].events = ev;
+			n++;
+		}
+		d = agent_conn_deadline(&a->conns[i]);
+		if (d < *next)
+			*next = d;
+	}
+	d = agent_sync_deadline(&a->sync);
+	if (d && d < *next)
+		*next = d;
+	d = agent_members_deadline(&a->members);
+	if (d && d < *next)
+		*next = d;
+	return n;
+}
+
+/* The timers of the sync and the settling, due at now. */
+static void run_timers(struct agent *a, uint64_t now)
+{
+	char why[160];
+
+	if (agent_members_settled(&a->members, now)) {
+		reconcile(a, "the instances settled");
+		return;
+	}
+	if (a->sync.check_ms && now >= a->sync.check_ms) {
+		snprintf(why, sizeof(why), "%s", a->sync.check_why);
+		reconcile(a, why);
+	}
+}
+
+/* --once: done? Returns -1 to go on, else the exit status. */
+static int once_done(struct agent *a, uint64_t deadline)
+{
+	size_t i;
+
+	if (all_synced(a)) {
+		print_merged(a);
+		return 0;
+	}
+	if (agent_now_ms() < deadline)
+		return -1;
+	for (i = 0; i < a->nconn; i++)
+		if (!a->conns[i].synced)
+			agent_log("%s: no snapshot within %lu s", a->paths[i],
+				  a->timeout_s);
+	return 1;
 }
 
 /* The poll loop: returns the exit status. */
@@ -670,38 +824,17 @@ static int run(struct agent *a, int sigfd)
 {
 	uint64_t now = agent_now_ms();
 	uint64_t once_deadline = now + a->timeout_s * 1000;
-	struct pollfd pfd[1 + AGENT_MAX_CONN];
+	struct pollfd pfd[PFD_CONN + AGENT_MAX_CONN];
 	size_t i;
 
 	for (;;) {
 		uint64_t next = UINT64_MAX;
 		int conn_pfd[AGENT_MAX_CONN];
-		nfds_t n = 1;
-		int timeout, r;
+		nfds_t n = poll_setup(a, sigfd, pfd, conn_pfd, &next);
+		int timeout, r, ret;
 
-		pfd[0].fd = sigfd;
-		pfd[0].events = POLLIN;
-		pfd[0].revents = 0;
-		for (i = 0; i < a->nconn; i++) {
-			short ev = 0;
-			int fd = agent_conn_pollfd(&a->conns[i], &ev);
-			uint64_t d = agent_conn_deadline(&a->conns[i]);
-
-			conn_pfd[i] = -1;
-			if (fd >= 0) {
-				conn_pfd[i] = (int)n;
-				pfd[n].fd = fd;
-				pfd[n].events = ev;
-				pfd[n].revents = 0;
-				n++;
-			}
-			if (d < next)
-				next = d;
-		}
 		if (a->once && once_deadline < next)
 			next = once_deadline;
-		if (a->resync_ms && a->resync_ms < next)
-			next = a->resync_ms;
 		now = agent_now_ms();
 		timeout = next <= now		 ? 0
 			  : next - now > INT_MAX ? INT_MAX
@@ -711,8 +844,20 @@ static int run(struct agent *a, int sigfd)
 			agent_log("poll: %s", strerror(errno));
 			return 1;
 		}
-		if (r > 0 && (pfd[0].revents & POLLIN) && on_signal(a, sigfd))
+		if (r > 0 && (pfd[PFD_SIG].revents & POLLIN) &&
+		    on_signal(a, sigfd))
 			return 0;
+		if (r > 0 && (pfd[PFD_CTL].revents & POLLIN) &&
+		    agent_ctl_serve(&a->ctl, status_print, a) ==
+			    AGENT_CTL_TAKE_OVER) {
+			agent_log(
+				"another agent takes over: exiting, leaving "
+				"the routes to it");
+			a->taken_over = true;
+			return 0;
+		}
+		if (r > 0 && (pfd[PFD_WATCH].revents & POLLIN))
+			a->be->ops->watch_read(a->be);
 		now = agent_now_ms();
 		for (i = 0; i < a->nconn; i++)
 			agent_conn_run(&a->conns[i],
@@ -720,25 +865,39 @@ static int run(struct agent *a, int sigfd)
 					       ? pfd[conn_pfd[i]].revents
 					       : 0,
 				       now);
-		if (a->resync_ms && agent_now_ms() >= a->resync_ms)
-			reconcile(a, a->resync_why);
-		if (a->once) {
-			if (all_synced(a)) {
-				print_merged(a);
-				return 0;
-			}
-			if (agent_now_ms() >= once_deadline) {
-				for (i = 0; i < a->nconn; i++)
-					if (!a->conns[i].synced)
-						agent_log(
-							"%s: no snapshot "
-							"within %lu s",
-							a->paths[i],
-							a->timeout_s);
-				return 1;
-			}
-		}
+		if (!a->once)
+			run_timers(a, agent_now_ms());
+		if (a->once && (ret = once_done(a, once_deadline)) >= 0)
+			return ret;
 	}
+}
+
+/* The kernel backend, the lock and the pidfile: -1 when the agent cannot
+ * run (logged). */
+static int setup_kernel(struct agent *a)
+{
+	struct agent_kernel_config kc = {
+		.protocol = a->protocol,
+		.table = a->table,
+		.metric = a->metric,
+		.watch = a->watch,
+		.watch_buffer = a->watch_buffer,
+	};
+	char err[320];
+
+	if (agent_ctl_lock(&a->ctl, a->table, a->protocol, a->take_over, err,
+			   sizeof(err)) < 0) {
+		agent_log("%s", err);
+		return -1;
+	}
+	a->be = agent_backend_kernel_open(&kc, &agent_sync_backend_cb, &a->sync,
+					  err, sizeof(err));
+	if (!a->be) {
+		agent_log("%s", err);
+		return -1;
+	}
+	agent_sync_init(&a->sync, a->be, a->metric, KERNEL_MAX_NH);
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -746,28 +905,29 @@ int main(int argc, char **argv)
 	struct agent a;
 	sigset_t set;
 	int sigfd = -1, status = 1;
-	char err[256];
+	char err[160];
 	size_t i;
 
 	memset(&a, 0, sizeof(a));
-	agent_table_init(&a.desired);
-	a.fresh = true;
+	a.ctl.fd = -1;
 	if (parse_args(&a, argc, argv) < 0)
 		return 2;
+	if (a.status)
+		return agent_ctl_status(a.table, a.protocol, stdout);
 
 	signal(SIGPIPE, SIG_IGN);
-	if (!a.once) {
-		a.nl = agent_nl_open(a.protocol, a.table, a.metric, err,
-				     sizeof(err));
-		if (!a.nl) {
-			agent_log("%s", err);
-			return 1;
-		}
-	}
+	a.started_ms = agent_now_ms();
+	agent_members_init(&a.members, a.nconn, a.settle_ms);
+	if (!a.once && setup_kernel(&a) < 0)
+		goto out;
 	if (a.daemon) {
 		if (daemonize(&a) < 0)
 			goto out;
 	} else if (a.pidfile && write_pidfile(&a) < 0) {
+		goto out;
+	}
+	if (!a.once && agent_ctl_listen(&a.ctl, err, sizeof(err)) < 0) {
+		agent_log("%s", err);
 		goto out;
 	}
 
@@ -783,22 +943,25 @@ int main(int argc, char **argv)
 
 	agent_log(
 		"starting as '%s': %zu route server(s), protocol %u, table "
-		"%" PRIu32 ", metric %" PRIu32 "%s",
-		a.name, a.nconn, a.protocol, a.table, a.metric,
+		"%" PRIu32 ", metric %" PRIu32 ", silent after %" PRIu32
+		" ms, settle %" PRIu32 " ms, watch %s%s",
+		a.name, a.nconn, a.protocol, a.table, a.metric, a.silent_ms,
+		a.settle_ms, a.watch ? "on" : "off",
 		a.once ? ", once (the kernel is not touched)" : "");
 	for (i = 0; i < a.nconn; i++) {
 		agent_conn_init(&a.conns[i], a.paths[i], a.name, &conn_cb, &a);
 		a.conns[i].trust = &a.trust;
+		a.conns[i].silent_ms = a.silent_ms;
 	}
 
 	status = run(&a, sigfd);
 
 	if (!a.once) {
-		if (a.remove_on_exit)
+		if (a.remove_on_exit && !a.taken_over)
 			remove_routes(&a);
 		else
 			agent_log("leaving %zu routes in the kernel",
-				  agent_table_programmable(&a.desired));
+				  agent_table_programmable(&a.sync.desired));
 	}
 	for (i = 0; i < a.nconn; i++)
 		agent_conn_fini(&a.conns[i]);
@@ -807,7 +970,10 @@ out:
 		close(sigfd);
 	if (a.pidfile_written)
 		unlink(a.pidfile);
-	agent_table_clear(&a.desired);
-	agent_nl_close(a.nl);
+	if (a.be) {
+		agent_sync_fini(&a.sync);
+		a.be->ops->close(a.be);
+	}
+	agent_ctl_close(&a.ctl);
 	return status;
 }

@@ -620,6 +620,8 @@ static void ops_push(struct agent_ops *ops, enum agent_op_type type,
 	ops->o[ops->n].type = type;
 	ops->o[ops->n].route = d;
 	ops->o[ops->n].metric = metric;
+	ops->o[ops->n].result = AGENT_OP_DONE;
+	ops->o[ops->n].error = 0;
 	ops->n++;
 	switch (type) {
 	case AGENT_OP_ADD:

@@ -154,12 +154,25 @@ enum agent_op_type {
 	AGENT_OP_DELETE,
 };
 
+/* How a backend carried out an operation. */
+enum agent_op_result {
+	AGENT_OP_DONE = 0,
+	/* An add found another owner's route of that prefix and metric: it
+	 * is left alone. */
+	AGENT_OP_TAKEN,
+	/* Refused or unanswered: error says why (an errno, or 0). */
+	AGENT_OP_FAILED,
+};
+
 /* One kernel operation: route is a copy the list owns (for a delete, the
- * route that is there), metric the one to add with or to delete. */
+ * route that is there), metric the one to add with or to delete; result
+ * and error are set by the backend that carries it out. */
 struct agent_op {
 	enum agent_op_type type;
 	struct agent_route *route;
 	uint32_t metric;
+	enum agent_op_result result;
+	int error;
 };
 
 struct agent_ops {

@@ -9,7 +9,10 @@
  * queue is bounded: one that does not read is disconnected when its queue
  * would pass the listener's queue-limit, and resyncs (new snapshot) when it
  * reconnects. bgpd never blocks on a consumer: sockets are non-blocking
- * and written from bgpd's event loop.
+ * and written from bgpd's event loop. Every drop is counted by its cause
+ * (too slow, silent, error) with the last one's reason; a queue-limit below
+ * the table's snapshot is warned about; a socket file removed from under
+ * the listener is noticed and re-created.
  */
 #include <zebra.h>
 
@@ -34,6 +37,8 @@ DEFINE_MTYPE_STATIC(VNETRS, VNETRS_SDN_CHUNK, "vnetrs SDN queued data");
 
 #define KEEPALIVE_INTERVAL 10
 #define DEADTIME 30
+/* How often a listener checks that its socket file is still there. */
+#define SOCKET_CHECK_INTERVAL 2
 /* Messages are encoded into chunks of about this size. */
 #define CHUNK_SIZE (256u << 10)
 
@@ -87,9 +92,23 @@ struct vnetrs_listener {
 	int fd;
 	/* Bytes queued per consumer before it counts as stuck. */
 	size_t queue_limit;
-	struct thread *t_accept;
+	struct thread *t_accept, *t_check;
 	struct consumers_head consumers;
 	uint64_t accepted, snapshots, dropped_slow, dropped_error;
+	uint64_t dropped_silent; /* nothing received for DEADTIME */
+	/* The last consumer dropped (by any of the three causes), and why. */
+	char last_drop[192];
+	time_t last_drop_time;
+	/* The last snapshot's size, and whether queue-limit is below it (or
+	 * below the table's least size before any snapshot). */
+	size_t last_snapshot_bytes;
+	bool limit_below_snapshot;
+	/* The socket file, to notice its removal; how often it was
+	 * re-created, and what is wrong with it (empty: nothing). */
+	dev_t dev;
+	ino_t ino;
+	uint64_t recreated;
+	char broken[160];
 };
 
 /* The listeners of every instance (a handful). */
@@ -226,6 +245,19 @@ static void consumer_close(struct consumer *c, const char *why)
 	XFREE(MTYPE_VNETRS_SDN_CONSUMER, c);
 }
 
+/* Drop c for why, counted in *counter, remembered as the last drop. */
+static void consumer_drop(struct consumer *c, uint64_t *counter,
+			  const char *why)
+{
+	struct vnetrs_listener *l = c->listener;
+
+	(*counter)++;
+	snprintf(l->last_drop, sizeof(l->last_drop), "%.64s: %.120s",
+		 c->name[0] ? c->name : "(no hello)", why);
+	l->last_drop_time = time(NULL);
+	consumer_close(c, why);
+}
+
 static bool consumer_flush(struct consumer *c);
 
 /* Queue the chunks of w to c and write what the socket takes at once.
@@ -245,8 +277,7 @@ static bool consumer_enqueue(struct consumer *c, struct writer *w)
 	if (!consumer_flush(c))
 		return false;
 	if (c->queued > c->listener->queue_limit) {
-		c->listener->dropped_slow++;
-		consumer_close(c, "too slow: its queue passed queue-limit (it gets a new snapshot when it reconnects)");
+		consumer_drop(c, &c->listener->dropped_slow, "too slow: its queue passed queue-limit (it gets a new snapshot when it reconnects)");
 		return false;
 	}
 	return true;
@@ -266,8 +297,7 @@ static bool consumer_flush(struct consumer *c)
 		if (n < 0) {
 			if (ERRNO_IO_RETRY(errno))
 				break;
-			c->listener->dropped_error++;
-			consumer_close(c, safe_strerror(errno));
+			consumer_drop(c, &c->listener->dropped_error, safe_strerror(errno));
 			return false;
 		}
 		q->off += n;
@@ -287,6 +317,33 @@ static bool consumer_flush(struct consumer *c)
 static void consumer_write(struct thread *t)
 {
 	consumer_flush(THREAD_ARG(t));
+}
+
+/* The smallest ROUTE_ADD: an IPv4 prefix without next hop
+ * (docs/sdn-protocol.md). */
+#define SNAPSHOT_ROUTE_MIN 30
+
+/*
+ * Is queue-limit below the snapshot (its last size, else the least a
+ * snapshot of the table can take)? Said once per
+ * change, as a warning: every consumer that does not read the snapshot as
+ * fast as it is written is dropped, at every reconnect.
+ */
+static void check_queue_limit(struct vnetrs_listener *l)
+{
+	size_t need = l->last_snapshot_bytes;
+	bool below;
+
+	if (!need && l->inst)
+		need = (size_t)SNAPSHOT_ROUTE_MIN *
+			       vnetrs_routes_count(&l->inst->routes) +
+		       2 * VNETRS_SDN_HDR_LEN;
+	below = need && l->queue_limit < need;
+	if (below && !l->limit_below_snapshot)
+		zlog_warn("vnetrs: SDN stream %s: queue-limit %zu KiB is below the table's snapshot (%zu KiB%s): a consumer is dropped while it reads it, at every reconnect; raise queue-limit",
+			  l->path, l->queue_limit >> 10, (need + 1023) >> 10,
+			  l->last_snapshot_bytes ? "" : " at least");
+	l->limit_below_snapshot = below;
 }
 
 /* The whole table, as of the last batch, to a consumer that said hello.
@@ -313,11 +370,12 @@ static bool consumer_snapshot(struct consumer *c)
 	if (w->failed) {
 		writer_free(w);
 		XFREE(MTYPE_TMP, w);
-		c->listener->dropped_error++;
-		consumer_close(c, "snapshot could not be encoded");
+		consumer_drop(c, &c->listener->dropped_error, "snapshot could not be encoded");
 		return false;
 	}
 	c->listener->snapshots++;
+	c->listener->last_snapshot_bytes = w->bytes;
+	check_queue_limit(c->listener);
 	c->seq_sent = inst->sdn_seq;
 	c->batches++;
 	c->state = LIVE;
@@ -330,15 +388,18 @@ static bool consumer_snapshot(struct consumer *c)
 	return ok;
 }
 
-static void consumer_send_keepalive(struct consumer *c)
+/* Returns false if c was dropped. */
+static bool consumer_send_keepalive(struct consumer *c)
 {
 	struct writer w = {};
 	uint8_t *p = writer_room(&w, VNETRS_SDN_HDR_LEN);
+	bool ok;
 
 	writer_commit(&w, vnetrs_sdn_encode_keepalive(p, VNETRS_SDN_HDR_LEN,
 						      c->seq_sent));
-	consumer_enqueue(c, &w);
+	ok = consumer_enqueue(c, &w);
 	writer_free(&w);
+	return ok;
 }
 
 static void consumer_keepalive(struct thread *t)
@@ -346,8 +407,8 @@ static void consumer_keepalive(struct thread *t)
 	struct consumer *c = THREAD_ARG(t);
 
 	if (monotime(NULL) - c->last_rx > DEADTIME) {
-		c->listener->dropped_error++;
-		consumer_close(c, "nothing received for 30 s");
+		consumer_drop(c, &c->listener->dropped_silent,
+			      "nothing received for 30 s");
 		return;
 	}
 	thread_add_timer(bm->master, consumer_keepalive, c,
@@ -362,8 +423,7 @@ static bool consumer_handle(struct consumer *c, const struct vnetrs_sdn_msg *m)
 	switch (m->type) {
 	case VNETRS_SDN_HELLO:
 		if (c->state != WAIT_HELLO) {
-			c->listener->dropped_error++;
-			consumer_close(c, "second HELLO");
+			consumer_drop(c, &c->listener->dropped_error, "second HELLO");
 			return false;
 		}
 		strlcpy(c->name, m->u.hello.name, sizeof(c->name));
@@ -379,10 +439,13 @@ static bool consumer_handle(struct consumer *c, const struct vnetrs_sdn_msg *m)
 		return consumer_snapshot(c);
 	case VNETRS_SDN_KEEPALIVE:
 		c->seq_acked = m->seq;
+		/* Answered at once: the consumer tells a hung route server
+		 * from an idle one within seconds (docs/sdn-protocol.md). */
+		if (c->state != WAIT_HELLO)
+			return consumer_send_keepalive(c);
 		return true;
 	default:
-		c->listener->dropped_error++;
-		consumer_close(c, "unexpected message from a consumer");
+		consumer_drop(c, &c->listener->dropped_error, "unexpected message from a consumer");
 		return false;
 	}
 }
@@ -412,8 +475,7 @@ static void consumer_read(struct thread *t)
 						&used, err, sizeof(err));
 
 		if (ret < 0) {
-			c->listener->dropped_error++;
-			consumer_close(c, err);
+			consumer_drop(c, &c->listener->dropped_error, err);
 			return;
 		}
 		if (ret == 0)
@@ -542,8 +604,7 @@ void vnetrs_stream_commit(struct vnetrs_instance *inst,
 			if (c->state != LIVE)
 				continue;
 			if (b->w.failed) {
-				listeners[i]->dropped_error++;
-				consumer_close(c, "batch could not be encoded");
+				consumer_drop(c, &listeners[i]->dropped_error, "batch could not be encoded");
 				continue;
 			}
 			if (consumer_enqueue(c, &b->w)) {
@@ -559,10 +620,36 @@ void vnetrs_stream_commit(struct vnetrs_instance *inst,
 /*
  * Listeners ("sdn listen unix PATH").
  */
+/* A listening socket bound at path (mode 0660, non-blocking), its file's
+ * identity in *st. -1 with a message in err. */
+static int listener_bind(const char *path, struct stat *st, char *err,
+			 size_t errlen)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	int fd;
+
+	strlcpy(sun.sun_path, path, sizeof(sun.sun_path));
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (fd < 0) {
+		snprintf(err, errlen, "socket: %s", safe_strerror(errno));
+		return -1;
+	}
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 ||
+	    chmod(path, 0660) < 0 || listen(fd, SOMAXCONN) < 0 ||
+	    lstat(path, st) < 0) {
+		snprintf(err, errlen, "%s: %s", path, safe_strerror(errno));
+		close(fd);
+		return -1;
+	}
+	set_nonblocking(fd);
+	set_cloexec(fd);
+	return fd;
+}
+
 int vnetrs_stream_open(const char *path, struct vnetrs_listener **out,
 		       char *err, size_t errlen)
 {
-	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	struct sockaddr_un sun;
 	struct vnetrs_listener *l;
 	struct stat st;
 	int fd;
@@ -572,7 +659,6 @@ int vnetrs_stream_open(const char *path, struct vnetrs_listener **out,
 			 path, sizeof(sun.sun_path) - 1);
 		return -1;
 	}
-	strlcpy(sun.sun_path, path, sizeof(sun.sun_path));
 	/* A socket left by an earlier run is replaced; anything else is the
 	 * user's and stays. */
 	if (lstat(path, &st) == 0) {
@@ -583,26 +669,69 @@ int vnetrs_stream_open(const char *path, struct vnetrs_listener **out,
 		}
 		unlink(path);
 	}
-	fd = socket(AF_UNIX, SOCK_STREAM, 0);
-	if (fd < 0) {
-		snprintf(err, errlen, "socket: %s", safe_strerror(errno));
+	fd = listener_bind(path, &st, err, errlen);
+	if (fd < 0)
 		return -1;
-	}
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 ||
-	    chmod(path, 0660) < 0 || listen(fd, SOMAXCONN) < 0) {
-		snprintf(err, errlen, "%s: %s", path, safe_strerror(errno));
-		close(fd);
-		return -1;
-	}
-	set_nonblocking(fd);
-	set_cloexec(fd);
 	l = XCALLOC(MTYPE_VNETRS_SDN_LISTENER, sizeof(*l));
 	strlcpy(l->path, path, sizeof(l->path));
 	l->fd = fd;
+	l->dev = st.st_dev;
+	l->ino = st.st_ino;
 	l->queue_limit = (size_t)VNETRS_SDN_QUEUE_LIMIT_DEFAULT << 10;
 	consumers_init(&l->consumers);
 	*out = l;
 	return 0;
+}
+
+/* The socket file was removed: a new socket at the path (the connected
+ * consumers keep theirs). */
+static void listener_recreate(struct vnetrs_listener *l)
+{
+	struct stat st;
+	char err[160];
+	int fd = listener_bind(l->path, &st, err, sizeof(err));
+
+	if (fd < 0) {
+		snprintf(l->broken, sizeof(l->broken),
+			 "socket file removed, cannot re-create it: %.100s",
+			 err);
+		return;
+	}
+	THREAD_OFF(l->t_accept);
+	close(l->fd);
+	l->fd = fd;
+	l->dev = st.st_dev;
+	l->ino = st.st_ino;
+	l->recreated++;
+	l->broken[0] = '\0';
+	thread_add_read(bm->master, listener_accept, l, l->fd, &l->t_accept);
+	zlog_warn("vnetrs: SDN stream %s: the socket file was removed: re-created",
+		  l->path);
+}
+
+/* Is the socket file still ours? Re-created when gone; another file in its
+ * place is the user's: shown, left alone. */
+static void listener_check(struct thread *t)
+{
+	struct vnetrs_listener *l = THREAD_ARG(t);
+	struct stat st;
+
+	thread_add_timer(bm->master, listener_check, l, SOCKET_CHECK_INTERVAL,
+			 &l->t_check);
+	if (lstat(l->path, &st) < 0) {
+		if (errno == ENOENT)
+			listener_recreate(l);
+		return;
+	}
+	if (st.st_dev == l->dev && st.st_ino == l->ino) {
+		l->broken[0] = '\0';
+		return;
+	}
+	if (!l->broken[0])
+		zlog_warn("vnetrs: SDN stream %s: the path is now another file: no new consumer can reach this listener",
+			  l->path);
+	snprintf(l->broken, sizeof(l->broken),
+		 "the path is now another file: unreachable");
 }
 
 void vnetrs_stream_start(struct vnetrs_instance *inst,
@@ -617,12 +746,16 @@ void vnetrs_stream_start(struct vnetrs_instance *inst,
 		epoch = (uint64_t)time(NULL) << 20 ^ (uint64_t)getpid();
 	l->inst = inst;
 	thread_add_read(bm->master, listener_accept, l, l->fd, &l->t_accept);
+	thread_add_timer(bm->master, listener_check, l, SOCKET_CHECK_INTERVAL,
+			 &l->t_check);
 	zlog_info("vnetrs: SDN stream listening on %s", l->path);
+	check_queue_limit(l);
 }
 
 void vnetrs_stream_set_queue_limit(struct vnetrs_listener *l, uint32_t kib)
 {
 	l->queue_limit = (size_t)kib << 10;
+	check_queue_limit(l);
 }
 
 void vnetrs_stream_close(struct vnetrs_listener *l)
@@ -635,8 +768,11 @@ void vnetrs_stream_close(struct vnetrs_listener *l)
 	while ((c = consumers_first(&l->consumers)))
 		consumer_close(c, "the route server stops listening");
 	THREAD_OFF(l->t_accept);
+	THREAD_OFF(l->t_check);
 	close(l->fd);
-	unlink(l->path);
+	/* Only our own socket file: another in its place is the user's. */
+	if (!l->broken[0])
+		unlink(l->path);
 	consumers_fini(&l->consumers);
 	XFREE(MTYPE_VNETRS_SDN_LISTENER, l);
 }
@@ -679,6 +815,41 @@ void vnetrs_stream_converged(struct vnetrs_instance *inst)
 	}
 }
 
+/* What is wrong with a listener, and its last drop, for the show. */
+static void listener_show_text(const struct vnetrs_listener *l,
+			       struct vty *vty)
+{
+	if (l->broken[0])
+		vty_out(vty, "  BROKEN: %s\n", l->broken);
+	if (l->recreated)
+		vty_out(vty, "  socket file re-created %" PRIu64 " time(s)\n",
+			l->recreated);
+	if (l->limit_below_snapshot)
+		vty_out(vty,
+			"  WARNING: queue-limit %zu KiB is below the snapshot (%zu KiB): consumers are dropped at every reconnect\n",
+			l->queue_limit >> 10, (l->last_snapshot_bytes + 1023) >> 10);
+	if (l->last_drop[0])
+		vty_out(vty, "  last dropped %lld s ago: %s\n",
+			(long long)(time(NULL) - l->last_drop_time),
+			l->last_drop);
+}
+
+static void listener_show_json(const struct vnetrs_listener *l,
+			       json_object *jl)
+{
+	json_object_int_add(jl, "dropped-silent", l->dropped_silent);
+	json_object_int_add(jl, "last-snapshot-bytes", l->last_snapshot_bytes);
+	json_object_boolean_add(jl, "queue-limit-below-snapshot",
+				l->limit_below_snapshot);
+	json_object_int_add(jl, "socket-recreated", l->recreated);
+	if (l->broken[0])
+		json_object_string_add(jl, "broken", l->broken);
+	if (l->last_drop[0]) {
+		json_object_string_add(jl, "last-drop", l->last_drop);
+		json_object_int_add(jl, "last-drop-time", l->last_drop_time);
+	}
+}
+
 void vnetrs_stream_show(struct vnetrs_instance *inst, struct vty *vty,
 			json_object *js)
 {
@@ -716,14 +887,18 @@ void vnetrs_stream_show(struct vnetrs_instance *inst, struct vty *vty,
 					    l->dropped_slow);
 			json_object_int_add(jl, "dropped-error",
 					    l->dropped_error);
+			listener_show_json(l, jl);
 		} else {
 			vty_out(vty,
 				"SDN stream unix %s: %" PRIu64
 				" connections, %" PRIu64 " snapshots, %" PRIu64
 				" dropped as too slow, %" PRIu64
-				" dropped on error\n",
+				" dropped on error, %" PRIu64
+				" dropped as silent\n",
 				l->path, l->accepted, l->snapshots,
-				l->dropped_slow, l->dropped_error);
+				l->dropped_slow, l->dropped_error,
+				l->dropped_silent);
+			listener_show_text(l, vty);
 		}
 		frr_each (consumers, &l->consumers, c) {
 			if (js) {

@@ -633,3 +633,56 @@ def bgpd_rss_kib(router):
 def kill9_bgpd(router):
     "kill -9 router's bgpd: a crash, no NOTIFICATION, no clean-up."
     router.run("kill -9 {}".format(bgpd_pid(router)))
+
+
+# --- a running vnetrs-agent ---------------------------------------------------
+
+
+def agent_start(node, socks, pidfile, log, *extra):
+    """
+    Start vnetrs-agent (agent_binary(): under valgrind in the sanitized run)
+    in node's namespace as a daemon connected to the SDN sockets socks,
+    with its pidfile and log (stderr, appended); wait for the pidfile.
+    Returns the shell's output (a refusal is printed there and in log).
+    """
+    cmd = [agent_binary()]
+    for s in socks:
+        cmd += ["--connect", s]
+    cmd += ["--daemon", "--pidfile", pidfile] + list(extra)
+    out = node.run(" ".join(shlex.quote(c) for c in cmd) + " 2>>" + shlex.quote(log) + "; echo rc=$?")
+    if out.strip().endswith("rc=0"):
+        poll(lambda: None if os.path.exists(pidfile) else "no pidfile", "the agent starts", timeout=10)
+    return out
+
+
+def agent_pid(pidfile):
+    with open(pidfile) as f:
+        return int(f.read().strip())
+
+
+def agent_stop(pidfile, sig=None, timeout=10):
+    "Signal (default SIGTERM) the agent of pidfile and wait until it is gone."
+    import signal  # pylint: disable=import-outside-toplevel
+
+    if not os.path.exists(pidfile):
+        return
+    pid = agent_pid(pidfile)
+    try:
+        os.kill(pid, sig or signal.SIGTERM)
+    except ProcessLookupError:
+        pass
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.05)
+    if os.path.exists(pidfile):
+        os.unlink(pidfile)
+
+
+def agent_status(node, *extra):
+    "The output of 'vnetrs-agent --status' in node (the real binary: a quick client)."
+    real = os.path.join(REPO_DIR, "agent", "vnetrs-agent")
+    return node.run(" ".join([shlex.quote(real), "--status"] + list(extra)) + " 2>&1")

@@ -1,19 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * libFuzzer target: vnetrs-agent's reading of the kernel's rtnetlink
- * answers (agent/agent_netlink.c, included here for its static parsers):
+ * messages (agent/backend_kernel.c, included here for its static parsers):
  * a route dump's messages (dump_answers(), dump_route(): attributes,
- * RTA_MULTIPATH, RTA_VIA) and the acknowledgements of a batch of route
- * changes (ack_answers(), ack_reason(): extended ACK attributes).
+ * RTA_MULTIPATH, RTA_VIA), the acknowledgements of a batch of route
+ * changes (ack_answers(), ack_reason(): extended ACK attributes) and the
+ * watch's route, link and address events (watch_events()).
  *
- * Input: byte 0 picks the parser (even: dump, odd: acks), byte 1 a
+ * Input: byte 0 picks the parser (0 mod 3: dump, 1: acks, 2: events), byte 1 a
  * setting (the agent's metric; the number of pending requests), byte 2
  * where the answers are cut in two reads; the rest are the answers, as
  * the kernel would send them. Invariants: the routes read are well formed
  * (family, prefix length, next hops), an answer counts once, every count
  * stays within the requests.
  */
-#include "agent/agent_netlink.c"
+#include "agent/backend_kernel.c"
 
 #include "tests/fuzz/fuzz.h"
 
@@ -100,12 +101,12 @@ static void fuzz_dump(struct agent_nl *nl, const uint8_t *buf, size_t len,
 	agent_table_clear(&t);
 }
 
-static void fuzz_acks(struct agent_nl *nl, uint8_t setting,
-		      const uint8_t *buf, size_t len, size_t cut)
+static void fuzz_acks(struct agent_nl *nl, uint8_t setting, const uint8_t *buf,
+		      size_t len, size_t cut)
 {
 	struct agent_ops ops;
 	struct agent_nl_result res = {};
-	size_t answered = 0;
+	size_t answered = 0, results = 0;
 
 	agent_ops_init(&ops);
 	nl->npend = setting % NL_BATCH_MAX + 1;
@@ -126,6 +127,8 @@ static void fuzz_acks(struct agent_nl *nl, uint8_t setting,
 		op->type = (enum agent_op_type)(k % 3);
 		op->route = agent_route_new(&p, VNETRS_SOURCE_NVA, &nh, 1);
 		op->metric = 20;
+		op->result = AGENT_OP_DONE;
+		op->error = 0;
 		nl->pend[k].op = k;
 		nl->pend[k].answered = false;
 	}
@@ -138,6 +141,9 @@ static void fuzz_acks(struct agent_nl *nl, uint8_t setting,
 			answered, res.failed, res.taken);
 	FUZZ_CHECK(answered <= nl->npend);
 	FUZZ_CHECK(res.failed + res.taken <= answered);
+	for (size_t k = 0; k < ops.n; k++)
+		results += ops.o[k].result != AGENT_OP_DONE;
+	FUZZ_CHECK(results == res.failed + res.taken);
 	for (size_t k = 0, n = 0; k < nl->npend; k++) {
 		n += nl->pend[k].answered;
 		if (k == nl->npend - 1)
@@ -145,6 +151,40 @@ static void fuzz_acks(struct agent_nl *nl, uint8_t setting,
 	}
 	nl->npend = 0;
 	agent_ops_clear(&ops);
+}
+
+static size_t n_events;
+
+/* The watch's reports: well formed, counted. */
+static void on_event(void *arg, enum agent_backend_event ev,
+		     const struct vnetrs_prefix *p, const char *what)
+{
+	char buf[VNETRS_PREFIX_STRLEN];
+
+	FUZZ_CHECK(what && *what);
+	if (ev == AGENT_EV_OWN_GONE || ev == AGENT_EV_FOREIGN_ADDED ||
+	    ev == AGENT_EV_FOREIGN_GONE) {
+		FUZZ_CHECK(p);
+		FUZZ_CHECK(p->len <= (p->family == VNETRS_AF_INET ? 32 : 128));
+		vnetrs_prefix2str(p, buf, sizeof(buf));
+	}
+	n_events++;
+	(void)arg;
+}
+
+static const struct agent_backend_cb fuzz_cb = {.event = on_event};
+
+static void fuzz_events(struct agent_nl *nl, const uint8_t *buf, size_t len,
+			size_t cut)
+{
+	n_events = 0;
+	nl->base.cb = &fuzz_cb;
+	if (cut > len)
+		cut = len;
+	watch_events(nl, buf, (int)cut);
+	watch_events(nl, buf + cut, (int)(len - cut));
+	FUZZ_CHECK(n_events <= nl->base.stats.events);
+	FUZZ_CHECK(nl->base.stats.own_events <= nl->base.stats.events);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -164,11 +204,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(buf);
 	memcpy(buf, data + 3, len);
 	cut = (size_t)data[2] * 4;
-	if (data[0] % 2 == 0) {
+	if (data[0] % 3 == 0) {
 		nl.metric = data[1] % 2 ? 20 : 0;
 		fuzz_dump(&nl, buf, len, cut);
-	} else {
+	} else if (data[0] % 3 == 1) {
 		fuzz_acks(&nl, data[1], buf, len, cut);
+	} else {
+		fuzz_events(&nl, buf, len, cut);
 	}
 	free(buf);
 	return 0;
@@ -232,9 +274,9 @@ static void seed_route(uint8_t family, uint8_t dst_len, const void *dst,
 			nlh->nlmsg_len += RTNH_ALIGN(sizeof(*rtnh));
 			mnl_attr_put(nlh, RTA_GATEWAY, glen,
 				     (const uint8_t *)gw + i * glen);
-			rtnh->rtnh_len = (unsigned short)((char *)nlh +
-							  nlh->nlmsg_len -
-							  (char *)rtnh);
+			rtnh->rtnh_len =
+				(unsigned short)((char *)nlh + nlh->nlmsg_len -
+						 (char *)rtnh);
 		}
 		mnl_attr_nest_end(nlh, mp);
 	}
@@ -282,8 +324,8 @@ static void seed_emit(fuzz_emit_fn emit, const char *name, uint8_t mode,
 
 void fuzz_seeds(fuzz_emit_fn emit)
 {
-	const uint8_t dst4[4] = {10, 250, 0, 0}, gw4[8] = {10, 1, 1, 4,
-							   10, 1, 1, 5};
+	const uint8_t dst4[4] = {10, 250, 0, 0},
+		      gw4[8] = {10, 1, 1, 4, 10, 1, 1, 5};
 	const uint8_t dst6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 9};
 	uint8_t gw6[32] = {0x20, 0x01, 0x0d, 0xb8, 0, 1, [15] = 4,
 			   0x20, 0x01, 0x0d, 0xb8, 0, 1, [31] = 5};
@@ -308,4 +350,12 @@ void fuzz_seeds(fuzz_emit_fn emit)
 	seed_ack(FUZZ_SEQ + 2, -ESRCH, NULL);
 	seed_ack(FUZZ_SEQ + 3, -EEXIST, NULL);
 	seed_emit(emit, "acks", 1, 3, 0);
+
+	/* Events: someone else's route of ours removed, another owner's
+	 * added, the agent's own (skipped). */
+	seed_route(AF_INET, 16, dst4, 1, gw4, AF_INET);
+	((struct nlmsghdr *)seed)->nlmsg_type = RTM_DELROUTE;
+	((struct nlmsghdr *)seed)->nlmsg_pid = 77;
+	seed_route(AF_INET6, 48, dst6, 2, gw6, AF_INET6);
+	seed_emit(emit, "events", 2, 0, 0);
 }

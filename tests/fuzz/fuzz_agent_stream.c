@@ -116,9 +116,16 @@ static void on_down(struct agent_conn *c, bool had_table, void *arg)
 	(void)had_table;
 }
 
+static void on_silence(struct agent_conn *c, bool silent, void *arg)
+{
+	FUZZ_CHECK(c->fd >= 0 && c->silent == silent);
+	(void)arg;
+}
+
 static const struct agent_conn_cb callbacks = {
 	.commit = on_commit,
 	.down = on_down,
+	.silence = on_silence,
 };
 
 static char sock_path[sizeof(((struct sockaddr_un *)0)->sun_path)];

@@ -12,7 +12,7 @@
 #   prefix         the prefix parser of the CLI and YANG keys
 #                  (logic/vnetrs_prefix.c)
 #   agent_netlink  the agent's reading of rtnetlink route dumps and
-#                  acknowledgements (agent/agent_netlink.c)
+#                  acknowledgements and events (agent/backend_kernel.c)
 #   agent_stream   the agent reading a route server's SDN stream over a
 #                  socket, and the tables it computes (agent/agent_conn.c,
 #                  agent/agent_table.c)
@@ -77,7 +77,7 @@ agent_srcs() {
 		case $f in
 		agent/agent_main.c) ;;
 		# included by its fuzz target (for its static parsers)
-		agent/agent_netlink.c) [ "${1:-}" = all ] && echo "$f" ;;
+		agent/backend_kernel.c) [ "${1:-}" = all ] && echo "$f" ;;
 		*) echo "$f" ;;
 		esac
 	done

@@ -2,7 +2,8 @@
 /*
  * Unit tests of vnetrs-agent's tables (agent/agent_table.c): routes and
  * their text, batches applied to an instance's table, the merge of two
- * instances, and the kernel operations diffs produce.
+ * instances, and the kernel operations diffs produce; and which instances
+ * count in the merge, with the settling rule (agent/agent_members.c).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "agent/agent_members.h"
 #include "agent/agent_table.h"
 
 #define UNUSED __attribute__((unused))
@@ -585,6 +587,119 @@ static void test_update(void **state UNUSED)
 	agent_ops_clear(&ops);
 }
 
+/*
+ * While holding (settling, or no instance counted), the desired table is
+ * one of the merge's inputs: an instance's withdraw removes nothing, and a
+ * next hop lost is kept; an add still goes in.
+ */
+static void test_update_holding(void **state UNUSED)
+{
+	struct agent_table a, desired;
+	const struct agent_table *tabs[] = {&a, &desired};
+	struct agent_batch batch;
+	struct agent_plist changed;
+	struct agent_ops ops;
+	struct agent_route *ra[] = {
+		R("10.250.0.0/16", "10.1.1.4,10.1.1.5"),
+		R("10.251.0.0/16", "10.1.1.4"),
+	};
+	struct vnetrs_prefix p;
+
+	agent_table_init(&a);
+	agent_table_init(&desired);
+	agent_batch_init(&batch);
+	agent_plist_init(&changed);
+	agent_ops_init(&ops);
+	snap(&a, ra, 2);
+	agent_merge_all(tabs, 1, &desired);
+
+	p = P("10.251.0.0/16");
+	agent_batch_del(&batch, &p);
+	agent_batch_add(&batch, R("10.250.0.0/16", "10.1.1.4"));
+	agent_batch_add(&batch, R("10.252.0.0/16", "10.1.1.6"));
+	agent_table_apply(&a, &batch, false, &changed);
+	agent_update(&desired, tabs, 2, &changed, 20, &ops);
+
+	assert_string_equal(ops_text(&ops),
+			    "add 10.252.0.0/16 via 10.1.1.6 m 20;");
+	assert_string_equal(dump(&desired),
+			    "10.250.0.0/16 via 10.1.1.4,10.1.1.5\n"
+			    "10.251.0.0/16 via 10.1.1.4\n"
+			    "10.252.0.0/16 via 10.1.1.6\n");
+
+	agent_table_clear(&a);
+	agent_table_clear(&desired);
+	agent_plist_clear(&changed);
+	agent_ops_clear(&ops);
+}
+
+/* The first instance counts at once; the set changing starts a settling in
+ * which nothing is removed; a returning instance counts after it. */
+static void test_members_settling(void **state UNUSED)
+{
+	struct agent_members ms;
+
+	agent_members_init(&ms, 2, 2000);
+	/* Nobody counts: hold. */
+	assert_true(agent_members_hold(&ms, 0));
+	assert_int_equal(agent_members_deadline(&ms), 0);
+
+	/* rs1's snapshot at 1000: counts at once, settling until 3000. */
+	assert_true(agent_members_set(&ms, 0, true, 1000));
+	assert_false(agent_members_set(&ms, 0, true, 1001));
+	assert_true(agent_members_counted(&ms, 0, 1000));
+	assert_true(agent_members_hold(&ms, 2999));
+	assert_int_equal(agent_members_deadline(&ms), 3000);
+	assert_false(agent_members_settled(&ms, 2999));
+	assert_true(agent_members_settled(&ms, 3000));
+	assert_false(agent_members_settled(&ms, 3001)); /* once */
+	assert_false(agent_members_hold(&ms, 3000));
+
+	/* rs2 joins at 5000 while rs1 counts: it settles until 7000. */
+	assert_true(agent_members_set(&ms, 1, true, 5000));
+	assert_false(agent_members_counted(&ms, 1, 6999));
+	assert_true(agent_members_counted(&ms, 1, 7000));
+	assert_int_equal(agent_members_n_counted(&ms, 6000), 1);
+	assert_true(agent_members_hold(&ms, 6999));
+	assert_false(agent_members_hold(&ms, 7000));
+
+	/* rs1 silent at 10000: rs2 alone counts, nothing removed until
+	 * 12000. */
+	assert_true(agent_members_set(&ms, 0, false, 10000));
+	assert_false(agent_members_counted(&ms, 0, 10000));
+	assert_true(agent_members_hold(&ms, 11999));
+	assert_false(agent_members_hold(&ms, 12000));
+
+	/* rs2 silent too: nobody counts, hold whatever the time. */
+	assert_true(agent_members_set(&ms, 1, false, 20000));
+	assert_true(agent_members_hold(&ms, 100000));
+
+	/* rs2 back alone: counts at once, still no removal for 2 s. */
+	assert_true(agent_members_set(&ms, 1, true, 200000));
+	assert_true(agent_members_counted(&ms, 1, 200000));
+	assert_true(agent_members_hold(&ms, 201999));
+	/* rs1 back while rs2 counts: settles. */
+	assert_true(agent_members_set(&ms, 0, true, 201000));
+	assert_false(agent_members_counted(&ms, 0, 202999));
+	assert_true(agent_members_counted(&ms, 0, 203000));
+
+	/* Every instance counting: nothing held, even while settling (a lone
+	 * route server's snapshot after its restart applies whole). */
+	agent_members_init(&ms, 1, 2000);
+	assert_true(agent_members_set(&ms, 0, true, 10));
+	assert_true(agent_members_settling(&ms, 11));
+	assert_false(agent_members_hold(&ms, 11));
+	assert_true(agent_members_set(&ms, 0, false, 100));
+	assert_true(agent_members_hold(&ms, 101));
+
+	/* No settling at all with 0. */
+	agent_members_init(&ms, 2, 0);
+	agent_members_set(&ms, 0, true, 10);
+	agent_members_set(&ms, 1, true, 10);
+	assert_int_equal(agent_members_n_counted(&ms, 10), 2);
+	assert_false(agent_members_hold(&ms, 10));
+}
+
 /* Routes wider than the kernel limit are programmed with their first next
  * hops, and compared so. */
 static void test_max_nh(void **state UNUSED)
@@ -657,6 +772,8 @@ int main(void)
 		cmocka_unit_test(test_diff_instance_lost),
 		cmocka_unit_test(test_update),
 		cmocka_unit_test(test_max_nh),
+		cmocka_unit_test(test_update_holding),
+		cmocka_unit_test(test_members_settling),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,20 +1,30 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * vnetrs-agent: the kernel's routes over rtnetlink, with libmnl
- * (agent_netlink.h).
+ * vnetrs-agent: the kernel backend (backend.h): the routes of one protocol
+ * number in one table, over rtnetlink with libmnl.
  *
- * Changes are sent in batches of requests, each acknowledged: the answers
- * are matched to the requests by sequence number. A route the kernel does
- * not have (as far as the agent knows) is created exclusively
- * (NLM_F_CREATE | NLM_F_EXCL): never a duplicate, nor an IPv6 next hop
- * appended to a route, nor someone else's route of the same prefix and
- * metric replaced. One it has is replaced (NLM_F_CREATE | NLM_F_REPLACE).
- * ECMP is one multipath route (RTA_MULTIPATH), for IPv4 and IPv6 alike. A
- * next hop of the other family than the prefix's goes as RTA_VIA.
+ * The agent owns the routes of its protocol in its table: it only reads,
+ * adds, replaces and deletes those. Changes are sent in batches of
+ * requests, each acknowledged: the answers are matched to the requests by
+ * sequence number. A route the kernel does not have (as far as the agent
+ * knows) is created exclusively (NLM_F_CREATE | NLM_F_EXCL): never a
+ * duplicate, nor an IPv6 next hop appended to a route, nor someone else's
+ * route of the same prefix and metric replaced. One it has is replaced
+ * (NLM_F_CREATE | NLM_F_REPLACE). ECMP is one multipath route
+ * (RTA_MULTIPATH), for IPv4 and IPv6 alike. A next hop of the other family
+ * than the prefix's goes as RTA_VIA.
+ *
+ * The watch: a second socket in the route, link and address multicast
+ * groups, with a large receive buffer. The kernel stamps a notification
+ * with the port of the socket whose request caused it, so the agent's own
+ * changes are skipped by their header alone. Links going down flush IPv4
+ * routes without any route notification: link and address events are
+ * reported as such, for the agent to check its routes.
  */
-#include "agent/agent_netlink.h"
+#include "agent/backend.h"
 
 #include <errno.h>
+#include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -43,12 +53,19 @@
 /* IPv6 routes added with metric 0 get this one. */
 #define IP6_DEFAULT_METRIC 1024
 
+/* Counts of one apply (also what the fuzz target checks). */
+struct agent_nl_result {
+	size_t failed;
+	size_t taken;
+};
+
 struct nl_pending {
 	size_t op; /* index in the ops */
 	bool answered;
 };
 
 struct agent_nl {
+	struct agent_backend base; /* first: the backend's interface */
 	struct mnl_socket *sock;
 	unsigned int portid;
 	uint32_t seq;
@@ -62,6 +79,8 @@ struct agent_nl {
 	uint32_t first_seq; /* the batch's first request */
 	struct nl_pending pend[NL_BATCH_MAX];
 	size_t npend;
+	struct mnl_socket *watch; /* NULL without the watch */
+	char *wbuf;		  /* its reads */
 };
 
 static int af_of(uint8_t family)
@@ -74,36 +93,35 @@ static size_t alen_of(uint8_t family)
 	return family == VNETRS_AF_INET ? 4 : 16;
 }
 
-struct agent_nl *agent_nl_open(uint8_t protocol, uint32_t table,
-			       uint32_t metric, char *err, size_t errlen)
+static void nl_close(struct agent_nl *nl)
 {
-	struct agent_nl *nl = calloc(1, sizeof(*nl));
+	if (!nl)
+		return;
+	if (nl->sock)
+		mnl_socket_close(nl->sock);
+	if (nl->watch)
+		mnl_socket_close(nl->watch);
+	free(nl->msg);
+	free(nl->sbuf);
+	free(nl->rbuf);
+	free(nl->wbuf);
+	free(nl);
+}
+
+/* The request socket: answers within NL_TIMEOUT_S. */
+static int nl_open_requests(struct agent_nl *nl, char *err, size_t errlen)
+{
 	struct timeval tv = {.tv_sec = NL_TIMEOUT_S};
 	int one = 1, rcvbuf = 1024 * 1024;
 
-	if (!nl) {
-		snprintf(err, errlen, "out of memory");
-		return NULL;
-	}
-	nl->protocol = protocol;
-	nl->table = table;
-	nl->metric = metric;
-	nl->seq = (uint32_t)time(NULL);
-	nl->msg = malloc(NL_MSG_MAX);
-	nl->sbuf = malloc(NL_BATCH_BYTES);
-	nl->rbuf = malloc(NL_RECV_MAX);
-	if (!nl->msg || !nl->sbuf || !nl->rbuf) {
-		snprintf(err, errlen, "out of memory");
-		goto fail;
-	}
 	nl->sock = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
 	if (!nl->sock) {
 		snprintf(err, errlen, "netlink socket: %s", strerror(errno));
-		goto fail;
+		return -1;
 	}
 	if (mnl_socket_bind(nl->sock, 0, MNL_SOCKET_AUTOPID) < 0) {
 		snprintf(err, errlen, "netlink bind: %s", strerror(errno));
-		goto fail;
+		return -1;
 	}
 	nl->portid = mnl_socket_get_portid(nl->sock);
 	/* Short answers (no copy of the request), with the kernel's reason
@@ -117,24 +135,117 @@ struct agent_nl *agent_nl_open(uint8_t protocol, uint32_t table,
 		       &rcvbuf, sizeof(rcvbuf)) < 0) {
 		snprintf(err, errlen, "netlink setsockopt: %s",
 			 strerror(errno));
-		goto fail;
+		return -1;
 	}
-	return nl;
-fail:
-	agent_nl_close(nl);
-	return NULL;
+	return 0;
 }
 
-void agent_nl_close(struct agent_nl *nl)
+/* The watch socket: non-blocking, in the route, link and address groups. */
+static int nl_open_watch(struct agent_nl *nl, int size, char *err,
+			 size_t errlen)
 {
-	if (!nl)
-		return;
-	if (nl->sock)
-		mnl_socket_close(nl->sock);
-	free(nl->msg);
-	free(nl->sbuf);
-	free(nl->rbuf);
-	free(nl);
+	static const unsigned int groups[] = {
+		RTNLGRP_LINK,	    RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR,
+		RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE,
+	};
+	size_t i;
+	int fd;
+
+	nl->wbuf = malloc(NL_RECV_MAX);
+	nl->watch =
+		mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (!nl->wbuf || !nl->watch ||
+	    mnl_socket_bind(nl->watch, 0, MNL_SOCKET_AUTOPID) < 0) {
+		snprintf(err, errlen, "netlink watch socket: %s",
+			 strerror(errno));
+		return -1;
+	}
+	for (i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {
+		if (mnl_socket_setsockopt(nl->watch, NETLINK_ADD_MEMBERSHIP,
+					  (void *)&groups[i],
+					  sizeof(groups[i])) < 0) {
+			snprintf(err, errlen, "netlink watch group %u: %s",
+				 groups[i], strerror(errno));
+			return -1;
+		}
+	}
+	/* Beyond the system's limit when allowed (CAP_NET_ADMIN). */
+	fd = mnl_socket_get_fd(nl->watch);
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) <
+		    0 &&
+	    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size)) < 0)
+		agent_log(
+			"netlink watch: cannot enlarge its receive buffer: %s",
+			strerror(errno));
+	return 0;
+}
+
+/* --- the backend's operations -------------------------------------------- */
+
+static struct agent_nl *nl_of(struct agent_backend *b)
+{
+	return (struct agent_nl *)b;
+}
+
+static int kernel_dump(struct agent_backend *b, struct agent_table *t);
+static void kernel_apply(struct agent_backend *b, struct agent_ops *ops);
+static void kernel_watch_read(struct agent_backend *b);
+
+static int kernel_watch_fd(const struct agent_backend *b)
+{
+	const struct agent_nl *nl = (const struct agent_nl *)b;
+
+	return nl->watch ? mnl_socket_get_fd(nl->watch) : -1;
+}
+
+static void kernel_close(struct agent_backend *b)
+{
+	nl_close(nl_of(b));
+}
+
+static const struct agent_backend_ops kernel_ops = {
+	.name = "kernel",
+	.dump = kernel_dump,
+	.apply = kernel_apply,
+	.watch_fd = kernel_watch_fd,
+	.watch_read = kernel_watch_read,
+	.close = kernel_close,
+};
+
+struct agent_backend *
+agent_backend_kernel_open(const struct agent_kernel_config *cfg,
+			  const struct agent_backend_cb *cb, void *cb_arg,
+			  char *err, size_t errlen)
+{
+	struct agent_nl *nl = calloc(1, sizeof(*nl));
+
+	if (!nl) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	nl->base.ops = &kernel_ops;
+	nl->base.cb = cb;
+	nl->base.cb_arg = cb_arg;
+	nl->protocol = cfg->protocol;
+	nl->table = cfg->table;
+	nl->metric = cfg->metric;
+	nl->seq = (uint32_t)time(NULL);
+	nl->msg = malloc(NL_MSG_MAX);
+	nl->sbuf = malloc(NL_BATCH_BYTES);
+	nl->rbuf = malloc(NL_RECV_MAX);
+	if (!nl->msg || !nl->sbuf || !nl->rbuf) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	if (nl_open_requests(nl, err, errlen) < 0)
+		goto fail;
+	if (cfg->watch &&
+	    nl_open_watch(nl, (int)cfg->watch_buffer, err, errlen) < 0)
+		goto fail;
+	return &nl->base;
+fail:
+	nl_close(nl);
+	return NULL;
 }
 
 /* --- reading the kernel's routes ------------------------------------------ */
@@ -235,43 +346,62 @@ static void ctx_add_multipath(struct dump_ctx *ctx, int af,
 	}
 }
 
+/*
+ * A route message (RTM_NEWROUTE or RTM_DELROUTE) of table, whoever's:
+ * its header, attributes (tb) and prefix. false for anything else (another
+ * table or family, a cached clone, a malformed one).
+ */
+static bool route_head(const struct nlmsghdr *nlh, uint32_t table,
+		       const struct rtmsg **rtmp, const struct nlattr **tb,
+		       struct vnetrs_prefix *prefix)
+{
+	const struct rtmsg *rtm;
+	uint32_t rt_table;
+	size_t alen;
+
+	if ((nlh->nlmsg_type != RTM_NEWROUTE &&
+	     nlh->nlmsg_type != RTM_DELROUTE) ||
+	    mnl_nlmsg_get_payload_len(nlh) < sizeof(*rtm))
+		return false;
+	rtm = mnl_nlmsg_get_payload(nlh);
+	if (rtm->rtm_family != AF_INET && rtm->rtm_family != AF_INET6)
+		return false;
+	if (rtm->rtm_flags & RTM_F_CLONED)
+		return false;
+	mnl_attr_parse(nlh, sizeof(*rtm), attr_cb, tb);
+	rt_table = tb[RTA_TABLE] && mnl_attr_get_payload_len(tb[RTA_TABLE]) == 4
+			   ? mnl_attr_get_u32(tb[RTA_TABLE])
+			   : rtm->rtm_table;
+	if (rt_table != table)
+		return false;
+	memset(prefix, 0, sizeof(*prefix));
+	prefix->family =
+		rtm->rtm_family == AF_INET ? VNETRS_AF_INET : VNETRS_AF_INET6;
+	alen = alen_of(prefix->family);
+	if (rtm->rtm_dst_len > alen * 8)
+		return false;
+	prefix->len = rtm->rtm_dst_len;
+	if (tb[RTA_DST]) {
+		if (mnl_attr_get_payload_len(tb[RTA_DST]) != alen)
+			return false;
+		memcpy(prefix->addr, mnl_attr_get_payload(tb[RTA_DST]), alen);
+	}
+	*rtmp = rtm;
+	return true;
+}
+
 static void dump_route(struct dump_ctx *ctx, const struct nlmsghdr *nlh)
 {
 	const struct nlattr *tb[RTA_MAX + 1] = {};
 	const struct rtmsg *rtm;
 	struct vnetrs_prefix prefix;
 	struct agent_route *r;
-	uint32_t table, metric = 0;
-	size_t alen;
+	uint32_t metric = 0;
 
 	if (nlh->nlmsg_type != RTM_NEWROUTE ||
-	    mnl_nlmsg_get_payload_len(nlh) < sizeof(*rtm))
+	    !route_head(nlh, ctx->nl->table, &rtm, tb, &prefix) ||
+	    rtm->rtm_protocol != ctx->nl->protocol)
 		return;
-	rtm = mnl_nlmsg_get_payload(nlh);
-	if (rtm->rtm_family != AF_INET && rtm->rtm_family != AF_INET6)
-		return;
-	if (rtm->rtm_protocol != ctx->nl->protocol ||
-	    (rtm->rtm_flags & RTM_F_CLONED))
-		return;
-	mnl_attr_parse(nlh, sizeof(*rtm), attr_cb, tb);
-	table = tb[RTA_TABLE] && mnl_attr_get_payload_len(tb[RTA_TABLE]) == 4
-			? mnl_attr_get_u32(tb[RTA_TABLE])
-			: rtm->rtm_table;
-	if (table != ctx->nl->table)
-		return;
-
-	memset(&prefix, 0, sizeof(prefix));
-	prefix.family =
-		rtm->rtm_family == AF_INET ? VNETRS_AF_INET : VNETRS_AF_INET6;
-	alen = alen_of(prefix.family);
-	if (rtm->rtm_dst_len > alen * 8)
-		return;
-	prefix.len = rtm->rtm_dst_len;
-	if (tb[RTA_DST]) {
-		if (mnl_attr_get_payload_len(tb[RTA_DST]) != alen)
-			return;
-		memcpy(prefix.addr, mnl_attr_get_payload(tb[RTA_DST]), alen);
-	}
 	if (tb[RTA_PRIORITY] && mnl_attr_get_payload_len(tb[RTA_PRIORITY]) == 4)
 		metric = mnl_attr_get_u32(tb[RTA_PRIORITY]);
 	/* The kernel gives IPv6 routes added with metric 0 its default. */
@@ -354,7 +484,8 @@ static int dump_answers(struct dump_ctx *ctx, uint32_t seq, const void *buf,
 				memcpy(&error, mnl_nlmsg_get_payload(nlh),
 				       sizeof(error));
 			agent_log("kernel: route dump: %s",
-				  mnl_nlmsg_get_payload_len(nlh) >= sizeof(error)
+				  mnl_nlmsg_get_payload_len(nlh) >=
+						  sizeof(error)
 					  ? nl_err2str(error)
 					  : "truncated error answer");
 			return -1;
@@ -405,8 +536,9 @@ static int dump_family(struct agent_nl *nl, int af, struct dump_ctx *ctx)
 	}
 }
 
-int agent_nl_dump(struct agent_nl *nl, struct agent_table *t)
+static int kernel_dump(struct agent_backend *b, struct agent_table *t)
 {
+	struct agent_nl *nl = nl_of(b);
 	struct dump_ctx ctx = {.nl = nl, .t = t};
 	int tries, ret = -1;
 
@@ -581,22 +713,39 @@ static const char *ack_reason(const struct nlmsghdr *nlh)
 	return ctx.msg;
 }
 
+/* Failed operations logged one by one per apply, the rest counted. */
+#define NL_LOG_FAILED_MAX 5
+
+/* Mark op failed with the kernel's error (logged while few). */
+static void op_failed(struct agent_nl *nl, struct agent_op *op, int error,
+		      const char *reason, struct agent_nl_result *res)
+{
+	char obuf[640];
+
+	op->result = AGENT_OP_FAILED;
+	op->error = error < 0 && error > -4096 ? -error : 0;
+	if (res->failed++ < NL_LOG_FAILED_MAX)
+		agent_log("kernel: %s: %s%s%s", op2str(op, obuf, sizeof(obuf)),
+			  nl_err2str(error), *reason ? ": " : "", reason);
+	(void)nl;
+}
+
 /*
  * The answers in one read (len bytes at buf) to the batch of requests
  * pending in nl (ops[nl->pend[k].op] sent with sequence number
- * nl->first_seq + k), counted into res; tests/fuzz/fuzz_agent_netlink.c
- * feeds it anything. Returns how many requests got their (first) answer.
+ * nl->first_seq + k): each op's result, counted into res;
+ * tests/fuzz/fuzz_agent_netlink.c feeds it anything. Returns how many
+ * requests got their (first) answer.
  */
-static size_t ack_answers(struct agent_nl *nl, const struct agent_ops *ops,
+static size_t ack_answers(struct agent_nl *nl, struct agent_ops *ops,
 			  const void *buf, int len, struct agent_nl_result *res)
 {
 	const struct nlmsghdr *nlh;
 	size_t answered = 0;
-	char obuf[640];
 
 	for (nlh = buf; nl_msg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
 		const struct nlmsgerr *e;
-		const struct agent_op *op;
+		struct agent_op *op;
 		uint32_t k = nlh->nlmsg_seq - nl->first_seq;
 
 		if (nlh->nlmsg_type != NLMSG_ERROR ||
@@ -609,34 +758,40 @@ static size_t ack_answers(struct agent_nl *nl, const struct agent_ops *ops,
 		e = mnl_nlmsg_get_payload(nlh);
 		op = &ops->o[nl->pend[k].op];
 		if (e->error == 0 ||
-		    (op->type == AGENT_OP_DELETE && e->error == -ESRCH))
-			continue;
-		if (op->type == AGENT_OP_ADD && e->error == -EEXIST) {
-			res->taken++;
-			agent_log("kernel: %s: a route of this prefix and metric is there already, left as it is",
-				  op2str(op, obuf, sizeof(obuf)));
+		    (op->type == AGENT_OP_DELETE && e->error == -ESRCH)) {
+			op->result = AGENT_OP_DONE;
 			continue;
 		}
-		res->failed++;
-		agent_log("kernel: %s: %s%s%s", op2str(op, obuf, sizeof(obuf)),
-			  nl_err2str(e->error), *ack_reason(nlh) ? ": " : "",
-			  ack_reason(nlh));
+		if (op->type == AGENT_OP_ADD && e->error == -EEXIST) {
+			/* Not ours (the agent knows its own): another owner's
+			 * route of this prefix and metric, left alone. */
+			op->result = AGENT_OP_TAKEN;
+			op->error = EEXIST;
+			res->taken++;
+			continue;
+		}
+		op_failed(nl, op, e->error, ack_reason(nlh), res);
 	}
 	return answered;
 }
 
+static void watch_drain(struct agent_nl *nl);
+
 /* Send the batch and read its answers into res. */
-static void flush(struct agent_nl *nl, const struct agent_ops *ops,
+static void flush(struct agent_nl *nl, struct agent_ops *ops,
 		  struct agent_nl_result *res)
 {
-	size_t answered = 0;
+	size_t answered = 0, k;
+	int err;
 
 	if (!nl->npend)
 		return;
 	if (mnl_socket_sendto(nl->sock, nl->sbuf, nl->slen) < 0) {
+		err = errno;
 		agent_log("kernel: sending %zu route changes: %s", nl->npend,
-			  strerror(errno));
-		res->failed += nl->npend;
+			  strerror(err));
+		for (k = 0; k < nl->npend; k++)
+			op_failed(nl, &ops->o[nl->pend[k].op], -err, "", res);
 		goto out;
 	}
 	while (answered < nl->npend) {
@@ -644,11 +799,14 @@ static void flush(struct agent_nl *nl, const struct agent_ops *ops,
 			mnl_socket_recvfrom(nl->sock, nl->rbuf, NL_RECV_MAX);
 
 		if (n < 0) {
+			err = errno;
 			agent_log("kernel: %zu route changes unanswered: %s",
 				  nl->npend - answered,
-				  errno == EAGAIN ? "timeout"
-						  : strerror(errno));
-			res->failed += nl->npend - answered;
+				  err == EAGAIN ? "timeout" : strerror(err));
+			for (k = 0; k < nl->npend; k++)
+				if (!nl->pend[k].answered)
+					op_failed(nl, &ops->o[nl->pend[k].op],
+						  -err, "", res);
 			break;
 		}
 		answered += ack_answers(nl, ops, nl->rbuf, (int)n, res);
@@ -656,32 +814,34 @@ static void flush(struct agent_nl *nl, const struct agent_ops *ops,
 out:
 	nl->slen = 0;
 	nl->npend = 0;
+	/* The notifications of these changes: read now, not piled up. */
+	watch_drain(nl);
 }
 
-void agent_nl_apply(struct agent_nl *nl, const struct agent_ops *ops,
-		    struct agent_nl_result *res)
+static void kernel_apply(struct agent_backend *b, struct agent_ops *ops)
 {
+	struct agent_nl *nl = nl_of(b);
+	struct agent_nl_result res = {0};
 	char obuf[640];
 	size_t i;
 
-	memset(res, 0, sizeof(*res));
 	for (i = 0; i < ops->n; i++) {
-		const struct agent_op *op = &ops->o[i];
+		struct agent_op *op = &ops->o[i];
 		struct nlmsghdr *nlh = (struct nlmsghdr *)nl->msg;
 		size_t len = build_request(nl, op);
 
+		op->result = AGENT_OP_DONE;
+		op->error = 0;
 		if (!len) {
-			agent_log(
-				"kernel: %s: too many next hops for one "
-				"netlink request",
-				op2str(op, obuf, sizeof(obuf)));
-			res->failed++;
+			op_failed(nl, op, -EMSGSIZE,
+				  "too many next hops for one netlink request",
+				  &res);
 			continue;
 		}
 		agent_debug("kernel: %s", op2str(op, obuf, sizeof(obuf)));
 		if (nl->npend == NL_BATCH_MAX ||
 		    nl->slen + MNL_ALIGN(len) > NL_BATCH_BYTES)
-			flush(nl, ops, res);
+			flush(nl, ops, &res);
 		nlh->nlmsg_seq = ++nl->seq;
 		if (!nl->npend)
 			nl->first_seq = nl->seq;
@@ -691,5 +851,130 @@ void agent_nl_apply(struct agent_nl *nl, const struct agent_ops *ops,
 		nl->pend[nl->npend].answered = false;
 		nl->npend++;
 	}
-	flush(nl, ops, res);
+	flush(nl, ops, &res);
+	if (res.failed > NL_LOG_FAILED_MAX)
+		agent_log("kernel: %zu more route changes failed",
+			  res.failed - NL_LOG_FAILED_MAX);
+}
+
+/* --- the watch ------------------------------------------------------------ */
+
+/* A route event of someone else's in our table. */
+static void watch_route(struct agent_nl *nl, const struct nlmsghdr *nlh)
+{
+	const struct nlattr *tb[RTA_MAX + 1] = {};
+	const struct rtmsg *rtm;
+	struct vnetrs_prefix prefix;
+	bool gone = nlh->nlmsg_type == RTM_DELROUTE;
+
+	if (!route_head(nlh, nl->table, &rtm, tb, &prefix))
+		return;
+	if (rtm->rtm_protocol == nl->protocol)
+		agent_backend_report(&nl->base, AGENT_EV_OWN_GONE, &prefix,
+				     gone ? "a route of ours was removed"
+					  : "a route of ours was changed");
+	else
+		agent_backend_report(&nl->base,
+				     gone ? AGENT_EV_FOREIGN_GONE
+					  : AGENT_EV_FOREIGN_ADDED,
+				     &prefix,
+				     gone ? "another owner's route was removed"
+					  : "another owner's route was added");
+}
+
+/* A link or address event: reported with the interface's name and state. */
+static void watch_link(struct agent_nl *nl, const struct nlmsghdr *nlh)
+{
+	char what[IF_NAMESIZE + 48], name[IF_NAMESIZE] = "?";
+	unsigned int ifindex = 0;
+	const char *state = "changed";
+
+	if (nlh->nlmsg_type == RTM_NEWLINK || nlh->nlmsg_type == RTM_DELLINK) {
+		const struct ifinfomsg *ifi;
+
+		if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifi))
+			return;
+		ifi = mnl_nlmsg_get_payload(nlh);
+		ifindex = (unsigned int)ifi->ifi_index;
+		state = nlh->nlmsg_type == RTM_DELLINK ? "removed"
+			: (ifi->ifi_flags & IFF_UP) &&
+					(ifi->ifi_flags & IFF_RUNNING)
+				? "up"
+				: "down";
+	} else {
+		const struct ifaddrmsg *ifa;
+
+		if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifa))
+			return;
+		ifa = mnl_nlmsg_get_payload(nlh);
+		ifindex = ifa->ifa_index;
+		state = nlh->nlmsg_type == RTM_NEWADDR ? "address added"
+						       : "address removed";
+	}
+	if (!if_indextoname(ifindex, name))
+		snprintf(name, sizeof(name), "#%u", ifindex);
+	snprintf(what, sizeof(what), "link %s %s", name, state);
+	agent_backend_report(&nl->base, AGENT_EV_LINK, NULL, what);
+}
+
+/*
+ * The events in one read of the watch socket (len bytes at buf; the fuzz
+ * target feeds it anything): the agent's own are counted and skipped by
+ * their header, the others reported.
+ */
+static void watch_events(struct agent_nl *nl, const void *buf, int len)
+{
+	const struct nlmsghdr *nlh;
+
+	for (nlh = buf; nl_msg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
+		nl->base.stats.events++;
+		if (nlh->nlmsg_pid == nl->portid && nl->portid) {
+			nl->base.stats.own_events++;
+			continue;
+		}
+		switch (nlh->nlmsg_type) {
+		case RTM_NEWROUTE:
+		case RTM_DELROUTE:
+			watch_route(nl, nlh);
+			break;
+		case RTM_NEWLINK:
+		case RTM_DELLINK:
+		case RTM_NEWADDR:
+		case RTM_DELADDR:
+			watch_link(nl, nlh);
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+/* Read every pending event. */
+static void watch_drain(struct agent_nl *nl)
+{
+	if (!nl->watch)
+		return;
+	for (;;) {
+		ssize_t n = recv(mnl_socket_get_fd(nl->watch), nl->wbuf,
+				 NL_RECV_MAX, MSG_DONTWAIT);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == ENOBUFS) {
+			/* Events were lost; the socket goes on. */
+			nl->base.stats.overflows++;
+			agent_backend_report(&nl->base, AGENT_EV_OVERFLOW, NULL,
+					     "netlink events lost (receive "
+					     "buffer full)");
+			continue;
+		}
+		if (n <= 0)
+			return;
+		watch_events(nl, nl->wbuf, (int)n);
+	}
+}
+
+static void kernel_watch_read(struct agent_backend *b)
+{
+	watch_drain(nl_of(b));
 }

@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * vnetrs-agent: which route-server instances count in the merge
+ * (agent_members.h).
+ */
+#include "agent/agent_members.h"
+
+#include <string.h>
+
+void agent_members_init(struct agent_members *ms, size_t n, uint32_t settle_ms)
+{
+	memset(ms, 0, sizeof(*ms));
+	ms->n = n < AGENT_MEMBERS_MAX ? n : AGENT_MEMBERS_MAX;
+	ms->settle_ms = settle_ms;
+}
+
+bool agent_members_counted(const struct agent_members *ms, size_t i,
+			   uint64_t now)
+{
+	const struct agent_member *m = &ms->m[i];
+
+	if (i >= ms->n || !m->live)
+		return false;
+	return m->joined_alone || now >= m->since_ms + ms->settle_ms;
+}
+
+size_t agent_members_n_counted(const struct agent_members *ms, uint64_t now)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < ms->n; i++)
+		if (agent_members_counted(ms, i, now))
+			n++;
+	return n;
+}
+
+bool agent_members_set(struct agent_members *ms, size_t i, bool live,
+		       uint64_t now)
+{
+	struct agent_member *m;
+
+	if (i >= ms->n || ms->m[i].live == live)
+		return false;
+	m = &ms->m[i];
+	if (live) {
+		m->joined_alone = agent_members_n_counted(ms, now) == 0;
+		m->since_ms = now;
+	}
+	m->live = live;
+	ms->settle_until = now + ms->settle_ms;
+	ms->end_pending = true;
+	return true;
+}
+
+bool agent_members_settling(const struct agent_members *ms, uint64_t now)
+{
+	return ms->settle_until && now < ms->settle_until;
+}
+
+bool agent_members_hold(const struct agent_members *ms, uint64_t now)
+{
+	size_t counted = agent_members_n_counted(ms, now);
+
+	/* Every instance counting: nothing to wait for, no one lags. */
+	return counted == 0 ||
+	       (agent_members_settling(ms, now) && counted < ms->n);
+}
+
+uint64_t agent_members_deadline(const struct agent_members *ms)
+{
+	return ms->end_pending ? ms->settle_until : 0;
+}
+
+bool agent_members_settled(struct agent_members *ms, uint64_t now)
+{
+	if (!ms->end_pending || now < ms->settle_until)
+		return false;
+	ms->end_pending = false;
+	return true;
+}
