@@ -440,8 +440,17 @@ static const char *nl_err2str(int error)
  */
 static bool nl_msg_ok(const struct nlmsghdr *nlh, int len)
 {
-	return len >= (int)sizeof(*nlh) && nlh->nlmsg_len >= sizeof(*nlh) &&
-	       nlh->nlmsg_len <= (unsigned int)len;
+	/* (Rounded up in 64 bits: MNL_ALIGN() of such a length is 0.)
+	 * libmnl reads a message's attributes up to its length rounded up
+	 * to 4 (the kernel's are): the padding must be in the buffer too
+	 * (fuzzing found a string attribute read past its end). */
+	uint64_t padded;
+
+	if (len < (int)sizeof(*nlh) || nlh->nlmsg_len < sizeof(*nlh))
+		return false;
+	padded = ((uint64_t)nlh->nlmsg_len + MNL_ALIGNTO - 1) &
+		 ~(uint64_t)(MNL_ALIGNTO - 1);
+	return padded <= (uint64_t)len;
 }
 
 /*

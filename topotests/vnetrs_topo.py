@@ -533,22 +533,14 @@ def parse_kernel_routes(text):
 
 def start_agent(node, sockets, pidfile, log, name="vm-agent", extra=()):
     """
-    Start vnetrs-agent (agent_binary(): under valgrind in the sanitized
-    run) as a daemon in node's namespace, connected to the route servers'
-    SDN sockets, its stderr appended to log; wait for its pidfile.
+    agent_start() with a name, for a test that needs the agent running:
+    fails the test if it refused to start.
     """
     if os.path.exists(pidfile):
         os.unlink(pidfile)
-    cmd = [agent_binary()]
-    for path in sockets:
-        cmd += ["--connect", path]
-    cmd += ["--name", name] + list(extra) + ["--daemon", "--pidfile", pidfile]
-    node.run("{} 2>>{}".format(" ".join(shlex.quote(c) for c in cmd), shlex.quote(log)))
-    poll(
-        lambda: None if os.path.exists(pidfile) and open(pidfile).read().strip() else "no pidfile",
-        "vnetrs-agent starts ({})".format(log),
-        timeout=20,
-    )
+    out = agent_start(node, sockets, pidfile, log, "--name", name, *extra)
+    if not out.strip().endswith("rc=0"):
+        raise RuntimeError("vnetrs-agent did not start ({}): {}".format(log, out))
 
 
 def stop_agent(pidfile, timeout=20):
@@ -561,30 +553,9 @@ def stop_agent(pidfile, timeout=20):
 
     if not os.path.exists(pidfile):
         return
-    with open(pidfile) as f:
-        pid = int(f.read().strip())
-
-    def gone(wait):
-        deadline = time.monotonic() + wait
-        while time.monotonic() < deadline:
-            try:
-                os.kill(pid, 0)
-            except ProcessLookupError:
-                return True
-            time.sleep(0.05)
-        return False
-
-    for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 5)):
-        try:
-            os.kill(pid, sig)
-        except ProcessLookupError:
-            break
-        if gone(wait):
-            break
-    else:
+    pid = agent_pid(pidfile)
+    if not agent_stop(pidfile, signal.SIGTERM, timeout) and not agent_stop_pid(pid, signal.SIGKILL, 5):
         raise RuntimeError("vnetrs-agent pid {} survived SIGKILL".format(pid))
-    if os.path.exists(pidfile):
-        os.unlink(pidfile)
 
 
 def pings(node, dest, count=1, timeout=1):
@@ -660,26 +631,35 @@ def agent_pid(pidfile):
         return int(f.read().strip())
 
 
-def agent_stop(pidfile, sig=None, timeout=10):
-    "Signal (default SIGTERM) the agent of pidfile and wait until it is gone."
-    import signal  # pylint: disable=import-outside-toplevel
-
-    if not os.path.exists(pidfile):
-        return
-    pid = agent_pid(pidfile)
+def agent_stop_pid(pid, sig, timeout):
+    "Signal the process pid and wait until it is gone: whether it is."
     try:
-        os.kill(pid, sig or signal.SIGTERM)
+        os.kill(pid, sig)
     except ProcessLookupError:
-        pass
+        return True
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
             os.kill(pid, 0)
         except ProcessLookupError:
-            break
+            return True
         time.sleep(0.05)
+    return False
+
+
+def agent_stop(pidfile, sig=None, timeout=10):
+    """
+    Signal (default SIGTERM) the agent of pidfile and wait until it is
+    gone; the pidfile goes too. Returns whether the agent is gone.
+    """
+    import signal  # pylint: disable=import-outside-toplevel
+
+    if not os.path.exists(pidfile):
+        return True
+    gone = agent_stop_pid(agent_pid(pidfile), sig or signal.SIGTERM, timeout)
     if os.path.exists(pidfile):
         os.unlink(pidfile)
+    return gone
 
 
 def agent_status(node, *extra):
