@@ -17,7 +17,13 @@ composed after the rules.
                        2001:db8:1:5::/64 (inside the VNet), offered on the
                        IPv4 session
       fw    10.1.1.5   BIRD NVA, AS 65002: 0.0.0.0/0
-      er    10.1.254.4 FRR ExpressRoute gateway, iBGP: 10.200.0.0/16
+      er    10.1.254.4 ExpressRoute gateway instance 1, FRR, iBGP:
+                       10.200.0.0/16
+      er2   10.1.254.5 ExpressRoute gateway instance 2, GoBGP, iBGP:
+                       10.200.0.0/16
+      stranger 10.1.3.4 FRR, AS 65009, no route-server peer: connects
+                       through "bgp listen range" when a test allows it;
+                       10.77.0.0/16
       vm    10.1.2.4   vnetrs-agent programs its kernel from rs1
 
 Every test leaves the lab as it found it. The VM's kernel is watched with
@@ -35,17 +41,18 @@ import pytest
 from lib.topogen import Topogen, get_topogen
 
 import vnetrs_bird
+import vnetrs_gobgp
 import vnetrs_topo
 
 CWD = os.path.dirname(os.path.realpath(__file__))
 
 pytestmark = [pytest.mark.bgpd, pytest.mark.vnetrs]
 
-RS, SDWAN, FW, ER = "10.1.0.4", "10.1.1.4", "10.1.1.5", "10.1.254.4"
+RS, SDWAN, FW, ER, ER2 = "10.1.0.4", "10.1.1.4", "10.1.1.5", "10.1.254.4", "10.1.254.5"
 GOOD = {
     "10.250.0.0/16": [SDWAN],
     "10.99.0.0/16": [SDWAN],
-    "10.200.0.0/16": [ER],
+    "10.200.0.0/16": [ER, ER2],
     "default": [FW],
 }
 REJECTED = {
@@ -63,7 +70,7 @@ poll = vnetrs_topo.poll
 
 
 def build_topo(tgen):
-    vnetrs_topo.add_segment(tgen, "vnet", ("rs1", "sdwan", "fw", "er", "vm"))
+    vnetrs_topo.add_segment(tgen, "vnet", ("rs1", "sdwan", "fw", "er", "er2", "vm", "stranger"))
 
 
 def sock():
@@ -84,6 +91,11 @@ def setup_module(mod):
     fw.announce("0.0.0.0/0")
     fw.start()
     _lab["fw"] = fw
+    er2 = vnetrs_gobgp.GobgpNva(tgen.gears["er2"], None, ER2, 65515)
+    er2.add_peer("rs1", RS, 65515, local_address=ER2)
+    er2.announce("10.200.0.0/16")
+    er2.start()
+    _lab["er2"] = er2
     rc, out = vnetrs_topo.rs_config(tgen.gears["rs1"], "sdn listen unix " + sock())
     assert rc == 0, out
     # Restarts read the saved configuration.
@@ -105,6 +117,8 @@ def teardown_module(mod):
         _lab.pop("monitor").kill()
     if "fw" in _lab:
         _lab.pop("fw").stop()
+    if "er2" in _lab:
+        _lab.pop("er2").stop()
     get_topogen().stop_topology()
 
 
@@ -139,8 +153,11 @@ def fw_learned():
 
 
 def er_learned():
+    "What both gateway instances learned from rs1 (FRR's, then GoBGP's)."
     data = vjson("er", "show bgp ipv4 unicast json")
-    return {p for p, paths in data.get("routes", {}).items() if any(not x.get("local") and x.get("peerId") == RS for x in paths)}
+    frr = {p for p, paths in data.get("routes", {}).items() if any(not x.get("local") and x.get("peerId") == RS for x in paths)}
+    gobgp = set(_lab["er2"].learned_routes())
+    return frr if frr == gobgp else {"frr": sorted(frr), "gobgp": sorted(gobgp)}
 
 
 def vtysh(name, *lines):
@@ -179,6 +196,7 @@ def wait_baseline(what, timeout=30):
 def test_baseline_rules_and_matrix():
     "Before anything: the rules hold, each peer gets what the matrix says."
     poll(lambda: _lab["fw"].check_established(), "the BIRD NVA peers with rs1")
+    poll(lambda: _lab["er2"].check_established(), "the GoBGP gateway peers with rs1")
     wait_baseline("the good routes are programmed, the bad ones rejected", timeout=60)
     want_fw = {"10.1.0.0/16", "10.250.0.0/16", "10.99.0.0/16"}
     poll(lambda: None if want_fw <= fw_learned() and not fw_learned() & (NEVER | {"10.200.0.0/16"}) else fw_learned(),
@@ -203,6 +221,8 @@ REFUSED = [
     (["router bgp 65515", "address-family ipv4 unicast"], "neighbor 10.1.1.5 route-map ALLOW out",
      "peer 10.1.1.5 route-map NAME out"),
     (["router bgp 65515", "address-family ipv4 unicast"], "neighbor 10.1.254.4 route-map ALLOW out",
+     "branch-to-branch"),
+    (["router bgp 65515", "address-family ipv4 unicast"], "no neighbor 10.1.254.5 route-map vnetrs-to-expressroute out",
      "branch-to-branch"),
     # 4: a family without rules
     (["router bgp 65515", "address-family ipv4 multicast"], "neighbor 10.1.1.4 activate",
@@ -324,7 +344,7 @@ def test_user_route_map_in_composed_after_the_rules():
     # A map that sets a next hop outside the VNet: the rules run again.
     rc, out = vnetrs_topo.rs_config(gear("rs1"), "peer 10.1.1.4 route-map ANYTHING in")
     assert rc == 0, out
-    wait_state({"0.0.0.0/0": [FW], "10.200.0.0/16": [ER]}, {"default": [FW], "10.200.0.0/16": [ER]},
+    wait_state({"0.0.0.0/0": [FW], "10.200.0.0/16": [ER, ER2]}, {"default": [FW], "10.200.0.0/16": [ER, ER2]},
                "every SD-WAN route is refused after ANYTHING", timeout=30)
     assert rejected()["10.250.0.0/16"][0] == "nexthop-outside-vnet"
     # A map that does not exist denies everything, as bgpd's own do.
@@ -377,6 +397,42 @@ def test_own_routes_not_relayed():
 
 def write_conf(router, text):
     router.run("echo {} | base64 -d > /etc/frr/bgpd.conf".format(base64.b64encode(text.encode()).decode()))
+
+
+def test_listen_range_neighbor_is_no_route_server_peer():
+    """
+    Row 5: a neighbor that comes through "bgp listen range" is not a
+    route-server peer: its routes reach no VM and no peer.
+    """
+    rc, out = vtysh(
+        "rs1",
+        "router bgp 65515",
+        "no bgp ebgp-requires-policy",
+        "neighbor DYN peer-group",
+        "neighbor DYN remote-as 65009",
+        "neighbor DYN ebgp-multihop 255",
+        "bgp listen range 10.1.3.0/24 peer-group DYN",
+    )
+    assert rc == 0, out
+
+    def learned():
+        routes = vjson("rs1", "show bgp ipv4 unicast json").get("routes", {})
+        return None if "10.77.0.0/16" in routes else sorted(routes)
+
+    poll(learned, "rs1 learns the stranger's route through the listen range", timeout=60)
+    vnetrs_topo.hold(lambda: None if "10.77.0.0/16" not in effective() and "10.77.0.0/16" not in vm_routes() else "programmed",
+                     "the stranger's route is programmed nowhere", 3)
+    assert "10.77.0.0/16" not in fw_learned()
+    assert "10.77.0.0/16" not in er_learned()
+    rc, out = vtysh(
+        "rs1",
+        "router bgp 65515",
+        "no bgp listen range 10.1.3.0/24 peer-group DYN",
+        "no neighbor DYN peer-group",
+        "bgp ebgp-requires-policy",
+    )
+    assert rc == 0, out
+    wait_baseline("without the listen range, as before")
 
 
 def test_settings_from_a_file_are_restored_at_start():
