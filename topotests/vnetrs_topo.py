@@ -497,6 +497,21 @@ def build_overview_topo(tgen):
 # --- the data plane: vnetrs-agent and a VM's kernel routes ------------------
 
 
+def sdn_sock(rs="rs1"):
+    "The SDN socket of route server rs, in the running topology's log dir."
+    from lib.topogen import get_topogen  # imported late: FRR's path is set up
+
+    return os.path.join(get_topogen().logdir, rs, "sdn.sock")
+
+
+def agent_files(node="vm", name="agent"):
+    "(pidfile, log) of an agent called name, in node's log dir."
+    from lib.topogen import get_topogen  # imported late: FRR's path is set up
+
+    d = os.path.join(get_topogen().logdir, node)
+    return os.path.join(d, name + ".pid"), os.path.join(d, name + ".log")
+
+
 def agent_binary():
     "The vnetrs-agent under test: $VNETRS_AGENT (a wrapper in the sanitized run), else the built one."
     path = os.environ.get("VNETRS_AGENT") or os.path.join(REPO_DIR, "agent", "vnetrs-agent")

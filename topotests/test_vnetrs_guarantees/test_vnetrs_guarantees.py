@@ -73,13 +73,8 @@ def build_topo(tgen):
     vnetrs_topo.add_segment(tgen, "vnet", ("rs1", "sdwan", "fw", "er", "er2", "vm", "stranger"))
 
 
-def sock():
-    return os.path.join(get_topogen().logdir, "rs1", "sdn.sock")
-
-
-def agent_files():
-    d = os.path.join(get_topogen().logdir, "vm")
-    return os.path.join(d, "agent.pid"), os.path.join(d, "agent.log")
+sock = vnetrs_topo.sdn_sock
+agent_files = vnetrs_topo.agent_files
 
 
 def setup_module(mod):
@@ -102,17 +97,11 @@ def setup_module(mod):
     tgen.gears["rs1"].vtysh_cmd("write memory")
     vm = tgen.gears["vm"]
     _lab["monitor"] = vm.popen(["ip", "-o", "monitor", "route"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    pidfile, log = agent_files()
-    vm.run(
-        "{} --connect {} --name vm-agent --daemon --pidfile {} 2>>{}".format(
-            vnetrs_topo.agent_binary(), sock(), pidfile, log
-        )
-    )
-    poll(lambda: None if os.path.exists(pidfile) else "no pidfile", "the agent starts", timeout=10)
+    vnetrs_topo.start_agent(vm, [sock()], *agent_files())
 
 
 def teardown_module(mod):
-    vnetrs_topo.kill_pidfile(agent_files()[0])
+    vnetrs_topo.stop_agent(agent_files()[0])
     if "monitor" in _lab:
         _lab.pop("monitor").kill()
     if "fw" in _lab:

@@ -51,13 +51,8 @@ def build_topo(tgen):
     vnetrs_topo.add_segment(tgen, "vnet", ("rs1", "vm") + tuple(NVAS))
 
 
-def sock():
-    return os.path.join(get_topogen().logdir, "rs1", "sdn.sock")
-
-
-def agent_files():
-    d = os.path.join(get_topogen().logdir, "vm")
-    return os.path.join(d, "agent.pid"), os.path.join(d, "agent.log")
+sock = vnetrs_topo.sdn_sock
+agent_files = vnetrs_topo.agent_files
 
 
 def setup_module(mod):
