@@ -238,6 +238,10 @@ void vnetrs_peer_del(struct vnetrs_peer *vp);
 /* Delete the bgpd neighbor of vp, as "no neighbor" does. */
 void vnetrs_peer_unconfigure(struct vnetrs_peer *vp);
 void vnetrs_peer_set_description(struct vnetrs_peer *vp, const char *desc);
+/* Is the bgpd neighbor of vp in the AS the module gives it (remote_as,
+ * or "internal" for a gateway in the route server's AS)? */
+bool vnetrs_peer_as_is_ours(const struct vnetrs_peer *vp,
+			    const struct peer *peer);
 /* Create or adopt the bgpd neighbor of vp and apply its settings. */
 void vnetrs_peer_sync(struct vnetrs_peer *vp);
 /* The bgpd neighbor of vp, or NULL if there is none (yet). */
@@ -299,6 +303,9 @@ enum vnetrs_source vnetrs_path_source(struct vnetrs_instance *inst,
 
 /* Policy: route-maps and neighbor settings (vnetrs_policy.c). */
 void vnetrs_policy_init(void);
+/* The module's route-maps without a user's map, those missing (at start,
+ * or after vnetrs_owned.c removed an edited one). */
+void vnetrs_policy_rmaps_create(void);
 /* Apply the route-server settings to the neighbor of vp; created says
  * whether the module just created it (defaults then apply too). */
 void vnetrs_policy_apply(struct vnetrs_peer *vp, struct peer *peer,

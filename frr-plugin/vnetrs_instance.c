@@ -274,6 +274,14 @@ void vnetrs_peer_set_description(struct vnetrs_peer *vp, const char *desc)
 		vp->description = XSTRDUP(MTYPE_VNETRS_PEER, desc);
 }
 
+bool vnetrs_peer_as_is_ours(const struct vnetrs_peer *vp,
+			    const struct peer *peer)
+{
+	if (!vp->remote_as)
+		return peer->as_type == AS_INTERNAL;
+	return peer->as_type == AS_SPECIFIED && peer->as == vp->remote_as;
+}
+
 /*
  * Create the bgpd neighbor with the route-server settings, or adopt an
  * existing one: a neighbor the user configured natively (or that an earlier
@@ -299,8 +307,7 @@ void vnetrs_peer_sync(struct vnetrs_peer *vp)
 	created = !peer;
 	/* remote_as 0: a gateway in the route server's own AS (iBGP). */
 	as_type = vp->remote_as ? AS_SPECIFIED : AS_INTERNAL;
-	if (!peer || peer->as_type != as_type ||
-	    (as_type == AS_SPECIFIED && peer->as != as)) {
+	if (!peer || !vnetrs_peer_as_is_ours(vp, peer)) {
 		ret = peer_remote_as(bgp, &vp->su, NULL, &as, as_type);
 		if (ret < 0) {
 			zlog_err("vnetrs: cannot set up neighbor %s (AS %u): bgpd error %d",

@@ -157,11 +157,9 @@ static bool identity_refresh(struct vnetrs_instance *inst, struct bgp *bgp)
 static void peer_drift(struct vnetrs_peer *vp, struct peer *peer, char *buf,
 		       size_t len, bool *restorable)
 {
-	struct bgp *bgp = peer->bgp;
 	char in[VNETRS_RMAP_NAME_MAX], out[VNETRS_RMAP_NAME_MAX];
 	const char *want_in = vnetrs_policy_rmap_in(vp, in, sizeof(in));
 	const char *want_out = vnetrs_policy_rmap_out(vp, out, sizeof(out));
-	as_t want_as = vp->remote_as ? vp->remote_as : bgp->as;
 
 	*buf = '\0';
 	*restorable = true;
@@ -170,9 +168,13 @@ static void peer_drift(struct vnetrs_peer *vp, struct peer *peer, char *buf,
 			   peer->group->name);
 		*restorable = false;
 	}
-	if (peer->as != want_as)
-		reason_add(buf, len, "remote-as %u instead of %u", peer->as,
-			   want_as);
+	if (!vnetrs_peer_as_is_ours(vp, peer)) {
+		if (vp->remote_as)
+			reason_add(buf, len, "remote-as %u instead of %u",
+				   peer->as, vp->remote_as);
+		else
+			reason_add(buf, len, "remote-as not internal");
+	}
 	for (afi_t afi = AFI_IP; afi <= AFI_IP6; afi++) {
 		struct bgp_filter *f = &peer->filter[afi][SAFI_UNICAST];
 		uint64_t flags = peer->af_flags[afi][SAFI_UNICAST];
@@ -222,29 +224,6 @@ static void peer_drift(struct vnetrs_peer *vp, struct peer *peer, char *buf,
 	}
 }
 
-/* Put back what the module owns on the neighbor of vp. */
-static void peer_restore(struct vnetrs_peer *vp, struct peer *peer)
-{
-	for (afi_t afi = AFI_IP; afi <= AFI_IP6; afi++) {
-		uint64_t flags = peer->af_flags[afi][SAFI_UNICAST];
-
-		if (!peer->afc[afi][SAFI_UNICAST])
-			continue;
-		if (CHECK_FLAG(flags, PEER_FLAG_NEXTHOP_SELF))
-			peer_af_flag_unset(peer, afi, SAFI_UNICAST,
-					   PEER_FLAG_NEXTHOP_SELF);
-		if (CHECK_FLAG(flags, PEER_FLAG_FORCE_NEXTHOP_SELF))
-			peer_af_flag_unset(peer, afi, SAFI_UNICAST,
-					   PEER_FLAG_FORCE_NEXTHOP_SELF);
-		if (CHECK_FLAG(flags, PEER_FLAG_RSERVER_CLIENT))
-			peer_af_flag_unset(peer, afi, SAFI_UNICAST,
-					   PEER_FLAG_RSERVER_CLIENT);
-		if (CHECK_FLAG(flags, PEER_FLAG_DEFAULT_ORIGINATE))
-			peer_default_originate_unset(peer, afi, SAFI_UNICAST);
-	}
-	vnetrs_peer_sync(vp);
-}
-
 static void peer_check(struct vnetrs_peer *vp)
 {
 	struct peer *peer = vnetrs_peer_bgp(vp);
@@ -270,11 +249,13 @@ static void peer_check(struct vnetrs_peer *vp)
 		vp->warning[0] = '\0';
 		return;
 	}
+	/* The module's settings applied again put back what can be (and
+	 * log each user's setting they replace). */
 	if (restorable) {
 		zlog_warn(
-			"vnetrs: peer %s: %s; the route server's settings are restored (use the commands under vnet-route-server)",
+			"vnetrs: peer %s: its neighbor differs from the route server's settings (%s): restoring them",
 			vp->addr, drift);
-		peer_restore(vp, peer);
+		vnetrs_peer_sync(vp);
 		peer_drift(vp, peer, drift, sizeof(drift), &restorable);
 	}
 	if (*drift && strcmp(drift, vp->warning))
@@ -312,7 +293,7 @@ static void rmaps_check(void)
 			"vnetrs: route-map %s was changed; it belongs to the route server and is restored",
 			map->name);
 		route_map_delete(map);
-		vnetrs_policy_init();
+		vnetrs_policy_rmaps_create();
 		/* Composed maps come back when their peers are checked. */
 	}
 }
@@ -340,7 +321,9 @@ static void owned_check(struct thread *t)
 {
 	struct vnetrs_instance *inst;
 
-	if (vnetrs_exiting || bm->terminating)
+	/* With no route server left, the check stops until one comes. */
+	if (vnetrs_exiting || bm->terminating ||
+	    !vnetrs_instances_count(&vnetrs_instances))
 		return;
 	rmaps_check();
 	frr_each (vnetrs_instances, &vnetrs_instances, inst)
@@ -366,8 +349,4 @@ void vnetrs_owned_stop(struct vnetrs_instance *inst)
 	XFREE(MTYPE_VNETRS_IDENTITY, inst->self);
 	inst->n_presented_as = 0;
 	inst->n_self = 0;
-	if (!vnetrs_instances_count(&vnetrs_instances) ||
-	    (vnetrs_instances_count(&vnetrs_instances) == 1 &&
-	     vnetrs_instances_first(&vnetrs_instances) == inst))
-		THREAD_OFF(t_check);
 }

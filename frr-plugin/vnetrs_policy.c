@@ -307,13 +307,18 @@ static void rmap_create(const char *name, const char *arg, const char *user,
 	rmap_add_match(index, buf, name);
 }
 
-void vnetrs_policy_init(void)
+void vnetrs_policy_rmaps_create(void)
 {
-	route_map_install_match(&match_vnetrs_cmd);
 	rmap_create(VNETRS_RMAP_IN, "accepted", NULL, NULL);
 	rmap_create(VNETRS_RMAP_TO_NVA, "export-to nva", NULL, NULL);
 	rmap_create(VNETRS_RMAP_TO_ER, "export-to expressroute", NULL, NULL);
 	rmap_create(VNETRS_RMAP_TO_VPN, "export-to vpn", NULL, NULL);
+}
+
+void vnetrs_policy_init(void)
+{
+	route_map_install_match(&match_vnetrs_cmd);
+	vnetrs_policy_rmaps_create();
 }
 
 bool vnetrs_policy_owns_rmap(const char *name)
@@ -397,16 +402,60 @@ enum vnetrs_verdict vnetrs_policy_verdict(const struct vnetrs_peer *vp,
 	return v;
 }
 
-static void rmap_set(struct peer *peer, afi_t afi, int direct,
-		     const char *name)
+/* A setting of the user's the module replaces is said, never lost
+ * silently: it came from a native line (an adopted neighbor's, or one the
+ * guard did not see). */
+static void replaced(const struct vnetrs_peer *vp, afi_t afi,
+		     const char *what)
+{
+	zlog_warn("vnetrs: peer %s: %s %s; the route server's settings are restored (use the commands under vnet-route-server)",
+		  vp->addr, afi2str(afi), what);
+}
+
+static void rmap_set(const struct vnetrs_peer *vp, struct peer *peer,
+		     afi_t afi, int direct, const char *name)
 {
 	struct bgp_filter *filter = &peer->filter[afi][SAFI_UNICAST];
+	const char *had = filter->map[direct].name;
+	char what[VNETRS_RMAP_NAME_MAX + 32];
 
-	if (filter->map[direct].name &&
-	    strcmp(filter->map[direct].name, name) == 0)
+	if (had && strcmp(had, name) == 0)
 		return;
+	if (had && !vnetrs_policy_owns_rmap(had)) {
+		snprintf(what, sizeof(what), "route-map %s %s", had,
+			 direct == RMAP_IN ? "in" : "out");
+		replaced(vp, afi, what);
+	}
 	peer_route_map_set(peer, afi, SAFI_UNICAST, direct, name,
 			   route_map_lookup_by_name(name));
+}
+
+/* Settings that would put the route server in the data path or undo its
+ * loop protection. */
+static void forbidden_unset(const struct vnetrs_peer *vp, struct peer *peer,
+			    afi_t afi)
+{
+	static const struct {
+		uint64_t flag;
+		const char *what;
+	} forbidden[] = {
+		{PEER_FLAG_NEXTHOP_SELF, "next-hop-self"},
+		{PEER_FLAG_FORCE_NEXTHOP_SELF, "next-hop-self force"},
+		{PEER_FLAG_RSERVER_CLIENT, "route-server-client"},
+	};
+
+	for (size_t i = 0; i < array_size(forbidden); i++)
+		if (CHECK_FLAG(peer->af_flags[afi][SAFI_UNICAST],
+			       forbidden[i].flag)) {
+			replaced(vp, afi, forbidden[i].what);
+			peer_af_flag_unset(peer, afi, SAFI_UNICAST,
+					   forbidden[i].flag);
+		}
+	if (CHECK_FLAG(peer->af_flags[afi][SAFI_UNICAST],
+		       PEER_FLAG_DEFAULT_ORIGINATE)) {
+		replaced(vp, afi, "default-originate");
+		peer_default_originate_unset(peer, afi, SAFI_UNICAST);
+	}
 }
 
 static void af_flag_set(struct peer *peer, afi_t afi, uint64_t flag)
@@ -461,10 +510,11 @@ void vnetrs_policy_apply(struct vnetrs_peer *vp, struct peer *peer,
 		 * routes only by reflection (the matrix filters them). */
 		if (vp->role != VNETRS_ROLE_NVA && peer->sort == BGP_PEER_IBGP)
 			af_flag_set(peer, afi, PEER_FLAG_REFLECTOR_CLIENT);
+		forbidden_unset(vp, peer, afi);
 		limit_apply(vp->inst, peer, afi);
-		rmap_set(peer, afi, RMAP_IN,
+		rmap_set(vp, peer, afi, RMAP_IN,
 			 vnetrs_policy_rmap_in(vp, in, sizeof(in)));
-		rmap_set(peer, afi, RMAP_OUT,
+		rmap_set(vp, peer, afi, RMAP_OUT,
 			 vnetrs_policy_rmap_out(vp, out, sizeof(out)));
 	}
 }

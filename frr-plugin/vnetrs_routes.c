@@ -20,14 +20,6 @@
 
 #include "vnetrs.h"
 
-/* Is there a path of peer in dest that bgpd can use? */
-static bool has_live_path(struct bgp_dest *dest, const struct peer *peer)
-{
-	struct bgp_path_info *pi = vnetrs_path_of(dest, peer);
-
-	return pi && !CHECK_FLAG(pi->flags, BGP_PATH_UNUSEABLE);
-}
-
 /* Is the route vp sent for prefix p among the chosen paths? */
 static bool programmed(const struct vnetrs_instance *inst,
 		       const struct vnetrs_peer *vp, const struct prefix *p)
@@ -88,14 +80,16 @@ void vnetrs_rejected_walk(struct vnetrs_instance *inst,
 					.prefix = p,
 					.attr = ain->attr,
 				};
+				struct bgp_path_info *pi;
 
 				v.vp = vnetrs_peer_of(ain->peer);
 				if (!v.vp || v.vp->inst != inst ||
 				    (only && v.vp != only))
 					continue;
-				if (has_live_path(dest, ain->peer)) {
-					struct bgp_path_info *pi = vnetrs_path_of(
-						dest, ain->peer);
+				/* A path of the peer that bgpd can use? */
+				pi = vnetrs_path_of(dest, ain->peer);
+				if (pi &&
+				    !CHECK_FLAG(pi->flags, BGP_PATH_UNUSEABLE)) {
 					enum vnetrs_verdict verdict;
 
 					if (programmed(inst, v.vp, p))
