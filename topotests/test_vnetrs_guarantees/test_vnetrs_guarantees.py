@@ -176,6 +176,28 @@ def baseline_effective():
     return {p if p != "default" else "0.0.0.0/0": nh for p, nh in GOOD.items()}
 
 
+def without(prefix):
+    "The baseline's effective routes and the VM's routes, less prefix."
+    eff, vm = baseline_effective(), dict(GOOD)
+    del eff[prefix], vm[prefix]
+    return eff, vm
+
+
+def deny_map(name):
+    "A route-map of rs1's that denies 10.250.0.0/16 and permits the rest."
+    rc, out = vtysh(
+        "rs1",
+        "ip prefix-list P250 seq 5 permit 10.250.0.0/16",
+        "route-map {} deny 10".format(name),
+        "match ip address prefix-list P250",
+        "exit",
+        "route-map {} permit 20".format(name),
+        "set local-preference 200",
+        "exit",
+    )
+    assert rc == 0, out
+
+
 def wait_baseline(what, timeout=30):
     wait_state(baseline_effective(), GOOD, what, timeout)
     poll(lambda: None if {p: r[0] for p, r in rejected().items() if p in REJECTED} == REJECTED else rejected(),
@@ -289,11 +311,7 @@ def test_local_as_counts_as_the_route_servers_own():
     rc, out = vtysh("rs1", "router bgp 65515", "neighbor 10.1.1.5 local-as 65100")
     assert rc == 0, out
     set_fw_peer_as(65100)
-    want = baseline_effective()
-    del want["10.99.0.0/16"]
-    want_vm = dict(GOOD)
-    del want_vm["10.99.0.0/16"]
-    wait_state(want, want_vm, "10.99.0.0/16 (through AS 65100) leaves the effective routes and the VM", timeout=60)
+    wait_state(*without("10.99.0.0/16"), "10.99.0.0/16 (through AS 65100) leaves the effective routes and the VM", timeout=60)
     assert rejected()["10.99.0.0/16"][0] == "as-loop"
     poll(lambda: None if "10.99.0.0/16" not in fw_learned() and "10.250.0.0/16" in fw_learned() else fw_learned(),
          "the firewall does not get it")
@@ -305,29 +323,14 @@ def test_local_as_counts_as_the_route_servers_own():
 
 def test_user_route_map_in_composed_after_the_rules():
     "A user's inbound map may deny; it cannot let a rejected route in."
-    rc, out = vtysh(
-        "rs1",
-        "ip prefix-list P250 seq 5 permit 10.250.0.0/16",
-        "route-map MYPOL deny 10",
-        "match ip address prefix-list P250",
-        "exit",
-        "route-map MYPOL permit 20",
-        "set local-preference 200",
-        "exit",
-        "route-map ANYTHING permit 10",
-        "set ip next-hop 192.0.2.7",
-        "exit",
-    )
+    deny_map("MYPOL")
+    rc, out = vtysh("rs1", "route-map ANYTHING permit 10", "set ip next-hop 192.0.2.7", "exit")
     assert rc == 0, out
     rc, out = vnetrs_topo.rs_config(gear("rs1"), "peer 10.1.1.4 route-map MYPOL in")
     assert rc == 0, out
     assert " peer 10.1.1.4 route-map MYPOL in" in running_config()
     assert peer_json(SDWAN)["route-map-in"] == {"name": "MYPOL", "exists": True}
-    want = baseline_effective()
-    del want["10.250.0.0/16"]
-    want_vm = dict(GOOD)
-    del want_vm["10.250.0.0/16"]
-    wait_state(want, want_vm, "the user's map denies 10.250.0.0/16", timeout=30)
+    wait_state(*without("10.250.0.0/16"), "the user's map denies 10.250.0.0/16", timeout=30)
     assert rejected()["10.250.0.0/16"] == ("user-policy", "MYPOL")
     poll(lambda: None if "10.250.0.0/16" not in fw_learned() else fw_learned(), "the firewall loses 10.250.0.0/16")
     # A map that sets a next hop outside the VNet: the rules run again.
@@ -353,16 +356,7 @@ def test_user_route_map_in_composed_after_the_rules():
 
 def test_user_route_map_out():
     "A user's outbound map on one NVA: that NVA alone receives less."
-    rc, out = vtysh(
-        "rs1",
-        "ip prefix-list P250 seq 5 permit 10.250.0.0/16",
-        "route-map FWOUT deny 10",
-        "match ip address prefix-list P250",
-        "exit",
-        "route-map FWOUT permit 20",
-        "exit",
-    )
-    assert rc == 0, out
+    deny_map("FWOUT")
     rc, out = vnetrs_topo.rs_config(gear("rs1"), "peer 10.1.1.5 route-map FWOUT out")
     assert rc == 0, out
     poll(lambda: None if "10.250.0.0/16" not in fw_learned() and "10.1.0.0/16" in fw_learned() else fw_learned(),
