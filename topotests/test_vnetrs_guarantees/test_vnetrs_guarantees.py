@@ -457,3 +457,15 @@ def test_no_rejected_route_ever_reached_the_vm():
     assert seen, "the monitor saw the agent's routes"
     bad = [l for l in seen if any(l.split()[0] in (p, "Deleted") and p in l for p in NEVER)]
     assert not bad, bad
+
+
+
+def test_nothing_drifted_behind_the_guard():
+    """
+    Every command above was refused or allowed whole: rs1's watch never
+    found a neighbor differing from the route server's settings (a false
+    alarm here would also mean the settings being re-applied over and over).
+    """
+    log = open(os.path.join(get_topogen().logdir, "rs1", "bgpd.log")).read()
+    drifted = [l for l in log.splitlines() if "differs from the route server's settings" in l]
+    assert not drifted, drifted[:5]
