@@ -206,7 +206,12 @@ def sanitizer_runtime():
 
 def sanitizer_env(logdir):
     "Shell assignments for a sanitized bgpd whose reports go to logdir."
-    supp = os.path.join(REPO_DIR, "tests", "sanitizers", "lsan.supp")
+    # bgpd reads the suppressions when it exits, as the frr user: a copy in
+    # logdir, since a user's clone (under /root, or mktemp -d) is not
+    # readable by frr.
+    supp = os.path.join(logdir, "lsan.supp")
+    shutil.copyfile(os.path.join(REPO_DIR, "tests", "sanitizers", "lsan.supp"), supp)
+    os.chmod(supp, 0o644)
     common = "print_stacktrace=1:halt_on_error=1"
     asan = "log_path={}/bgpd.asan:{}:detect_leaks=1:leak_check_at_exit=1".format(
         logdir, common
