@@ -26,6 +26,7 @@ struct attr;
 struct bgp;
 struct bgp_dest;
 struct bgp_path_info;
+struct ipaddr;
 struct peer;
 struct thread;
 
@@ -282,6 +283,10 @@ void vnetrs_instance_purge(const char *vrf);
 void vnetrs_prefix_from_frr(const struct prefix *p, struct vnetrs_prefix *vp);
 void vnetrs_prefix_to_frr(const struct vnetrs_prefix *vp, struct prefix *p);
 afi_t vnetrs_prefix_afi(const struct vnetrs_prefix *p);
+/* A host prefix (/32, /128) to and from libfrr's address type. */
+void vnetrs_host_to_ipaddr(const struct vnetrs_prefix *host, struct ipaddr *ip);
+void vnetrs_host_from_ipaddr(const struct ipaddr *ip,
+			     struct vnetrs_prefix *host);
 /* The next hop of a route of family afi as a host prefix. */
 void vnetrs_attr_nexthop(afi_t afi, const struct attr *attr,
 			 struct vnetrs_prefix *nh);
@@ -402,17 +407,6 @@ bool vnetrs_prefix_is_zero(const struct vnetrs_prefix *p);
 /* The address bgpd puts as next hop when it advertises itself to peer. */
 void vnetrs_local_nexthop(const struct peer *peer, afi_t afi,
 			  struct vnetrs_prefix *nh);
-
-/* SDN programming: batches of effective-route changes to the hook API and
- * the stream consumers (vnetrs_sdn.c). */
-/* The effective route of p changed (added, replaced or deleted). */
-void vnetrs_sdn_changed(struct vnetrs_instance *inst,
-			const struct vnetrs_prefix *p);
-/* Send the pending changes now as one batch. */
-void vnetrs_sdn_flush(struct vnetrs_instance *inst);
-void vnetrs_sdn_fini(struct vnetrs_instance *inst);
-/* Free what the batch code keeps across instances (at exit). */
-void vnetrs_sdn_cleanup(void);
 
 /* Convergence after a start (vnetrs_converge.c). */
 void vnetrs_converge_start(struct vnetrs_instance *inst);

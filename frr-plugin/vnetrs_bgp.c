@@ -6,6 +6,7 @@
  */
 #include <zebra.h>
 
+#include "lib/ipaddr.h"
 #include "lib/prefix.h"
 
 #include "bgpd/bgpd.h"
@@ -39,6 +40,33 @@ void vnetrs_prefix_to_frr(const struct vnetrs_prefix *vp, struct prefix *p)
 	} else {
 		p->family = AF_INET6;
 		memcpy(&p->u.prefix6, vp->addr, 16);
+	}
+}
+
+void vnetrs_host_to_ipaddr(const struct vnetrs_prefix *host, struct ipaddr *ip)
+{
+	memset(ip, 0, sizeof(*ip));
+	if (host->family == VNETRS_AF_INET) {
+		ip->ipa_type = IPADDR_V4;
+		memcpy(&ip->ipaddr_v4, host->addr, 4);
+	} else {
+		ip->ipa_type = IPADDR_V6;
+		memcpy(&ip->ipaddr_v6, host->addr, 16);
+	}
+}
+
+void vnetrs_host_from_ipaddr(const struct ipaddr *ip,
+			     struct vnetrs_prefix *host)
+{
+	memset(host, 0, sizeof(*host));
+	if (ip->ipa_type == IPADDR_V4) {
+		host->family = VNETRS_AF_INET;
+		host->len = 32;
+		memcpy(host->addr, &ip->ipaddr_v4, 4);
+	} else {
+		host->family = VNETRS_AF_INET6;
+		host->len = 128;
+		memcpy(host->addr, &ip->ipaddr_v6, 16);
 	}
 }
 

@@ -16,7 +16,7 @@
 
 #include "../logic/vnetrs_converge.h"
 #include "vnetrs.h"
-#include "vnetrs_sdn_stream.h"
+#include "vnetrs_sdn.h"
 
 DEFINE_MTYPE_STATIC(VNETRS, VNETRS_CONVERGE, "vnetrs convergence inputs");
 
@@ -98,7 +98,7 @@ static void converge_check(struct thread *t)
 	zlog_info("vnetrs: effective route table of %s converged after %.1f s (%s): %zu routes; SDN snapshots may go out",
 		  inst->vrf, elapsed / 1000.0, why,
 		  vnetrs_routes_count(&inst->routes));
-	vnetrs_stream_converged(inst);
+	vnetrs_sdn_table_is_converged(inst);
 }
 
 void vnetrs_converge_start(struct vnetrs_instance *inst)

@@ -30,6 +30,7 @@
 #include "bgpd/bgp_table.h"
 
 #include "vnetrs.h"
+#include "vnetrs_sdn.h"
 
 DEFINE_MTYPE(VNETRS, VNETRS_ROUTE, "vnetrs effective route");
 DEFINE_MTYPE(VNETRS, VNETRS_DIRTY, "vnetrs pending prefix");

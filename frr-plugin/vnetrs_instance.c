@@ -15,6 +15,8 @@
 #include "bgpd/bgp_updgrp.h"
 
 #include "vnetrs.h"
+#include "vnetrs_sdn.h"
+#include "vnetrs_stream.h"
 
 DEFINE_MGROUP(VNETRS, "vnetrs");
 DEFINE_MTYPE(VNETRS, VNETRS_INSTANCE, "vnetrs instance");
@@ -83,6 +85,9 @@ void vnetrs_instance_free(struct vnetrs_instance *inst)
 	vnetrs_converge_fini(inst);
 	vnetrs_owned_stop(inst);
 	vnetrs_effective_fini(inst);
+	/* Stream consumers are disconnected, not emptied: an agent keeps
+	 * what it has until it hears from another instance. */
+	vnetrs_stream_close_all(inst);
 	vnetrs_sdn_fini(inst);
 	vnetrs_aspaces_fini(&inst->aspaces);
 	vnetrs_peers_fini(&inst->peers);

@@ -16,6 +16,8 @@
 #include "bgpd/bgpd.h"
 
 #include "vnetrs.h"
+#include "vnetrs_sdn.h"
+#include "vnetrs_stream.h"
 
 bool vnetrs_debug;
 bool vnetrs_exiting;
@@ -72,6 +74,7 @@ static int vnetrs_module_init(void)
 	hook_register(bgp_inst_config_write, vnetrs_bgp_inst_config_write);
 	hook_register(bgp_inst_delete, vnetrs_bgp_inst_delete);
 	vnetrs_effective_init();
+	vnetrs_stream_init();
 	hook_register(frr_fini, vnetrs_fini);
 	return 0;
 }

@@ -21,7 +21,7 @@
 #include "../logic/vnetrs_prefix.h"
 #include "vnetrs.h"
 #include "vnetrs_nb.h"
-#include "vnetrs_sdn_stream.h"
+#include "vnetrs_stream.h"
 
 /* The BGP instance the route-server instance above dnode belongs to. */
 static struct bgp *dnode_bgp(const struct lyd_node *dnode)

@@ -6,8 +6,10 @@
  * prefix pending. An event then sends the pending prefixes as one batch:
  * begin, each prefix as it now is (or deleted), commit. The effective
  * table is recomputed in runs of many prefixes, so a burst of UPDATEs
- * becomes few large batches. Consumers are the hook API (<vnetrs/sdn.h>,
- * for other bgpd modules) and the stream (vnetrs_sdn_stream.c).
+ * becomes few large batches. Every consumer reads them through the hook
+ * API (<vnetrs/sdn.h>): other bgpd modules and the module's own SDN stream
+ * (vnetrs_stream.c) alike. The one snapshot walk serves both a resync
+ * (to every consumer) and one consumer's own snapshot request.
  */
 #include <zebra.h>
 
@@ -19,7 +21,7 @@
 #include "bgpd/bgpd.h"
 
 #include "vnetrs.h"
-#include "vnetrs_sdn_stream.h"
+#include "vnetrs_sdn.h"
 #include "vnetrs/sdn.h"
 
 DEFINE_MTYPE_STATIC(VNETRS, VNETRS_PENDING, "vnetrs SDN pending change");
@@ -33,6 +35,7 @@ DEFINE_HOOK(vnetrs_sdn_route,
 DEFINE_HOOK(vnetrs_sdn_commit,
 	    (const char *vrf, uint64_t seq, unsigned int count),
 	    (vrf, seq, count));
+DEFINE_HOOK(vnetrs_sdn_table_converged, (const char *vrf), (vrf));
 
 int vnetrs_pending_cmp(const struct vnetrs_pending *a,
 		       const struct vnetrs_pending *b)
@@ -53,20 +56,53 @@ uint32_t vnetrs_pending_hash(const struct vnetrs_pending *p)
 static struct ipaddr *nh_buf;
 static size_t nh_cap;
 
-static void host2ipaddr(const struct vnetrs_prefix *host, struct ipaddr *ip)
+/*
+ * Where a batch goes: every consumer through the hooks, or (rcv set) the
+ * one consumer that asked for a snapshot.
+ */
+struct sink {
+	const struct vnetrs_sdn_receiver *rcv;
+	void *arg;
+};
+static const struct sink to_hooks;
+
+static void sink_begin(const struct sink *s, const char *vrf, uint64_t seq,
+		       bool snapshot)
 {
-	memset(ip, 0, sizeof(*ip));
-	if (host->family == VNETRS_AF_INET) {
-		ip->ipa_type = IPADDR_V4;
-		memcpy(&ip->ipaddr_v4, host->addr, 4);
-	} else {
-		ip->ipa_type = IPADDR_V6;
-		memcpy(&ip->ipaddr_v6, host->addr, 16);
-	}
+	if (s->rcv)
+		s->rcv->begin(s->arg, vrf, seq, snapshot);
+	else
+		hook_call(vnetrs_sdn_begin, vrf, seq, snapshot);
 }
 
-/* One route of the table to the hook consumers (r NULL: p is deleted). */
-static void hook_route(struct vnetrs_instance *inst,
+static void sink_commit(const struct sink *s, const char *vrf, uint64_t seq,
+			unsigned int count)
+{
+	if (s->rcv)
+		s->rcv->commit(s->arg, vrf, seq, count);
+	else
+		hook_call(vnetrs_sdn_commit, vrf, seq, count);
+}
+
+static enum vnetrs_sdn_source sdn_source(enum vnetrs_source src)
+{
+	switch (src) {
+	case VNETRS_SOURCE_NVA:
+		return VNETRS_SDN_NVA;
+	case VNETRS_SOURCE_EXPRESSROUTE:
+		return VNETRS_SDN_EXPRESSROUTE;
+	case VNETRS_SOURCE_VPN:
+		return VNETRS_SDN_VPN;
+	case VNETRS_SOURCE_LOCAL:
+	case VNETRS_SOURCE_OTHER:
+		break;
+	}
+	/* OTHER is never in the table: the route server relays it nowhere. */
+	return VNETRS_SDN_LOCAL;
+}
+
+/* One route of the table, as consumers see it (r NULL: p is deleted). */
+static void sink_route(const struct sink *s, const char *vrf,
 		       const struct vnetrs_prefix *p,
 		       const struct vnetrs_route *r)
 {
@@ -74,25 +110,35 @@ static void hook_route(struct vnetrs_instance *inst,
 	size_t n = 0;
 
 	vnetrs_prefix_to_frr(p, &out.prefix);
-	if (!r) {
-		hook_call(vnetrs_sdn_route, inst->vrf, &out, true);
-		return;
+	if (r) {
+		if (r->n_paths > nh_cap) {
+			nh_cap = MAX(r->n_paths, 2 * nh_cap);
+			nh_buf = XREALLOC(MTYPE_VNETRS_PENDING, nh_buf,
+					  nh_cap * sizeof(*nh_buf));
+		}
+		/* Paths are ordered by next hop: one per distinct next hop. */
+		for (size_t i = 0; i < r->n_paths; i++)
+			if (vnetrs_paths_new_nexthop(r->paths, i))
+				vnetrs_host_to_ipaddr(&r->paths[i].nexthop,
+						      &nh_buf[n++]);
+		out.source = sdn_source(r->source);
+		out.peered = r->peered;
+		out.as_path_len = r->n_paths ? r->paths[0].as_path_len : 0;
+		out.n_nexthops = n;
+		out.nexthops = nh_buf;
 	}
-	if (r->n_paths > nh_cap) {
-		nh_cap = MAX(r->n_paths, 2 * nh_cap);
-		nh_buf = XREALLOC(MTYPE_VNETRS_PENDING, nh_buf,
-				  nh_cap * sizeof(*nh_buf));
-	}
-	/* Paths are ordered by next hop: one entry per distinct next hop. */
-	for (size_t i = 0; i < r->n_paths; i++)
-		if (vnetrs_paths_new_nexthop(r->paths, i))
-			host2ipaddr(&r->paths[i].nexthop, &nh_buf[n++]);
-	out.source = (enum vnetrs_sdn_source)r->source;
-	out.peered = r->peered;
-	out.as_path_len = r->n_paths ? r->paths[0].as_path_len : 0;
-	out.n_nexthops = n;
-	out.nexthops = nh_buf;
-	hook_call(vnetrs_sdn_route, inst->vrf, &out, false);
+	if (s->rcv)
+		s->rcv->route(s->arg, vrf, &out, !r);
+	else
+		hook_call(vnetrs_sdn_route, vrf, &out, !r);
+}
+
+static const struct vnetrs_route *table_find(struct vnetrs_instance *inst,
+					     const struct vnetrs_prefix *p)
+{
+	struct vnetrs_route key = {.prefix = *p};
+
+	return vnetrs_routes_const_find(&inst->routes, &key);
 }
 
 /*
@@ -104,10 +150,11 @@ static void hook_route(struct vnetrs_instance *inst,
 static struct vnetrs_pending **pending_take_all(struct vnetrs_instance *inst,
 						unsigned int count)
 {
-	struct vnetrs_pending **all = XMALLOC(MTYPE_TMP, count * sizeof(*all));
+	struct vnetrs_pending **all;
 	struct vnetrs_pending *pd;
 	unsigned int n = 0;
 
+	all = XMALLOC(MTYPE_VNETRS_PENDING, count * sizeof(*all));
 	frr_each (vnetrs_pending, &inst->pending, pd)
 		all[n++] = pd;
 	for (unsigned int i = 0; i < n; i++)
@@ -117,7 +164,6 @@ static struct vnetrs_pending **pending_take_all(struct vnetrs_instance *inst,
 
 void vnetrs_sdn_flush(struct vnetrs_instance *inst)
 {
-	struct vnetrs_stream_batch *stream;
 	struct vnetrs_pending **all;
 	unsigned int count;
 
@@ -127,20 +173,15 @@ void vnetrs_sdn_flush(struct vnetrs_instance *inst)
 		return;
 	inst->sdn_seq++;
 	inst->sdn_batches++;
-	hook_call(vnetrs_sdn_begin, inst->vrf, inst->sdn_seq, false);
-	stream = vnetrs_stream_begin(inst, inst->sdn_seq, count);
+	sink_begin(&to_hooks, inst->vrf, inst->sdn_seq, false);
 	all = pending_take_all(inst, count);
 	for (unsigned int i = 0; i < count; i++) {
-		const struct vnetrs_route *r =
-			vnetrs_effective_lookup(inst, &all[i]->prefix);
-
-		hook_route(inst, &all[i]->prefix, r);
-		vnetrs_stream_route(stream, &all[i]->prefix, r);
+		sink_route(&to_hooks, inst->vrf, &all[i]->prefix,
+			   table_find(inst, &all[i]->prefix));
 		XFREE(MTYPE_VNETRS_PENDING, all[i]);
 	}
-	XFREE(MTYPE_TMP, all);
-	hook_call(vnetrs_sdn_commit, inst->vrf, inst->sdn_seq, count);
-	vnetrs_stream_commit(inst, stream);
+	XFREE(MTYPE_VNETRS_PENDING, all);
+	sink_commit(&to_hooks, inst->vrf, inst->sdn_seq, count);
 	VNETRS_DEBUG("SDN batch %" PRIu64 " of VRF %s: %u changes",
 		     inst->sdn_seq, inst->vrf, count);
 }
@@ -163,27 +204,62 @@ void vnetrs_sdn_changed(struct vnetrs_instance *inst,
 	thread_add_event(bm->master, sdn_flush_event, inst, 0, &inst->t_sdn);
 }
 
-int vnetrs_sdn_resync(const char *vrf)
+/* The one snapshot: the whole table as batch seq, to s. */
+static void snapshot(struct vnetrs_instance *inst, const struct sink *s,
+		     uint64_t seq)
 {
-	struct vnetrs_instance *inst = vnetrs_instance_find(vrf);
 	const struct vnetrs_route *r;
 	unsigned int count = 0;
 
+	sink_begin(s, inst->vrf, seq, true);
+	frr_each (vnetrs_routes_const, &inst->routes, r) {
+		sink_route(s, inst->vrf, &r->prefix, r);
+		count++;
+	}
+	sink_commit(s, inst->vrf, seq, count);
+}
+
+int vnetrs_sdn_resync(const char *vrf)
+{
+	struct vnetrs_instance *inst = vnetrs_instance_find(vrf);
+
 	if (!inst)
 		return -1;
-	/* Pending changes first: the snapshot then holds them, and the
-	 * sequence stays one batch after another. */
-	vnetrs_effective_flush(inst);
+	/* Pending changes first: the sequence stays one batch after
+	 * another. */
 	vnetrs_sdn_flush(inst);
 	inst->sdn_seq++;
 	inst->sdn_batches++;
-	hook_call(vnetrs_sdn_begin, inst->vrf, inst->sdn_seq, true);
-	frr_each (vnetrs_routes_const, &inst->routes, r) {
-		hook_route(inst, &r->prefix, r);
-		count++;
-	}
-	hook_call(vnetrs_sdn_commit, inst->vrf, inst->sdn_seq, count);
+	snapshot(inst, &to_hooks, inst->sdn_seq);
 	return 0;
+}
+
+int vnetrs_sdn_snapshot(const char *vrf, const struct vnetrs_sdn_receiver *rcv,
+			void *arg)
+{
+	struct vnetrs_instance *inst = vnetrs_instance_find(vrf);
+	struct sink s = {.rcv = rcv, .arg = arg};
+
+	if (!inst)
+		return -1;
+	vnetrs_sdn_flush(inst);
+	/* Sequence numbers start at 1: a snapshot before any batch is 1. */
+	if (inst->sdn_seq == 0)
+		inst->sdn_seq = 1;
+	snapshot(inst, &s, inst->sdn_seq);
+	return 0;
+}
+
+int vnetrs_sdn_converged(const char *vrf)
+{
+	struct vnetrs_instance *inst = vnetrs_instance_find(vrf);
+
+	return inst ? inst->converged : -1;
+}
+
+void vnetrs_sdn_table_is_converged(struct vnetrs_instance *inst)
+{
+	hook_call(vnetrs_sdn_table_converged, inst->vrf);
 }
 
 void vnetrs_sdn_fini(struct vnetrs_instance *inst)
@@ -191,14 +267,13 @@ void vnetrs_sdn_fini(struct vnetrs_instance *inst)
 	struct vnetrs_pending *pd;
 
 	THREAD_OFF(inst->t_sdn);
-	vnetrs_stream_close_all(inst);
 	while ((pd = vnetrs_pending_pop(&inst->pending)))
 		XFREE(MTYPE_VNETRS_PENDING, pd);
 	/* The route server goes: consumers are left with an empty table. */
 	if (!vnetrs_exiting && !bm->terminating) {
 		inst->sdn_seq++;
-		hook_call(vnetrs_sdn_begin, inst->vrf, inst->sdn_seq, true);
-		hook_call(vnetrs_sdn_commit, inst->vrf, inst->sdn_seq, 0);
+		sink_begin(&to_hooks, inst->vrf, inst->sdn_seq, true);
+		sink_commit(&to_hooks, inst->vrf, inst->sdn_seq, 0);
 	}
 }
 

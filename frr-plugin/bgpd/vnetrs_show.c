@@ -19,7 +19,7 @@
 
 #include "../../logic/vnetrs_prefix.h"
 #include "../vnetrs.h"
-#include "../vnetrs_sdn_stream.h"
+#include "../vnetrs_stream.h"
 
 #ifndef VTYSH_EXTRACT_PL
 #include "vnetrs_show_clippy.c"
@@ -488,6 +488,166 @@ DEFPY(show_vnetrs_peer_routes, show_vnetrs_peer_routes_cmd,
 	return CMD_SUCCESS;
 }
 
+/*
+ * "show bgp vnet-route-server sdn": the stream's listeners and consumers.
+ */
+struct sdn_show {
+	struct vty *vty;
+	json_object *listeners; /* NULL: text */
+	json_object *listener, *consumers;
+};
+
+static void sdn_listener_text(struct vty *vty,
+			      const struct vnetrs_listener_info *li)
+{
+	vty_out(vty,
+		"SDN stream %s %s: %" PRIu64 " connections, %" PRIu64
+		" snapshots, %" PRIu64 " dropped as too slow, %" PRIu64
+		" dropped on error, %" PRIu64 " dropped as silent\n",
+		li->transport, li->where, li->accepted, li->snapshots,
+		li->dropped_slow, li->dropped_error, li->dropped_silent);
+	if (li->broken[0])
+		vty_out(vty, "  BROKEN: %s\n", li->broken);
+	for (size_t i = 0; i < li->n_counters; i++) {
+		if (!li->counters[i].value)
+			continue;
+		if (strcmp(li->counters[i].name, "socket-recreated") == 0)
+			vty_out(vty, "  socket file re-created %" PRIu64
+				" time(s)\n", li->counters[i].value);
+		else
+			vty_out(vty, "  %s: %" PRIu64 "\n",
+				li->counters[i].name, li->counters[i].value);
+	}
+	for (size_t i = 0; i < li->n_refused; i++)
+		vty_out(vty, "  refused (%s): %" PRIu64 "\n",
+			li->refused[i].name, li->refused[i].value);
+	if (li->limit_below_snapshot)
+		vty_out(vty,
+			"  WARNING: queue-limit %zu KiB is below the snapshot (%zu KiB): consumers are dropped at every reconnect\n",
+			li->queue_limit >> 10,
+			(li->last_snapshot_bytes + 1023) >> 10);
+	if (li->last_drop[0])
+		vty_out(vty, "  last dropped %lld s ago: %s\n",
+			(long long)(time(NULL) - li->last_drop_time),
+			li->last_drop);
+}
+
+static json_object *sdn_listener_json(const struct vnetrs_listener_info *li)
+{
+	json_object *jl = json_object_new_object();
+	json_object *jr = json_object_new_object();
+
+	json_object_string_add(jl, "transport", li->transport);
+	json_object_string_add(jl,
+			       strcmp(li->transport, "unix") ? "address"
+							     : "path",
+			       li->where);
+	json_object_int_add(jl, "queue-limit-kib", li->queue_limit >> 10);
+	json_object_int_add(jl, "connections", li->accepted);
+	json_object_int_add(jl, "snapshots", li->snapshots);
+	json_object_int_add(jl, "dropped-slow", li->dropped_slow);
+	json_object_int_add(jl, "dropped-error", li->dropped_error);
+	json_object_int_add(jl, "dropped-silent", li->dropped_silent);
+	json_object_int_add(jl, "last-snapshot-bytes", li->last_snapshot_bytes);
+	json_object_boolean_add(jl, "queue-limit-below-snapshot",
+				li->limit_below_snapshot);
+	for (size_t i = 0; i < li->n_counters; i++)
+		json_object_int_add(jl, li->counters[i].name,
+				    li->counters[i].value);
+	for (size_t i = 0; i < li->n_refused; i++)
+		json_object_int_add(jr, li->refused[i].name,
+				    li->refused[i].value);
+	json_object_object_add(jl, "refused", jr);
+	if (li->broken[0])
+		json_object_string_add(jl, "broken", li->broken);
+	if (li->last_drop[0]) {
+		json_object_string_add(jl, "last-drop", li->last_drop);
+		json_object_int_add(jl, "last-drop-time", li->last_drop_time);
+	}
+	return jl;
+}
+
+static void sdn_show_listener(const struct vnetrs_listener_info *li,
+			      void *arg)
+{
+	struct sdn_show *ss = arg;
+
+	if (!ss->listeners) {
+		sdn_listener_text(ss->vty, li);
+		return;
+	}
+	ss->listener = sdn_listener_json(li);
+	ss->consumers = json_object_new_array();
+}
+
+static void sdn_show_consumer(const struct vnetrs_consumer_info *ci,
+			      void *arg)
+{
+	struct sdn_show *ss = arg;
+	json_object *o;
+
+	if (!ss->listeners) {
+		vty_out(ss->vty,
+			"  %-32s %-17s seq sent %" PRIu64 " acked %" PRIu64
+			", %" PRIu64 " batches, %zu bytes queued\n",
+			ci->name, ci->state, ci->seq_sent, ci->seq_acked,
+			ci->batches, ci->queued);
+		if (ci->remote[0] || ci->identity[0])
+			vty_out(ss->vty, "    from %s%s%s\n",
+				ci->remote[0] ? ci->remote : "this machine",
+				ci->identity[0] ? ", " : "", ci->identity);
+		return;
+	}
+	o = json_object_new_object();
+	json_object_string_add(o, "name", ci->name);
+	json_object_string_add(o, "state", ci->state);
+	json_object_string_add(o, "transport", ci->transport);
+	if (ci->remote[0])
+		json_object_string_add(o, "remote", ci->remote);
+	if (ci->identity[0])
+		json_object_string_add(o, "identity", ci->identity);
+	json_object_int_add(o, "seq-sent", ci->seq_sent);
+	json_object_int_add(o, "seq-acked", ci->seq_acked);
+	json_object_int_add(o, "batches", ci->batches);
+	json_object_int_add(o, "queue-bytes", ci->queued);
+	json_object_int_add(o, "connected-since", ci->since);
+	json_object_array_add(ss->consumers, o);
+}
+
+static void sdn_show_listener_end(void *arg)
+{
+	struct sdn_show *ss = arg;
+
+	if (!ss->listeners)
+		return;
+	json_object_object_add(ss->listener, "consumers", ss->consumers);
+	json_object_array_add(ss->listeners, ss->listener);
+}
+
+static const struct vnetrs_stream_walker sdn_show_walker = {
+	.listener = sdn_show_listener,
+	.consumer = sdn_show_consumer,
+	.listener_end = sdn_show_listener_end,
+};
+
+static void sdn_show_convergence(struct vty *vty,
+				 const struct vnetrs_instance *inst,
+				 json_object *js)
+{
+	if (js) {
+		json_object_boolean_add(js, "table-converged", inst->converged);
+		if (inst->converged)
+			json_object_int_add(js, "converged-after-ms",
+					    inst->converged_ms);
+	} else if (inst->converged) {
+		vty_out(vty, "Table converged %.1f s after the start\n",
+			inst->converged_ms / 1000.0);
+	} else {
+		vty_out(vty,
+			"Table converging after the start: snapshots held\n");
+	}
+}
+
 DEFPY(show_vnetrs_sdn, show_vnetrs_sdn_cmd,
       "show bgp vnet-route-server sdn [json$json]",
       SHOW_VNETRS_STR
@@ -495,6 +655,7 @@ DEFPY(show_vnetrs_sdn, show_vnetrs_sdn_cmd,
       JSON_STR)
 {
 	struct vnetrs_instance *inst = show_instance(vty, !!json);
+	struct sdn_show ss = {.vty = vty};
 	json_object *o;
 
 	if (!inst)
@@ -504,7 +665,8 @@ DEFPY(show_vnetrs_sdn, show_vnetrs_sdn_cmd,
 			", %zu changes pending\n",
 			inst->sdn_batches, inst->sdn_seq,
 			vnetrs_pending_count(&inst->pending));
-		vnetrs_stream_show(inst, vty, NULL);
+		sdn_show_convergence(vty, inst, NULL);
+		vnetrs_stream_walk(inst, &sdn_show_walker, &ss);
 		return CMD_SUCCESS;
 	}
 	o = json_object_new_object();
@@ -512,7 +674,10 @@ DEFPY(show_vnetrs_sdn, show_vnetrs_sdn_cmd,
 	json_object_int_add(o, "batches", inst->sdn_batches);
 	json_object_int_add(o, "seq", inst->sdn_seq);
 	json_object_int_add(o, "pending", vnetrs_pending_count(&inst->pending));
-	vnetrs_stream_show(inst, vty, o);
+	sdn_show_convergence(vty, inst, o);
+	ss.listeners = json_object_new_array();
+	vnetrs_stream_walk(inst, &sdn_show_walker, &ss);
+	json_object_object_add(o, "listeners", ss.listeners);
 	vty_json(vty, o);
 	return CMD_SUCCESS;
 }

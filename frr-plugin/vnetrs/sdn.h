@@ -20,6 +20,14 @@
  * true: the batch replaces everything it holds for that VRF). Every
  * registered consumer sees every batch, snapshots included.
  *
+ * A consumer that needs the table for itself alone (a client of its own
+ * connecting late, say) calls vnetrs_sdn_snapshot() with callbacks of its
+ * own: only it gets that snapshot. After a start, the table fills while
+ * the peers send their routes; a snapshot taken then would delete from a
+ * data plane what is only late. vnetrs_sdn_converged() says whether the
+ * table has converged, and the vnetrs_sdn_table_converged hook fires when
+ * it does.
+ *
  * The callbacks run in bgpd's main thread and must not block: queue the
  * work and return. They return 0.
  */
@@ -64,9 +72,36 @@ DECLARE_HOOK(vnetrs_sdn_commit,
 	     (const char *vrf, uint64_t seq, unsigned int count),
 	     (vrf, seq, count));
 
+/* The table of vrf converged after the route server started. */
+DECLARE_HOOK(vnetrs_sdn_table_converged, (const char *vrf), (vrf));
+
 /* Deliver the whole table of vrf ("default") as a snapshot batch through
  * the hooks. Returns -1 if vrf has no route server. */
 int vnetrs_sdn_resync(const char *vrf);
+
+/* Callbacks of one consumer, for vnetrs_sdn_snapshot(); the same meaning
+ * as the hooks, with the consumer's arg first. */
+struct vnetrs_sdn_receiver {
+	int (*begin)(void *arg, const char *vrf, uint64_t seq, bool snapshot);
+	int (*route)(void *arg, const char *vrf,
+		     const struct vnetrs_sdn_entry *route, bool deleted);
+	int (*commit)(void *arg, const char *vrf, uint64_t seq,
+		      unsigned int count);
+};
+
+/*
+ * Deliver the whole table of vrf as a snapshot batch to rcv only. Changes
+ * not yet sent go to the hooks first, as a batch of their own, so the
+ * snapshot is the table as of the last batch: its seq is that batch's
+ * (the next batch the hooks see has a higher one). Returns -1 if vrf has
+ * no route server.
+ */
+int vnetrs_sdn_snapshot(const char *vrf, const struct vnetrs_sdn_receiver *rcv,
+			void *arg);
+
+/* 1 if the table of vrf has converged since the start, 0 if not yet, -1
+ * if vrf has no route server. */
+int vnetrs_sdn_converged(const char *vrf);
 
 #ifdef __cplusplus
 }
