@@ -113,6 +113,8 @@ struct vnetrs_listener {
 	void *tp; /* the transport's own state */
 	/* Bytes queued per consumer before it counts as stuck. */
 	size_t queue_limit;
+	/* Consumers at once, set up or not: the rest are refused. */
+	uint32_t max_consumers;
 	struct consumers_head consumers;
 	uint64_t accepted, snapshots, dropped_slow, dropped_error;
 	uint64_t dropped_silent; /* nothing received for DEADTIME */
@@ -753,7 +755,18 @@ static void consumer_setup_expired(struct thread *t)
 void vnetrs_listener_accepted(struct vnetrs_listener *l,
 			      struct vnetrs_conn *conn)
 {
-	struct consumer *c = XCALLOC(MTYPE_VNETRS_SDN_CONSUMER, sizeof(*c));
+	struct consumer *c;
+
+	if (consumers_count(&l->consumers) >= l->max_consumers) {
+		listener_refused(l, "too-many-consumers");
+		zlog_warn("vnetrs: SDN stream %s: connection from %s refused: %u consumers already (max-consumers)",
+			  vnetrs_listener_where(l),
+			  conn->remote[0] ? conn->remote : "a local process",
+			  l->max_consumers);
+		conn->ops->free(conn);
+		return;
+	}
+	c = XCALLOC(MTYPE_VNETRS_SDN_CONSUMER, sizeof(*c));
 
 	c->listener = l;
 	c->conn = conn;
@@ -889,8 +902,38 @@ listener_new(const struct vnetrs_transport_ops *ops, void *tp)
 	l->ops = ops;
 	l->tp = tp;
 	l->queue_limit = (size_t)VNETRS_SDN_QUEUE_LIMIT_DEFAULT << 10;
+	l->max_consumers = VNETRS_SDN_MAX_CONSUMERS_DEFAULT;
 	consumers_init(&l->consumers);
 	return l;
+}
+
+int vnetrs_stream_open_tls(const char *addr, uint16_t port, const char *cert,
+			   const char *key, const char *ca,
+			   struct vnetrs_listener **out, char *err,
+			   size_t errlen)
+{
+	void *tp = vnetrs_tls_open(addr, port, cert, key, ca, err, errlen);
+
+	if (!tp)
+		return -1;
+	*out = listener_new(&vnetrs_tls_transport, tp);
+	return 0;
+}
+
+int vnetrs_stream_reload_tls(struct vnetrs_listener *l, const char *cert,
+			     const char *key, const char *ca, char *err,
+			     size_t errlen)
+{
+	if (vnetrs_tls_reload(l->tp, cert, key, ca, err, errlen) < 0)
+		return -1;
+	zlog_info("vnetrs: SDN stream tls %s: certificate files loaded again",
+		  vnetrs_listener_where(l));
+	return 0;
+}
+
+void vnetrs_stream_set_max_consumers(struct vnetrs_listener *l, uint32_t max)
+{
+	l->max_consumers = max;
 }
 
 int vnetrs_stream_open(const char *path, struct vnetrs_listener **out,

@@ -28,6 +28,22 @@ void vnetrs_stream_init(void);
  * be used refuses the command. -1 with a message in err. */
 int vnetrs_stream_open(const char *path, struct vnetrs_listener **out,
 		       char *err, size_t errlen);
+/* Open a TLS listener on addr port (the certificate and key it presents,
+ * the CA its consumers' certificates must be signed by), not yet serving.
+ * -1 with a message in err. */
+int vnetrs_stream_open_tls(const char *addr, uint16_t port, const char *cert,
+			   const char *key, const char *ca,
+			   struct vnetrs_listener **out, char *err,
+			   size_t errlen);
+/* Load the certificate files of a TLS listener again (the connected
+ * consumers keep their sessions). -1 with a message in err. */
+int vnetrs_stream_reload_tls(struct vnetrs_listener *l, const char *cert,
+			     const char *key, const char *ca, char *err,
+			     size_t errlen);
+/* At most this many consumers at once on a listener (set up or not). */
+#define VNETRS_SDN_MAX_CONSUMERS_DEFAULT 1024
+void vnetrs_stream_set_max_consumers(struct vnetrs_listener *l,
+				     uint32_t max);
 void vnetrs_stream_set_queue_limit(struct vnetrs_listener *l, uint32_t kib);
 /* Serve an opened listener for inst. */
 void vnetrs_stream_start(struct vnetrs_instance *inst,

@@ -80,4 +80,15 @@ extern const struct vnetrs_transport_ops vnetrs_unix_transport;
 /* Bind path (mode 0660); NULL with a message in err. */
 void *vnetrs_unix_open(const char *path, char *err, size_t errlen);
 
+/* The TLS transport (vnetrs_stream_tls.c). */
+extern const struct vnetrs_transport_ops vnetrs_tls_transport;
+/* Listen on addr port with these files; NULL with a message in err. */
+void *vnetrs_tls_open(const char *addr, uint16_t port, const char *cert,
+		      const char *key, const char *ca, char *err,
+		      size_t errlen);
+/* Load the files again, for the connections to come. -1 (and the old
+ * files stay in use) with a message in err. */
+int vnetrs_tls_reload(void *tp, const char *cert, const char *key,
+		      const char *ca, char *err, size_t errlen);
+
 #endif /* VNETRS_STREAM_TRANSPORT_H */
