@@ -372,66 +372,67 @@ static void status_print(FILE *f, void *arg)
 
 /* --- options -------------------------------------------------------------- */
 
-#define USAGE                                                                    \
-	"Usage: vnetrs-agent --connect PATH|tls://HOST[:PORT] [--connect ...]\n" \
-	"                    [options]\n"                                        \
-	"\n"                                                                     \
-	"Programs the routes of one or two vnetrs route-server instances\n"      \
-	"(their SDN streams: 'sdn listen unix PATH' or 'sdn listen tls')\n"      \
-	"into this host's kernel: per prefix, the union of the next hops of\n"   \
-	"the instances holding it. Address spaces (source local) are not\n"      \
-	"programmed.\n"                                                          \
-	"\n"                                                                     \
-	"  -c, --connect WHERE    a route server's SDN stream, 1 or 2: a Unix\n" \
-	"                         socket PATH, or tls://HOST[:PORT] (IPv6 in\n"  \
-	"                         brackets; default port %d)\n"                  \
-	"      --cert FILE        TLS: our client certificate (PEM)\n"           \
-	"      --key FILE         TLS: its private key (PEM)\n"                  \
-	"      --ca FILE          TLS: the CA(s) the route servers'\n"           \
-	"                         certificates must be signed by\n"              \
-	"      --server-name NAME TLS: the name the certificate of the\n"        \
-	"                         tls:// --connect before it must hold\n"        \
-	"                         (default: the URL's host, name or address)\n"  \
-	"  -n, --name NAME        our name in the HELLO\n"                       \
-	"                         (default vnetrs-agent@HOSTNAME)\n"             \
-	"  -p, --protocol N       the route protocol it owns, %d-255\n"          \
-	"                         (default %d); it never touches others\n"       \
-	"  -t, --table N          routing table (default %d, main)\n"            \
-	"  -m, --metric N         metric of its routes (default %d)\n"           \
-	"  -1, --once             print the merged table once every\n"           \
-	"                         instance sent its snapshot, and exit\n"        \
-	"                         (1 if one was not reached); the kernel\n"      \
-	"                         is not touched\n"                              \
-	"  -T, --timeout SECONDS  how long --once waits (default %d)\n"          \
-	"  -r, --remove-on-exit   delete its routes on SIGTERM/SIGINT\n"         \
-	"                         (default: leave them, traffic flows on)\n"     \
-	"  -s, --silent-after MS  an instance whose stream is silent this\n"     \
-	"                         long stops counting in the merge\n"            \
-	"                         (default %d; 0: only when disconnected)\n"     \
-	"  -S, --settle MS        after the instances counted change,\n"         \
-	"                         remove nothing this long, and add a\n"         \
-	"                         returning instance's routes after it\n"        \
-	"                         (default %d)\n"                                \
-	"  -W, --no-watch         do not follow the kernel's route, link\n"      \
-	"                         and address events (no restoring)\n"           \
-	"  -B, --watch-buffer N   bytes of kernel events queued at most\n"       \
-	"                         (default 256 MiB); beyond, events are lost\n"  \
-	"                         and everything is reconciled\n"                \
-	"  -O, --take-over        replace the agent running for the same\n"      \
-	"                         table and protocol (it exits, leaving its\n"   \
-	"                         routes); without it, refuse to start\n"        \
-	"      --status           print the running agent's status (of\n"        \
-	"                         --table and --protocol) and exit\n"            \
-	"  -d, --daemon           run in the background (logs: stderr)\n"        \
-	"  -P, --pidfile PATH     write the process ID there\n"                  \
-	"  -u, --trust-user USER  believe only route servers run by USER\n"      \
-	"                         (name or uid; repeatable; default root\n"      \
-	"                         and frr): others are refused\n"                \
-	"  -a, --expect-as ASN    refuse a route server of another AS\n"         \
-	"  -v, --verbose          log every message and route change\n"          \
-	"  -h, --help             this help\n"                                   \
-	"\n"                                                                     \
-	"SIGHUP: reconcile the kernel with the instances' tables now.\n"         \
+#define USAGE                                                                   \
+	"Usage: vnetrs-agent --connect WHERE [--connect WHERE] [options]\n"     \
+	"\n"                                                                    \
+	"Programs the routes of one or two vnetrs route-server instances\n"     \
+	"(their SDN streams: 'sdn listen unix PATH' or 'sdn listen tls')\n"     \
+	"into this host's kernel: per prefix, the union of the next hops of\n"  \
+	"the instances holding it. Address spaces (source local) are not\n"     \
+	"programmed.\n"                                                         \
+	"\n"                                                                    \
+	"  -c, --connect WHERE    a route server's SDN stream, 1 or 2:\n"       \
+	"                         a Unix socket PATH, or\n"                     \
+	"                         tls://HOST[:PORT] (IPv6 in brackets;\n"       \
+	"                         default port %d)\n"                           \
+	"      --cert FILE        TLS: our client certificate (PEM)\n"          \
+	"      --key FILE         TLS: its private key (PEM)\n"                 \
+	"      --ca FILE          TLS: the CA(s) the route servers'\n"          \
+	"                         certificates must be signed by\n"             \
+	"      --server-name NAME TLS: the name the certificate of the\n"       \
+	"                         tls:// --connect before it must hold\n"       \
+	"                         (default: the URL's host, name or\n"          \
+	"                         address)\n"                                   \
+	"  -n, --name NAME        our name in the HELLO\n"                      \
+	"                         (default vnetrs-agent@HOSTNAME)\n"            \
+	"  -p, --protocol N       the route protocol it owns, %d-255\n"         \
+	"                         (default %d); it never touches others\n"      \
+	"  -t, --table N          routing table (default %d, main)\n"           \
+	"  -m, --metric N         metric of its routes (default %d)\n"          \
+	"  -1, --once             print the merged table once every\n"          \
+	"                         instance sent its snapshot, and exit\n"       \
+	"                         (1 if one was not reached); the kernel\n"     \
+	"                         is not touched\n"                             \
+	"  -T, --timeout SECONDS  how long --once waits (default %d)\n"         \
+	"  -r, --remove-on-exit   delete its routes on SIGTERM/SIGINT\n"        \
+	"                         (default: leave them, traffic flows on)\n"    \
+	"  -s, --silent-after MS  an instance whose stream is silent this\n"    \
+	"                         long stops counting in the merge\n"           \
+	"                         (default %d; 0: only when disconnected)\n"    \
+	"  -S, --settle MS        after the instances counted change,\n"        \
+	"                         remove nothing this long, and add a\n"        \
+	"                         returning instance's routes after it\n"       \
+	"                         (default %d)\n"                               \
+	"  -W, --no-watch         do not follow the kernel's route, link\n"     \
+	"                         and address events (no restoring)\n"          \
+	"  -B, --watch-buffer N   bytes of kernel events queued at most\n"      \
+	"                         (default 256 MiB); beyond, events are lost\n" \
+	"                         and everything is reconciled\n"               \
+	"  -O, --take-over        replace the agent running for the same\n"     \
+	"                         table and protocol (it exits, leaving its\n"  \
+	"                         routes); without it, refuse to start\n"       \
+	"      --status           print the running agent's status (of\n"       \
+	"                         --table and --protocol) and exit\n"           \
+	"  -d, --daemon           run in the background (logs: stderr)\n"       \
+	"  -P, --pidfile PATH     write the process ID there\n"                 \
+	"  -u, --trust-user USER  believe only route servers run by USER\n"     \
+	"                         (name or uid; repeatable; default root\n"     \
+	"                         and frr): others are refused\n"               \
+	"  -a, --expect-as ASN    refuse a route server of another AS\n"        \
+	"  -v, --verbose          log every message and route change\n"         \
+	"  -h, --help             this help\n"                                  \
+	"\n"                                                                    \
+	"SIGHUP: reconcile the kernel with the instances' tables now.\n"        \
 	"docs/agent.md: what it guarantees, and how to read --status.\n"
 
 static void usage(FILE *f)
