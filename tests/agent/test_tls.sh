@@ -17,7 +17,9 @@
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
-agent=$top/agent/vnetrs-agent
+# VNETRS_AGENT: a wrapper (tests/sanitizers/agent-valgrind.sh), as in the
+# topotests.
+agent=${VNETRS_AGENT:-$top/agent/vnetrs-agent}
 fake=$top/tests/agent/fake_rs
 proto=245
 
@@ -25,7 +27,7 @@ if [ "$(id -u)" != 0 ]; then
 	echo "test_tls: run as root (network namespace)" >&2
 	exit 1
 fi
-for f in "$agent" "$fake"; do
+for f in "$top/agent/vnetrs-agent" "$fake"; do
 	[ -x "$f" ] || { echo "test_tls: $f missing: tools/build.sh" >&2; exit 1; }
 done
 command -v openssl >/dev/null || { echo "test_tls: no openssl CLI" >&2; exit 1; }
