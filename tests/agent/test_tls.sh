@@ -10,10 +10,12 @@
 # Checks: routes over TLS by IPv4 address, IPv6 address and name (default
 # port and explicit); a route server whose certificate is from another CA,
 # or for another name, is refused (logged, nothing taken); an agent whose
-# certificate is from another CA is refused by the route server; the TLS
-# handshake has a deadline; bad certificate files are a configuration
-# error (exit 2); Unix and TLS mixed program the namespace's kernel, and
-# --status shows each transport. Every wait is a poll with a deadline.
+# certificate is from another CA is refused by the route server;
+# --expect-as applies over TLS; the TLS handshake has a deadline; bad
+# certificate files are a configuration error (exit 2); Unix and TLS mixed
+# program the namespace's kernel, --status shows each transport, and the
+# agent reconnects to a restarted TLS route server. Every wait is a poll
+# with a deadline.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -221,6 +223,10 @@ once rogueagent 2 --connect tls://127.0.0.1 --cert "$tmp/rogue-agent.crt" \
 ! grep -q 10.66 "$tmp/rogueagent.out" || fail "rogueagent: routes taken"
 grep -q "TLS handshake failed" "$tmp/fake-rs1.log" || fail "rs1 did not refuse the rogue agent"
 pass "an agent with another CA's certificate is refused by the route server"
+
+once expectas 2 --connect tls://127.0.0.1 --expect-as 65001 "${client[@]}"
+expect_refused expectas "refusing the route server: .*not the expected AS 65001"
+pass "--expect-as applies over TLS too"
 
 once mute 7 --connect tls://127.0.0.1:7181 "${client[@]}"
 expect_refused mute "connect and TLS handshake not done within 5000 ms"
