@@ -4,14 +4,10 @@
  */
 #include "agent/agent_conn.h"
 
-#include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
 
 #include "agent/agent.h"
 
@@ -24,7 +20,11 @@ void agent_conn_init(struct agent_conn *c, const char *path, const char *name,
 	memset(c, 0, sizeof(*c));
 	c->path = path;
 	c->name = name;
+	c->unix_ep.kind = AGENT_TP_UNIX;
+	c->unix_ep.spec = path;
+	c->ep = &c->unix_ep;
 	c->fd = -1;
+	agent_tp_init(&c->tp);
 	c->cb = cb;
 	c->arg = arg;
 	c->backoff_ms = AGENT_BACKOFF_MIN_MS;
@@ -40,8 +40,7 @@ void agent_conn_init(struct agent_conn *c, const char *path, const char *name,
 
 static void conn_reset(struct agent_conn *c)
 {
-	if (c->fd >= 0)
-		close(c->fd);
+	agent_tp_close(&c->tp);
 	c->fd = -1;
 	c->rhave = 0;
 	c->whave = 0;
@@ -90,7 +89,7 @@ static void conn_down(struct agent_conn *c, uint64_t now, const char *why)
 		  c->path, why, c->backoff_ms);
 	conn_reset(c);
 	schedule_retry(c, now);
-	c->last_errno = 0;
+	c->last_fail[0] = '\0';
 	if (had_table) {
 		agent_table_clear(&c->table);
 		c->synced = false;
@@ -101,22 +100,18 @@ static void conn_down(struct agent_conn *c, uint64_t now, const char *why)
 /* Write what is pending; false when the connection failed (and is down). */
 static bool conn_flush(struct agent_conn *c, uint64_t now)
 {
-	char why[128];
+	char why[256];
 
 	while (c->whave) {
-		ssize_t n = send(c->fd, c->wbuf, c->whave,
-				 MSG_NOSIGNAL | MSG_DONTWAIT);
+		ssize_t n = agent_tp_write(&c->tp, c->wbuf, c->whave, why,
+					   sizeof(why));
 
 		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				return true;
-			snprintf(why, sizeof(why), "write: %s",
-				 strerror(errno));
 			conn_down(c, now, why);
 			return false;
 		}
+		if (n == 0)
+			return true;
 		memmove(c->wbuf, c->wbuf + n, c->whave - (size_t)n);
 		c->whave -= (size_t)n;
 	}
@@ -138,56 +133,78 @@ static bool conn_send(struct agent_conn *c, const uint8_t *buf, size_t len,
 	return conn_flush(c, now);
 }
 
-static void conn_connect(struct agent_conn *c, uint64_t now)
+/* A connect failed (why): said once, not at every retry. A route server
+ * refused (its user, its certificate) is retried slowly: the real one may
+ * come back. */
+static void conn_failed(struct agent_conn *c, uint64_t now, const char *why,
+			bool refused)
 {
-	struct sockaddr_un sun = {.sun_family = AF_UNIX};
-	uint8_t hello[VNETRS_SDN_HDR_LEN + 2 + VNETRS_SDN_NAME_MAX];
-	char why[256];
-	size_t len;
-	int fd;
-
-	strncpy(sun.sun_path, c->path, sizeof(sun.sun_path) - 1);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
-		int err = errno;
-
-		if (fd >= 0)
-			close(fd);
-		/* Say it once, not at every retry. */
-		if (err != c->last_errno)
-			agent_log("%s: cannot connect: %s; retrying", c->path,
-				  strerror(err));
-		else
-			agent_debug("%s: cannot connect: %s; retry in %" PRIu32
-				    " ms",
-				    c->path, strerror(err), c->backoff_ms);
-		c->last_errno = err;
-		schedule_retry(c, now);
-		return;
-	}
-	if (c->trust && !agent_trust_socket(c->trust, fd, why, sizeof(why))) {
-		close(fd);
-		/* Never a table from it: say it once, retry slowly (the real
-		 * route server may take the socket back). */
-		if (c->last_errno != EPERM)
+	agent_tp_close(&c->tp);
+	if (strcmp(why, c->last_fail)) {
+		if (refused)
 			agent_log("%s: refusing the route server: %s", c->path,
 				  why);
-		c->last_errno = EPERM;
-		c->backoff_ms = AGENT_BACKOFF_MAX_MS;
-		schedule_retry(c, now);
-		return;
+		else
+			agent_log("%s: cannot connect: %s; retrying", c->path,
+				  why);
+	} else {
+		agent_debug("%s: cannot connect: %s; retry in %" PRIu32 " ms",
+			    c->path, why, c->backoff_ms);
 	}
-	c->fd = fd;
-	c->last_errno = 0;
+	snprintf(c->last_fail, sizeof(c->last_fail), "%s", why);
+	if (refused)
+		c->backoff_ms = AGENT_BACKOFF_MAX_MS;
+	schedule_retry(c, now);
+}
+
+/* The transport is ready and the peer believed: the stream starts. */
+static void conn_established(struct agent_conn *c, uint64_t now)
+{
+	uint8_t hello[VNETRS_SDN_HDR_LEN + 2 + VNETRS_SDN_NAME_MAX];
+	size_t len;
+
+	c->fd = c->tp.fd;
+	c->last_fail[0] = '\0';
 	c->last_rx_ms = now;
 	c->next_ka_ms = now + probe_interval(c);
 	c->connects++;
 	vnetrs_sdn_rx_init(&c->rx);
 	agent_batch_clear(&c->batch);
-	agent_log("%s: connected", c->path);
+	if (c->ep->kind == AGENT_TP_TLS)
+		agent_log("%s: connected (%s, server certificate '%s')",
+			  c->path, c->tp.version, c->tp.subject);
+	else
+		agent_log("%s: connected", c->path);
 	/* Our HELLO at once: the route server need not be waited for. */
 	len = vnetrs_sdn_encode_hello_consumer(hello, sizeof(hello), c->name);
 	conn_send(c, hello, len, now);
+}
+
+/* What agent_tp_open() or agent_tp_progress() said (r, why). */
+static void conn_opened(struct agent_conn *c, int r, uint64_t now,
+			const char *why)
+{
+	char peer[256];
+
+	if (r == 0)
+		return;
+	if (r < 0) {
+		conn_failed(c, now, why, c->tp.refused);
+		return;
+	}
+	if (!agent_tp_check_peer(&c->tp, c->trust, peer, sizeof(peer))) {
+		conn_failed(c, now, peer, true);
+		return;
+	}
+	conn_established(c, now);
+}
+
+static void conn_connect(struct agent_conn *c, uint64_t now)
+{
+	char why[256] = "";
+	int r = agent_tp_open(&c->tp, c->ep, now, why, sizeof(why));
+
+	conn_opened(c, r, now, why);
 }
 
 /* false: the route server is refused (the caller drops the connection). */
@@ -305,19 +322,23 @@ static bool on_msg(struct agent_conn *c, const struct vnetrs_sdn_msg *m,
 	return true;
 }
 
-static void conn_read(struct agent_conn *c, uint64_t now)
+/* One read and every whole message in it; false when nothing more is to be
+ * read now (or the connection went down). */
+static bool conn_read_once(struct agent_conn *c, uint64_t now)
 {
 	char err[256], why[320];
 	size_t off, used;
 	ssize_t n;
 
-	n = read(c->fd, c->rbuf + c->rhave, VNETRS_SDN_MSG_MAX - c->rhave);
+	/* The same bytes whatever the transport: TLS hands over what it
+	 * decrypted, and the reader below is the only one. */
+	n = agent_tp_read(&c->tp, c->rbuf + c->rhave,
+			  VNETRS_SDN_MSG_MAX - c->rhave, err, sizeof(err));
+	if (n == AGENT_TP_AGAIN)
+		return false;
 	if (n < 0) {
-		if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
-			return;
-		snprintf(why, sizeof(why), "read: %s", strerror(errno));
-		conn_down(c, now, why);
-		return;
+		conn_down(c, now, err);
+		return false;
 	}
 	if (n == 0) {
 		conn_down(c, now,
@@ -325,7 +346,7 @@ static void conn_read(struct agent_conn *c, uint64_t now)
 				  ? "closed by the route server inside a "
 				    "batch (partial batch dropped)"
 				  : "closed by the route server");
-		return;
+		return false;
 	}
 	c->rhave += (size_t)n;
 	c->last_rx_ms = now;
@@ -335,7 +356,7 @@ static void conn_read(struct agent_conn *c, uint64_t now)
 		agent_log("%s: the route server speaks again", c->path);
 		c->cb->silence(c, false, c->arg);
 		if (c->fd < 0)
-			return;
+			return false;
 	}
 
 	for (off = 0; off < c->rhave; off += used) {
@@ -348,18 +369,27 @@ static void conn_read(struct agent_conn *c, uint64_t now)
 		    vnetrs_sdn_rx_feed(&c->rx, &msg, err, sizeof(err)) < 0) {
 			snprintf(why, sizeof(why), "protocol error: %s", err);
 			conn_down(c, now, why);
-			return;
+			return false;
 		}
 		if (!on_msg(c, &msg, err, sizeof(err))) {
 			snprintf(why, sizeof(why),
 				 "refusing the route server: %s", err);
 			c->backoff_ms = AGENT_BACKOFF_MAX_MS;
 			conn_down(c, now, why);
-			return;
+			return false;
 		}
 	}
 	memmove(c->rbuf, c->rbuf + off, c->rhave - off);
 	c->rhave -= off;
+	return true;
+}
+
+/* Read what is there: over TLS, bytes already decrypted are not seen by
+ * poll(2), so read until the transport holds none. */
+static void conn_read(struct agent_conn *c, uint64_t now)
+{
+	while (conn_read_once(c, now) && agent_tp_pending(&c->tp))
+		;
 }
 
 /* When the stream counts as silent (UINT64_MAX: never). */
@@ -389,9 +419,13 @@ static void check_silence(struct agent_conn *c, uint64_t now)
 
 int agent_conn_pollfd(const struct agent_conn *c, short *events)
 {
+	if (c->tp.state == AGENT_TP_CONNECTING) {
+		*events = c->tp.events;
+		return c->tp.fd;
+	}
 	if (c->fd < 0)
 		return -1;
-	*events = POLLIN;
+	*events = POLLIN | c->tp.events;
 	if (c->whave)
 		*events |= POLLOUT;
 	return c->fd;
@@ -401,6 +435,8 @@ uint64_t agent_conn_deadline(const struct agent_conn *c)
 {
 	uint64_t dead;
 
+	if (c->tp.state == AGENT_TP_CONNECTING)
+		return c->tp.deadline_ms;
 	if (c->fd < 0)
 		return c->retry_ms;
 	dead = c->last_rx_ms + AGENT_DEAD_MS;
@@ -411,6 +447,8 @@ uint64_t agent_conn_deadline(const struct agent_conn *c)
 
 const char *agent_conn_state(const struct agent_conn *c)
 {
+	if (c->tp.state == AGENT_TP_CONNECTING)
+		return "connecting";
 	if (c->fd < 0)
 		return "disconnected";
 	if (c->silent)
@@ -421,14 +459,24 @@ const char *agent_conn_state(const struct agent_conn *c)
 void agent_conn_run(struct agent_conn *c, short revents, uint64_t now)
 {
 	uint8_t ka[VNETRS_SDN_HDR_LEN];
+	char why[256] = "";
 	size_t len;
 
+	if (c->tp.state == AGENT_TP_CONNECTING) {
+		conn_opened(c,
+			    agent_tp_progress(&c->tp, revents, now, why,
+					      sizeof(why)),
+			    now, why);
+		return;
+	}
 	if (c->fd < 0) {
 		if (now >= c->retry_ms)
 			conn_connect(c, now);
 		return;
 	}
-	if (revents & POLLIN) {
+	/* TLS may need to write before it can read on. */
+	if ((revents & POLLIN) ||
+	    ((revents & POLLOUT) && (c->tp.events & POLLOUT))) {
 		conn_read(c, now);
 		if (c->fd < 0)
 			return;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * vnetrs-agent: the connection to one route-server instance's SDN socket
- * (docs/sdn-protocol.md).
+ * vnetrs-agent: the connection to one route-server instance's SDN stream
+ * (docs/sdn-protocol.md), over either transport (agent_transport.h).
  *
  * It connects (and reconnects, with backoff), says HELLO, reads and checks
  * the stream, keeps the instance's table (a batch changes it at its
@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "agent/agent_table.h"
+#include "agent/agent_transport.h"
 #include "agent/agent_trust.h"
 #include "logic/vnetrs_sdn_wire.h"
 
@@ -55,11 +56,17 @@ struct agent_conn_cb {
 };
 
 struct agent_conn {
-	const char *path; /* the route server's socket */
+	const char *path; /* the route server's socket, or tls:// URL */
 	const char *name; /* ours, for the HELLO */
-	/* Whom to believe (NULL: anyone). */
+	/* Where and how to connect: the Unix socket at path unless the owner
+	 * sets another after agent_conn_init(). */
+	const struct agent_endpoint *ep;
+	/* Whom to believe (NULL: anyone). Over TLS, the certificate checks
+	 * replace its users; its AS still applies. */
 	const struct agent_trust *trust;
-	int fd; /* -1 while disconnected */
+	int fd; /* -1 while disconnected (or connecting) */
+	/* The connection: its transport, state and TLS details. */
+	struct agent_tp tp;
 	/* A snapshot was committed on this connection: table is the
 	 * instance's. Dropped (empty, false) when the connection goes. */
 	bool synced;
@@ -91,7 +98,9 @@ struct agent_conn {
 	bool answers;		/* it answers KEEPALIVEs */
 	uint32_t backoff_ms;
 	bool had_epoch; /* epoch is a previous connection's */
-	int last_errno; /* of the last failed connect, not to repeat it */
+	/* Why the last connect failed, not to log it at every retry. */
+	char last_fail[256];
+	struct agent_endpoint unix_ep; /* the default ep */
 };
 
 void agent_conn_init(struct agent_conn *c, const char *path, const char *name,
@@ -99,13 +108,15 @@ void agent_conn_init(struct agent_conn *c, const char *path, const char *name,
 /* Close without callbacks and free everything. */
 void agent_conn_fini(struct agent_conn *c);
 
-/* Its descriptor and events for poll(2): -1 while disconnected. */
+/* Its descriptor and events for poll(2) (also while the connect or
+ * handshake is under way): -1 while disconnected. */
 int agent_conn_pollfd(const struct agent_conn *c, short *events);
 /* When it next needs agent_conn_run() without any event (ms, monotonic). */
 uint64_t agent_conn_deadline(const struct agent_conn *c);
 /* Handle the events poll(2) reported (0: none) and the timers due at now. */
 void agent_conn_run(struct agent_conn *c, short revents, uint64_t now);
-/* "disconnected", "connected" (no snapshot yet), "synced" or "silent". */
+/* "disconnected", "connecting" (TCP or the TLS handshake), "connected" (no
+ * snapshot yet), "synced" or "silent". */
 const char *agent_conn_state(const struct agent_conn *c);
 
 #endif /* AGENT_CONN_H */

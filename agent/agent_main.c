@@ -33,6 +33,7 @@
 #include "agent/agent_members.h"
 #include "agent/agent_sync.h"
 #include "agent/agent_table.h"
+#include "agent/agent_transport.h"
 #include "agent/backend.h"
 
 #define AGENT_MAX_CONN AGENT_MEMBERS_MAX
@@ -64,7 +65,9 @@ bool agent_verbose;
 struct agent {
 	/* Options. */
 	const char *paths[AGENT_MAX_CONN];
+	struct agent_endpoint eps[AGENT_MAX_CONN];
 	size_t nconn;
+	struct agent_tls_config tls;
 	char name[VNETRS_SDN_NAME_MAX + 1];
 	uint8_t protocol;
 	uint32_t table;
@@ -324,6 +327,11 @@ static void status_instance(const struct agent *a, size_t i, FILE *f,
 						  : "not counted";
 
 	fprintf(f, "instance %s: %s, %s\n", c->path, agent_conn_state(c), role);
+	if (c->ep->kind == AGENT_TP_TLS && c->fd >= 0)
+		fprintf(f, "  transport tls (%s), server certificate '%s'\n",
+			c->tp.version, c->tp.subject);
+	else
+		fprintf(f, "  transport %s\n", agent_tp_kind2str(c->ep->kind));
 	if (c->fd >= 0 && c->hello)
 		fprintf(f, "  route server '%s', epoch %" PRIu64 "\n",
 			c->server_name, c->epoch);
@@ -365,14 +373,26 @@ static void status_print(FILE *f, void *arg)
 /* --- options -------------------------------------------------------------- */
 
 #define USAGE                                                                   \
-	"Usage: vnetrs-agent --connect PATH [--connect PATH] [options]\n"       \
+	"Usage: vnetrs-agent --connect WHERE [--connect WHERE] [options]\n"     \
 	"\n"                                                                    \
 	"Programs the routes of one or two vnetrs route-server instances\n"     \
-	"(their SDN sockets: 'sdn listen unix PATH') into this host's\n"        \
-	"kernel: per prefix, the union of the next hops of the instances\n"     \
-	"holding it. Address spaces (source local) are not programmed.\n"       \
+	"(their SDN streams: 'sdn listen unix PATH' or 'sdn listen tls')\n"     \
+	"into this host's kernel: per prefix, the union of the next hops of\n"  \
+	"the instances holding it. Address spaces (source local) are not\n"     \
+	"programmed.\n"                                                         \
 	"\n"                                                                    \
-	"  -c, --connect PATH     a route server's SDN socket, 1 or 2\n"        \
+	"  -c, --connect WHERE    a route server's SDN stream, 1 or 2:\n"       \
+	"                         a Unix socket PATH, or\n"                     \
+	"                         tls://HOST[:PORT] (IPv6 in brackets;\n"       \
+	"                         default port %d)\n"                           \
+	"      --cert FILE        TLS: our client certificate (PEM)\n"          \
+	"      --key FILE         TLS: its private key (PEM)\n"                 \
+	"      --ca FILE          TLS: the CA(s) the route servers'\n"          \
+	"                         certificates must be signed by\n"             \
+	"      --server-name NAME TLS: the name the certificate of the\n"       \
+	"                         tls:// --connect before it must hold\n"       \
+	"                         (default: the URL's host, name or\n"          \
+	"                         address)\n"                                   \
 	"  -n, --name NAME        our name in the HELLO\n"                      \
 	"                         (default vnetrs-agent@HOSTNAME)\n"            \
 	"  -p, --protocol N       the route protocol it owns, %d-255\n"         \
@@ -417,9 +437,9 @@ static void status_print(FILE *f, void *arg)
 
 static void usage(FILE *f)
 {
-	fprintf(f, USAGE, PROTOCOL_MIN, DEFAULT_PROTOCOL, DEFAULT_TABLE,
-		DEFAULT_METRIC, DEFAULT_TIMEOUT_S, AGENT_SILENT_MS_DEFAULT,
-		DEFAULT_SETTLE_MS);
+	fprintf(f, USAGE, VNETRS_SDN_TLS_PORT, PROTOCOL_MIN, DEFAULT_PROTOCOL,
+		DEFAULT_TABLE, DEFAULT_METRIC, DEFAULT_TIMEOUT_S,
+		AGENT_SILENT_MS_DEFAULT, DEFAULT_SETTLE_MS);
 }
 
 static bool parse_u32(const char *opt, const char *s, unsigned long min,
@@ -443,7 +463,8 @@ static bool parse_u32(const char *opt, const char *s, unsigned long min,
 
 static int add_connect(struct agent *a, const char *path)
 {
-	struct sockaddr_un sun;
+	struct agent_endpoint *ep = &a->eps[a->nconn];
+	char err[160];
 	size_t i;
 
 	if (a->nconn == AGENT_MAX_CONN) {
@@ -451,11 +472,9 @@ static int add_connect(struct agent *a, const char *path)
 			AGENT_MAX_CONN);
 		return -1;
 	}
-	if (!*path || strlen(path) >= sizeof(sun.sun_path)) {
-		fprintf(stderr,
-			"vnetrs-agent: --connect '%s': a socket path of 1 to "
-			"%zu bytes\n",
-			path, sizeof(sun.sun_path) - 1);
+	if (agent_endpoint_parse(ep, path, err, sizeof(err)) < 0) {
+		fprintf(stderr, "vnetrs-agent: --connect '%s': %s\n", path,
+			err);
 		return -1;
 	}
 	for (i = 0; i < a->nconn; i++) {
@@ -466,9 +485,65 @@ static int add_connect(struct agent *a, const char *path)
 			return -1;
 		}
 	}
+	ep->tls = &a->tls;
 	a->paths[a->nconn++] = path;
 	return 0;
 }
+
+/* --server-name: for the tls:// --connect given just before. */
+static int set_server_name(struct agent *a, const char *name)
+{
+	struct agent_endpoint *ep = a->nconn ? &a->eps[a->nconn - 1] : NULL;
+
+	if (!ep || ep->kind != AGENT_TP_TLS || ep->server_name) {
+		fprintf(stderr,
+			"vnetrs-agent: --server-name %s: give it once, after "
+			"the --connect tls://... it is for\n",
+			name);
+		return -1;
+	}
+	if (!*name || strlen(name) > AGENT_HOST_MAX) {
+		fprintf(stderr, "vnetrs-agent: --server-name: 1 to %d bytes\n",
+			AGENT_HOST_MAX);
+		return -1;
+	}
+	ep->server_name = name;
+	return 0;
+}
+
+/* The TLS files, when a tls:// --connect needs them: all three, loadable
+ * now (they are read again at each connect). */
+static int check_tls(struct agent *a)
+{
+	bool tls = false;
+	char err[PATH_MAX + 160];
+	size_t i;
+
+	for (i = 0; i < a->nconn; i++)
+		tls |= a->eps[i].kind == AGENT_TP_TLS;
+	if (!tls && (a->tls.cert || a->tls.key || a->tls.ca)) {
+		fprintf(stderr,
+			"vnetrs-agent: --cert, --key and --ca are for "
+			"a --connect tls://...\n");
+		return -1;
+	}
+	if (!tls)
+		return 0;
+	if (!a->tls.cert || !a->tls.key || !a->tls.ca) {
+		fprintf(stderr,
+			"vnetrs-agent: --connect tls://... needs "
+			"--cert, --key and --ca\n");
+		return -1;
+	}
+	if (agent_tls_config_check(&a->tls, err, sizeof(err)) < 0) {
+		fprintf(stderr, "vnetrs-agent: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* Long options without a short one. */
+enum { OPT_CERT = 256, OPT_KEY, OPT_CA, OPT_SERVER_NAME };
 
 static int parse_args(struct agent *a, int argc, char **argv)
 {
@@ -493,6 +568,10 @@ static int parse_args(struct agent *a, int argc, char **argv)
 		{"status", no_argument, NULL, 'X'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
+		{"cert", required_argument, NULL, OPT_CERT},
+		{"key", required_argument, NULL, OPT_KEY},
+		{"ca", required_argument, NULL, OPT_CA},
+		{"server-name", required_argument, NULL, OPT_SERVER_NAME},
 		{},
 	};
 	char host[256], err[128];
@@ -609,6 +688,19 @@ static int parse_args(struct agent *a, int argc, char **argv)
 		case 'X':
 			a->status = true;
 			break;
+		case OPT_CERT:
+			a->tls.cert = optarg;
+			break;
+		case OPT_KEY:
+			a->tls.key = optarg;
+			break;
+		case OPT_CA:
+			a->tls.ca = optarg;
+			break;
+		case OPT_SERVER_NAME:
+			if (set_server_name(a, optarg) < 0)
+				return -1;
+			break;
 		case 'v':
 			agent_verbose = true;
 			break;
@@ -629,10 +721,14 @@ static int parse_args(struct agent *a, int argc, char **argv)
 	if (a->status)
 		return 0;
 	if (!a->nconn) {
-		fprintf(stderr, "vnetrs-agent: --connect PATH is required\n");
+		fprintf(stderr,
+			"vnetrs-agent: --connect PATH|tls://HOST[:PORT] "
+			"is required\n");
 		usage(stderr);
 		return -1;
 	}
+	if (check_tls(a) < 0)
+		return -1;
 	if (a->once && a->daemon) {
 		fprintf(stderr, "vnetrs-agent: --once excludes --daemon\n");
 		return -1;
@@ -950,6 +1046,7 @@ int main(int argc, char **argv)
 		a.once ? ", once (the kernel is not touched)" : "");
 	for (i = 0; i < a.nconn; i++) {
 		agent_conn_init(&a.conns[i], a.paths[i], a.name, &conn_cb, &a);
+		a.conns[i].ep = &a.eps[i];
 		a.conns[i].trust = &a.trust;
 		a.conns[i].silent_ms = a.silent_ms;
 	}

@@ -25,6 +25,8 @@
 #define VNETRS_SDN_MSG_MAX 65536
 #define VNETRS_SDN_MAX_NEXTHOPS 1024
 #define VNETRS_SDN_NAME_MAX 255
+/* Default TCP port of the SDN stream over TLS (docs/sdn-protocol.md). */
+#define VNETRS_SDN_TLS_PORT 7179
 
 enum vnetrs_sdn_type {
 	VNETRS_SDN_HELLO = 1,

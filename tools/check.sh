@@ -29,6 +29,9 @@ for t in tests/unit/test_*; do
 	fi
 done
 
+echo "check: the agent over TLS against fake_rs (tests/agent/test_tls.sh)"
+bash tests/agent/test_tls.sh
+
 echo "check: fuzzing every parser (tests/fuzz/run.sh)"
 bash tests/fuzz/run.sh "${VNETRS_FUZZ_SECONDS:-60}"
 

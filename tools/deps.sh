@@ -20,6 +20,9 @@ PKGS=(
 	gobgpd exabgp
 	# vnetrs-agent (netlink) and its leak checks
 	libmnl-dev valgrind
+	# vnetrs-agent's SDN stream over TLS; the openssl CLI makes the
+	# tests' certificates (tests/agent/test_tls.sh)
+	libssl-dev openssl
 	# fuzzing (libFuzzer and the sanitizer runtimes come with
 	# libclang-rt, only recommended by clang)
 	clang libclang-rt-14-dev

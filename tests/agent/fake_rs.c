@@ -3,17 +3,17 @@
  * fake_rs: a stand-in for a route server's SDN socket, to test
  * vnetrs-agent by hand (docs/sdn-protocol.md, with the project's encoder).
  *
- *   fake_rs --listen PATH [--routes FILE] [--name NAME] [--asn N]
- *           [--epoch N]
+ *   fake_rs [--listen PATH] [--tls-listen ADDR:PORT --cert F --key F
+ *           --ca F] [--routes FILE] [--name NAME] [--asn N] [--epoch N]
  *
- * Listens on the Unix socket PATH. To each consumer: its HELLO at connect,
- * a snapshot of the table after the consumer's HELLO, then the batches
- * committed on stdin, and a KEEPALIVE every 10 s. The routes file and
- * "add" take one route per line:
- *   PREFIX NH[,NH...] [nva|expressroute|vpn]   (default nva)
- *   PREFIX local [peered]
- * Commands on stdin (a FIFO works: keep it open for writing):
- *   add PREFIX NH[,NH...]|local [SOURCE]  stage a ROUTE_ADD
+ * Listens on the Unix socket PATH, and/or for TLS 1.3 on ADDR:PORT (IPv6
+ * in brackets) with the certificate F and its key, requiring a client
+ * certificate signed by --ca. Same stream either way. To each consumer: its
+ * HELLO at connect, a snapshot of the table after the consumer's HELLO, then
+ * the batches committed on stdin, and a KEEPALIVE every 10 s. The routes file
+ * and "add" take one route per line: PREFIX NH[,NH...] [nva|expressroute|vpn]
+ * (default nva) PREFIX local [peered] Commands on stdin (a FIFO works: keep it
+ * open for writing): add PREFIX NH[,NH...]|local [SOURCE]  stage a ROUTE_ADD
  *   del PREFIX                            stage a ROUTE_DEL
  *   commit        send the staged changes as one batch, apply them
  *   partial       send the staged changes without the COMMIT (then close)
@@ -26,6 +26,7 @@
  *   quit          exit (so does SIGTERM); EOF on stdin is ignored
  */
 #include <errno.h>
+#include <netdb.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -34,14 +35,20 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 
 #include "logic/vnetrs_prefix.h"
 #include "logic/vnetrs_sdn_wire.h"
 
 #define MAX_CLIENTS 8
 #define KEEPALIVE_MS 10000
+/* A TLS consumer has this long for its handshake (done blocking). */
+#define TLS_HANDSHAKE_S 5
 
 struct route {
 	struct vnetrs_prefix prefix;
@@ -58,6 +65,7 @@ struct change {
 
 struct client {
 	int fd;
+	SSL *ssl;   /* a TLS consumer's */
 	bool hello; /* its HELLO came: it gets batches */
 	uint64_t committed;
 	uint8_t *rbuf;
@@ -76,6 +84,7 @@ static const char *name = "fake-rs/default";
 static uint32_t asn = 65515;
 static uint64_t epoch;
 static volatile sig_atomic_t quit;
+static SSL_CTX *tls_ctx;
 
 static struct vnetrs_sdn_msg msg;
 static struct vnetrs_sdn_route sroute;
@@ -199,16 +208,60 @@ static void client_close(struct client *c, const char *why)
 	if (c->fd < 0)
 		return;
 	say("consumer %d closed: %s", c->fd, why);
+	if (c->ssl) {
+		SSL_shutdown(c->ssl);
+		SSL_free(c->ssl);
+		c->ssl = NULL;
+	}
 	close(c->fd);
 	c->fd = -1;
 	free(c->rbuf);
 	c->rbuf = NULL;
 }
 
+/* The last OpenSSL error's reason. */
+static const char *ssl_reason(void)
+{
+	const char *r = ERR_reason_error_string(ERR_peek_last_error());
+
+	ERR_clear_error();
+	return r ? r : "closed";
+}
+
+static ssize_t io_send(struct client *c, const uint8_t *buf, size_t len)
+{
+	int n;
+
+	if (!c->ssl)
+		return send(c->fd, buf, len, MSG_NOSIGNAL);
+	n = SSL_write(c->ssl, buf, (int)len);
+	if (n <= 0) {
+		say("consumer %d: TLS write: %s", c->fd, ssl_reason());
+		errno = EPIPE;
+		return -1;
+	}
+	return n;
+}
+
+static ssize_t io_read(struct client *c, uint8_t *buf, size_t len)
+{
+	int n;
+
+	if (!c->ssl)
+		return read(c->fd, buf, len);
+	n = SSL_read(c->ssl, buf, (int)len);
+	if (n <= 0 && SSL_get_error(c->ssl, n) != SSL_ERROR_ZERO_RETURN) {
+		say("consumer %d: TLS read: %s", c->fd, ssl_reason());
+		errno = EPROTO;
+		return -1;
+	}
+	return n < 0 ? 0 : n;
+}
+
 static bool client_send(struct client *c, const uint8_t *buf, size_t len)
 {
 	while (len && c->fd >= 0) {
-		ssize_t n = send(c->fd, buf, len, MSG_NOSIGNAL);
+		ssize_t n = io_send(c, buf, len);
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -403,7 +456,7 @@ static void client_read(struct client *c)
 	size_t off, used;
 	ssize_t n;
 
-	n = read(c->fd, c->rbuf + c->rhave, VNETRS_SDN_MSG_MAX - c->rhave);
+	n = io_read(c, c->rbuf + c->rhave, VNETRS_SDN_MSG_MAX - c->rhave);
 	if (n <= 0) {
 		client_close(c, n ? strerror(errno) : "closed by the consumer");
 		return;
@@ -468,14 +521,119 @@ static int load_routes(const char *file)
 	return 0;
 }
 
+/* The server side: our certificate, and a client's required from --ca. */
+static int tls_setup(const char *cert, const char *key, const char *ca)
+{
+	tls_ctx = SSL_CTX_new(TLS_server_method());
+	if (!tls_ctx ||
+	    SSL_CTX_set_min_proto_version(tls_ctx, TLS1_3_VERSION) != 1 ||
+	    SSL_CTX_use_certificate_chain_file(tls_ctx, cert) != 1 ||
+	    SSL_CTX_use_PrivateKey_file(tls_ctx, key, SSL_FILETYPE_PEM) != 1 ||
+	    SSL_CTX_check_private_key(tls_ctx) != 1 ||
+	    SSL_CTX_load_verify_locations(tls_ctx, ca, NULL) != 1) {
+		say("TLS setup (--cert %s --key %s --ca %s): %s", cert, key, ca,
+		    ssl_reason());
+		return -1;
+	}
+	SSL_CTX_set_client_CA_list(tls_ctx, SSL_load_client_CA_file(ca));
+	SSL_CTX_set_verify(tls_ctx,
+			   SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
+			   NULL);
+	return 0;
+}
+
+/* A TCP socket listening on "ADDR:PORT" or "[ADDR]:PORT"; -1 if not. */
+static int tls_listen(const char *spec)
+{
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM,
+				 .ai_flags = AI_PASSIVE | AI_NUMERICHOST |
+					     AI_NUMERICSERV};
+	struct addrinfo *ai = NULL;
+	char host[64];
+	const char *port = strrchr(spec, ':');
+	size_t len = port ? (size_t)(port - spec) : 0;
+	int fd = -1, one = 1;
+
+	if (len && spec[0] == '[' && spec[len - 1] == ']')
+		spec++, len -= 2;
+	if (!port || !len || len >= sizeof(host)) {
+		say("--tls-listen %s: expected ADDR:PORT or [ADDR]:PORT", spec);
+		return -1;
+	}
+	memcpy(host, spec, len);
+	host[len] = '\0';
+	if (getaddrinfo(host, port + 1, &hints, &ai) == 0)
+		fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(fd, 8) < 0) {
+		say("--tls-listen %s: %s", spec, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		fd = -1;
+	}
+	if (ai)
+		freeaddrinfo(ai);
+	return fd;
+}
+
+/* A TLS consumer's handshake, blocking (bounded): false when it failed. */
+static bool tls_accept(struct client *c)
+{
+	struct timeval tv = {.tv_sec = TLS_HANDSHAKE_S};
+
+	setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	c->ssl = SSL_new(tls_ctx);
+	if (!c->ssl || SSL_set_fd(c->ssl, c->fd) != 1 ||
+	    SSL_accept(c->ssl) != 1) {
+		say("consumer %d: TLS handshake failed: %s", c->fd,
+		    ssl_reason());
+		return false;
+	}
+	say("consumer %d: TLS %s", c->fd, SSL_get_version(c->ssl));
+	return true;
+}
+
+/* A new consumer on listening socket lfd (TLS when tls). */
+static void client_accept(int lfd, bool tls)
+{
+	int fd = accept(lfd, NULL, NULL);
+	uint8_t id[4] = {10, 1, 0, 4};
+	size_t k, len;
+
+	if (fd < 0)
+		return;
+	for (k = 0; k < MAX_CLIENTS; k++)
+		if (clients[k].fd < 0)
+			break;
+	if (k == MAX_CLIENTS) {
+		close(fd);
+		return;
+	}
+	memset(&clients[k], 0, sizeof(clients[k]));
+	clients[k].fd = fd;
+	clients[k].rbuf = malloc(VNETRS_SDN_MSG_MAX);
+	clients[k].next_ka = now_ms() + KEEPALIVE_MS;
+	say("consumer %d connected%s", fd, tls ? " over TCP" : "");
+	if (tls && !tls_accept(&clients[k])) {
+		client_close(&clients[k], "no TLS");
+		return;
+	}
+	len = vnetrs_sdn_encode_hello_server(wbuf, sizeof(wbuf), asn, id, epoch,
+					     name);
+	client_send(&clients[k], wbuf, len);
+}
+
 int main(int argc, char **argv)
 {
-	const char *path = NULL, *routes = NULL;
+	const char *path = NULL, *routes = NULL, *tls_addr = NULL;
+	const char *cert = NULL, *key = NULL, *ca = NULL;
 	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 	char ibuf[65536];
 	size_t ihave = 0;
 	bool stdin_open = true;
-	int lfd, i;
+	int lfd = -1, tfd = -1, i;
 	size_t k;
 
 	epoch = (uint64_t)time(NULL);
@@ -483,12 +641,21 @@ int main(int argc, char **argv)
 		const char *arg = i + 1 < argc ? argv[i + 1] : NULL;
 
 		if (!arg) {
-			say("usage: fake_rs --listen PATH [--routes FILE] "
-			    "[--name NAME] [--asn N] [--epoch N]");
+			say("usage: fake_rs [--listen PATH] [--tls-listen "
+			    "ADDR:PORT --cert F --key F --ca F] [--routes "
+			    "FILE] [--name NAME] [--asn N] [--epoch N]");
 			return 2;
 		}
 		if (!strcmp(argv[i], "--listen"))
 			path = arg;
+		else if (!strcmp(argv[i], "--tls-listen"))
+			tls_addr = arg;
+		else if (!strcmp(argv[i], "--cert"))
+			cert = arg;
+		else if (!strcmp(argv[i], "--key"))
+			key = arg;
+		else if (!strcmp(argv[i], "--ca"))
+			ca = arg;
 		else if (!strcmp(argv[i], "--routes"))
 			routes = arg;
 		else if (!strcmp(argv[i], "--name"))
@@ -503,8 +670,13 @@ int main(int argc, char **argv)
 		}
 		i++;
 	}
-	if (!path || strlen(path) >= sizeof(sun.sun_path)) {
-		say("--listen PATH is required");
+	if ((!path && !tls_addr) ||
+	    (path && strlen(path) >= sizeof(sun.sun_path))) {
+		say("--listen PATH or --tls-listen ADDR:PORT is required");
+		return 2;
+	}
+	if (tls_addr && (!cert || !key || !ca)) {
+		say("--tls-listen needs --cert, --key and --ca");
 		return 2;
 	}
 	if (routes && load_routes(routes) < 0)
@@ -515,19 +687,30 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
-	strcpy(sun.sun_path, path);
-	unlink(path);
-	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (lfd < 0 || bind(lfd, (struct sockaddr *)&sun, sizeof(sun)) < 0 ||
-	    listen(lfd, 8) < 0) {
-		say("%s: %s", path, strerror(errno));
-		return 1;
+	if (tls_addr) {
+		if (tls_setup(cert, key, ca) < 0)
+			return 1;
+		tfd = tls_listen(tls_addr);
+		if (tfd < 0)
+			return 1;
+		say("listening for TLS on %s, %zu routes", tls_addr, ntable);
 	}
-	say("listening on %s, %zu routes", path, ntable);
+	if (path) {
+		strcpy(sun.sun_path, path);
+		unlink(path);
+		lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (lfd < 0 ||
+		    bind(lfd, (struct sockaddr *)&sun, sizeof(sun)) < 0 ||
+		    listen(lfd, 8) < 0) {
+			say("%s: %s", path, strerror(errno));
+			return 1;
+		}
+		say("listening on %s, %zu routes", path, ntable);
+	}
 
 	while (!quit) {
-		struct pollfd pfd[2 + MAX_CLIENTS];
-		int slot[2 + MAX_CLIENTS];
+		struct pollfd pfd[3 + MAX_CLIENTS];
+		int slot[3 + MAX_CLIENTS];
 		nfds_t n = 0;
 		uint64_t now = now_ms();
 
@@ -548,6 +731,9 @@ int main(int argc, char **argv)
 		pfd[n].fd = lfd;
 		pfd[n].events = POLLIN;
 		slot[n++] = -1;
+		pfd[n].fd = tfd;
+		pfd[n].events = POLLIN;
+		slot[n++] = -3;
 		if (stdin_open) {
 			pfd[n].fd = STDIN_FILENO;
 			pfd[n].events = POLLIN;
@@ -569,29 +755,8 @@ int main(int argc, char **argv)
 		for (i = 0; i < (int)n; i++) {
 			if (!pfd[i].revents)
 				continue;
-			if (slot[i] == -1) {
-				int fd = accept(lfd, NULL, NULL);
-				uint8_t id[4] = {10, 1, 0, 4};
-				size_t len;
-
-				if (fd < 0)
-					continue;
-				for (k = 0; k < MAX_CLIENTS; k++)
-					if (clients[k].fd < 0)
-						break;
-				if (k == MAX_CLIENTS) {
-					close(fd);
-					continue;
-				}
-				memset(&clients[k], 0, sizeof(clients[k]));
-				clients[k].fd = fd;
-				clients[k].rbuf = malloc(VNETRS_SDN_MSG_MAX);
-				clients[k].next_ka = now_ms() + KEEPALIVE_MS;
-				say("consumer %d connected", fd);
-				len = vnetrs_sdn_encode_hello_server(
-					wbuf, sizeof(wbuf), asn, id, epoch,
-					name);
-				client_send(&clients[k], wbuf, len);
+			if (slot[i] == -1 || slot[i] == -3) {
+				client_accept(pfd[i].fd, slot[i] == -3);
 			} else if (slot[i] == -2) {
 				ssize_t r = read(STDIN_FILENO, ibuf + ihave,
 						 sizeof(ibuf) - 1 - ihave);
@@ -612,14 +777,25 @@ int main(int argc, char **argv)
 				if (ihave == sizeof(ibuf) - 1)
 					ihave = 0; /* a line too long */
 			} else {
-				client_read(&clients[slot[i]]);
+				struct client *c = &clients[slot[i]];
+
+				/* TLS may hold decrypted bytes poll(2)
+				 * does not see. */
+				do
+					client_read(c);
+				while (c->ssl && SSL_pending(c->ssl) > 0);
 			}
 		}
 	}
 	for (k = 0; k < MAX_CLIENTS; k++)
 		client_close(&clients[k], "exiting");
-	close(lfd);
-	unlink(path);
+	if (lfd >= 0) {
+		close(lfd);
+		unlink(path);
+	}
+	if (tfd >= 0)
+		close(tfd);
+	SSL_CTX_free(tls_ctx);
 	for (k = 0; k < ntable; k++)
 		route_free(&table[k]);
 	free(table);

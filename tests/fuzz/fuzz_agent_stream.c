@@ -13,6 +13,11 @@
  * incrementally updated desired table equals the full merge of both
  * instances' tables, and the diff from an empty kernel adds exactly its
  * programmable routes.
+ *
+ * Over TLS the agent reads through the same code: agent_conn.c's reader
+ * gets the decrypted bytes from agent_tp_read() (agent/agent_tls.c) and
+ * decodes them as it does a Unix socket's, so a Unix socket here covers
+ * it; the TLS layer itself is OpenSSL's.
  */
 #include <errno.h>
 #include <poll.h>

@@ -15,7 +15,8 @@
 #                  acknowledgements and events (agent/backend_kernel.c)
 #   agent_stream   the agent reading a route server's SDN stream over a
 #                  socket, and the tables it computes (agent/agent_conn.c,
-#                  agent/agent_table.c)
+#                  agent/agent_table.c); the reader is the same for Unix
+#                  and TLS (agent_tp_read() hands it the bytes)
 #
 # Builds into build/fuzz/: each fuzzer, and the same source without
 # libFuzzer as a seed generator (--make-corpus) and replayer
@@ -67,7 +68,8 @@ CFLAGS=(-g -O1 -fno-omit-frame-pointer -Wall -Wextra -I.)
 SAN=(-fsanitize=address,undefined -fno-sanitize-recover=undefined)
 
 # The agent's sources but its main() (from the Makefile: tools/build.sh
-# first), and libmnl.
+# first), libmnl and OpenSSL (agent/agent_tls.c is linked, not fuzzed: its
+# decrypted bytes go to the same reader as the Unix socket's).
 agent_srcs() {
 	local f
 	for f in $(make -s --no-print-directory -o Makefile -o Makefile.in \
@@ -104,13 +106,13 @@ target_config() {
 	agent_netlink)
 		SRCS=(tests/fuzz/fuzz_agent_netlink.c $(agent_srcs))
 		MAIN=(tests/fuzz/fuzz_main.c)
-		LIBS=(-lmnl)
+		LIBS=(-lmnl -lssl -lcrypto)
 		MAXLEN=8192
 		;;
 	agent_stream)
 		SRCS=(tests/fuzz/fuzz_agent_stream.c $(agent_srcs all))
 		MAIN=(tests/fuzz/fuzz_main.c)
-		LIBS=(-lmnl)
+		LIBS=(-lmnl -lssl -lcrypto)
 		MAXLEN=16384
 		;;
 	*)
