@@ -375,7 +375,7 @@ vnetrs_effective_lookup(const struct vnetrs_instance *inst,
 			const struct vnetrs_prefix *p);
 
 /* The routes of a peer as the show commands explain them
- * (vnetrs_routes.c). */
+ * (vnetrs_route_views.c). */
 struct vnetrs_route_view {
 	const struct vnetrs_peer *vp;
 	const struct prefix *prefix;
