@@ -285,6 +285,9 @@ afi_t vnetrs_prefix_afi(const struct vnetrs_prefix *p);
 /* The next hop of a route of family afi as a host prefix. */
 void vnetrs_attr_nexthop(afi_t afi, const struct attr *attr,
 			 struct vnetrs_prefix *nh);
+/* The address bgpd puts as next hop when it advertises itself to peer. */
+void vnetrs_local_nexthop(const struct peer *peer, afi_t afi,
+			  struct vnetrs_prefix *nh);
 /* The acceptance rules for a route from vp (limits aside). */
 enum vnetrs_verdict vnetrs_judge(const struct vnetrs_peer *vp,
 				 const struct prefix *p,
@@ -398,10 +401,10 @@ void vnetrs_advertised_walk(struct vnetrs_peer *vp, vnetrs_route_view_cb cb,
 			    void *arg);
 /* Routes of vp in vnetrs_rejected_walk(). */
 uint32_t vnetrs_peer_rejected_count(const struct vnetrs_peer *vp);
-bool vnetrs_prefix_is_zero(const struct vnetrs_prefix *p);
-/* The address bgpd puts as next hop when it advertises itself to peer. */
-void vnetrs_local_nexthop(const struct peer *peer, afi_t afi,
-			  struct vnetrs_prefix *nh);
+/* Visit every destination of the IPv4 and IPv6 unicast RIBs of bgp. */
+typedef void (*vnetrs_rib_visit_cb)(struct bgp_dest *dest, afi_t afi,
+				    void *arg);
+void vnetrs_rib_walk(struct bgp *bgp, vnetrs_rib_visit_cb visit, void *arg);
 
 /* SDN programming: batches of effective-route changes to the hook API and
  * the stream consumers (vnetrs_sdn.c). */

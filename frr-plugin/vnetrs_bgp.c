@@ -183,3 +183,20 @@ enum vnetrs_source vnetrs_path_source(struct vnetrs_instance *inst,
 		return VNETRS_SOURCE_LOCAL;
 	return VNETRS_SOURCE_OTHER;
 }
+
+void vnetrs_local_nexthop(const struct peer *peer, afi_t afi,
+			  struct vnetrs_prefix *nh)
+{
+	struct prefix p = {};
+
+	if (afi == AFI_IP) {
+		p.family = AF_INET;
+		p.prefixlen = IPV4_MAX_BITLEN;
+		p.u.prefix4 = peer->nexthop.v4;
+	} else {
+		p.family = AF_INET6;
+		p.prefixlen = IPV6_MAX_BITLEN;
+		p.u.prefix6 = peer->nexthop.v6_global;
+	}
+	vnetrs_prefix_from_frr(&p, nh);
+}

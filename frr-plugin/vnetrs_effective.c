@@ -271,6 +271,12 @@ void vnetrs_effective_mark(struct vnetrs_instance *inst,
 			 &inst->t_effective);
 }
 
+static void mark_visit(struct bgp_dest *dest, afi_t afi, void *arg)
+{
+	if (bgp_dest_has_bgp_path_info_data(dest))
+		vnetrs_effective_mark(arg, bgp_dest_get_prefix(dest));
+}
+
 void vnetrs_effective_mark_all(struct vnetrs_instance *inst)
 {
 	struct bgp *bgp = vnetrs_instance_bgp(inst);
@@ -279,13 +285,7 @@ void vnetrs_effective_mark_all(struct vnetrs_instance *inst)
 
 	if (!bgp)
 		return;
-	for (afi_t afi = AFI_IP; afi <= AFI_IP6; afi++)
-		for (struct bgp_dest *dest =
-			     bgp_table_top(bgp->rib[afi][SAFI_UNICAST]);
-		     dest; dest = bgp_route_next(dest))
-			if (bgp_dest_has_bgp_path_info_data(dest))
-				vnetrs_effective_mark(inst,
-						      bgp_dest_get_prefix(dest));
+	vnetrs_rib_walk(bgp, mark_visit, inst);
 	/* And whatever the table holds that bgpd no longer has. */
 	frr_each (vnetrs_routes, &inst->routes, r)
 		if (r->source != VNETRS_SOURCE_LOCAL) {

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * vnetrs: the routes of one peer as the route server explains them:
- * learned (accepted), advertised, and rejected with a reason.
+ * vnetrs: the routes of one peer as the show commands explain them:
+ * learned (accepted), advertised, and rejected with a reason. Each view is
+ * one visit per destination of the unicast RIBs (vnetrs_rib_walk).
  *
  * Rejected routes are not copied anywhere: route-server peers keep what
  * they sent in bgpd's adj-in (soft-reconfiguration inbound), and the reason
@@ -19,6 +20,24 @@
 #include "bgpd/bgp_updgrp.h"
 
 #include "vnetrs.h"
+
+/* An advertised route without a next hop of its own is sent with bgpd's. */
+static bool prefix_is_zero(const struct vnetrs_prefix *p)
+{
+	for (size_t i = 0; i < sizeof(p->addr); i++)
+		if (p->addr[i])
+			return false;
+	return true;
+}
+
+void vnetrs_rib_walk(struct bgp *bgp, vnetrs_rib_visit_cb visit, void *arg)
+{
+	for (afi_t afi = AFI_IP; afi <= AFI_IP6; afi++)
+		for (struct bgp_dest *dest =
+			     bgp_table_top(bgp->rib[afi][SAFI_UNICAST]);
+		     dest; dest = bgp_route_next(dest))
+			visit(dest, afi, arg);
+}
 
 /* Is the route vp sent for prefix p among the chosen paths? */
 static bool programmed(const struct vnetrs_instance *inst,
@@ -58,60 +77,78 @@ static const char *refusal(const struct vnetrs_peer *vp, struct peer *peer,
 	return "filtered";
 }
 
+/*
+ * Fill in v->reason (and v->policy) for what the peer sent in ain, or
+ * return false when the route is programmed: it is not rejected then.
+ */
+static bool rejected_reason(struct bgp_dest *dest, struct bgp_adj_in *ain,
+			    struct vnetrs_route_view *v)
+{
+	const struct vnetrs_peer *vp = v->vp;
+	struct bgp_path_info *pi = vnetrs_path_of(dest, ain->peer);
+	enum vnetrs_verdict verdict;
+
+	/* Not a path bgpd can use: its inbound policy refused it. */
+	if (!pi || CHECK_FLAG(pi->flags, BGP_PATH_UNUSEABLE)) {
+		v->reason = refusal(vp, ain->peer, v->prefix, ain->attr,
+				    &v->policy);
+		return true;
+	}
+	if (programmed(vp->inst, vp, v->prefix))
+		return false;
+	/* In bgpd's table but refused by the rules (vnetrs_effective.c),
+	 * or accepted and not chosen. */
+	verdict = vnetrs_judge(vp, v->prefix, pi->attr);
+	if (verdict == VNETRS_ACCEPTED)
+		verdict = VNETRS_REJECT_LOST_PREFERENCE;
+	v->reason = vnetrs_verdict2str(verdict);
+	return true;
+}
+
+struct rejected_walk {
+	const struct vnetrs_instance *inst;
+	const struct vnetrs_peer *only;
+	vnetrs_route_view_cb cb;
+	void *arg;
+};
+
+static void rejected_visit(struct bgp_dest *dest, afi_t afi, void *arg)
+{
+	struct rejected_walk *w = arg;
+
+	for (struct bgp_adj_in *ain = dest->adj_in; ain; ain = ain->next) {
+		struct vnetrs_route_view v = {
+			.vp = vnetrs_peer_of(ain->peer),
+			.prefix = bgp_dest_get_prefix(dest),
+			.attr = ain->attr,
+		};
+
+		if (!v.vp || v.vp->inst != w->inst ||
+		    (w->only && v.vp != w->only))
+			continue;
+		if (!rejected_reason(dest, ain, &v))
+			continue;
+		vnetrs_attr_nexthop(afi, ain->attr, &v.nexthop);
+		w->cb(&v, w->arg);
+	}
+}
+
 void vnetrs_rejected_walk(struct vnetrs_instance *inst,
 			  const struct vnetrs_peer *only,
 			  vnetrs_route_view_cb cb, void *arg)
 {
 	struct bgp *bgp = vnetrs_instance_bgp(inst);
+	struct rejected_walk w = {
+		.inst = inst,
+		.only = only,
+		.cb = cb,
+		.arg = arg,
+	};
 
 	if (!bgp)
 		return;
 	vnetrs_effective_flush(inst);
-	for (afi_t afi = AFI_IP; afi <= AFI_IP6; afi++) {
-		struct bgp_table *table = bgp->rib[afi][SAFI_UNICAST];
-
-		for (struct bgp_dest *dest = bgp_table_top(table); dest;
-		     dest = bgp_route_next(dest)) {
-			const struct prefix *p = bgp_dest_get_prefix(dest);
-
-			for (struct bgp_adj_in *ain = dest->adj_in; ain;
-			     ain = ain->next) {
-				struct vnetrs_route_view v = {
-					.prefix = p,
-					.attr = ain->attr,
-				};
-				struct bgp_path_info *pi;
-
-				v.vp = vnetrs_peer_of(ain->peer);
-				if (!v.vp || v.vp->inst != inst ||
-				    (only && v.vp != only))
-					continue;
-				/* A path of the peer that bgpd can use? */
-				pi = vnetrs_path_of(dest, ain->peer);
-				if (pi &&
-				    !CHECK_FLAG(pi->flags, BGP_PATH_UNUSEABLE)) {
-					enum vnetrs_verdict verdict;
-
-					if (programmed(inst, v.vp, p))
-						continue;
-					/* In bgpd's table but refused by
-					 * the rules (vnetrs_effective.c). */
-					verdict = vnetrs_judge(v.vp, p,
-							       pi->attr);
-					if (verdict == VNETRS_ACCEPTED)
-						verdict =
-							VNETRS_REJECT_LOST_PREFERENCE;
-					v.reason = vnetrs_verdict2str(verdict);
-				} else {
-					v.reason = refusal(v.vp, ain->peer, p,
-							   ain->attr,
-							   &v.policy);
-				}
-				vnetrs_attr_nexthop(afi, ain->attr, &v.nexthop);
-				cb(&v, arg);
-			}
-		}
-	}
+	vnetrs_rib_walk(bgp, rejected_visit, &w);
 }
 
 static void count_cb(const struct vnetrs_route_view *v, void *arg)
@@ -127,39 +164,76 @@ uint32_t vnetrs_peer_rejected_count(const struct vnetrs_peer *vp)
 	return n;
 }
 
+/* A learned or advertised walk: the routes of one peer. */
+struct peer_walk {
+	struct vnetrs_peer *vp;
+	struct peer *peer;
+	vnetrs_route_view_cb cb;
+	void *arg;
+};
+
+static void learned_visit(struct bgp_dest *dest, afi_t afi, void *arg)
+{
+	struct peer_walk *w = arg;
+	const struct prefix *p = bgp_dest_get_prefix(dest);
+
+	for (struct bgp_path_info *pi = bgp_dest_get_bgp_path_info(dest); pi;
+	     pi = pi->next) {
+		struct vnetrs_route_view v = {
+			.vp = w->vp,
+			.prefix = p,
+			.attr = pi->attr,
+		};
+
+		if (pi->peer != w->peer ||
+		    CHECK_FLAG(pi->flags, BGP_PATH_UNUSEABLE))
+			continue;
+		v.effective = programmed(w->vp->inst, w->vp, p);
+		vnetrs_attr_nexthop(afi, pi->attr, &v.nexthop);
+		w->cb(&v, w->arg);
+	}
+}
+
 void vnetrs_learned_walk(struct vnetrs_peer *vp, vnetrs_route_view_cb cb,
 			 void *arg)
 {
 	struct bgp *bgp = vnetrs_instance_bgp(vp->inst);
-	struct peer *peer = vnetrs_peer_bgp(vp);
+	struct peer_walk w = {
+		.vp = vp,
+		.peer = vnetrs_peer_bgp(vp),
+		.cb = cb,
+		.arg = arg,
+	};
 
-	if (!bgp || !peer)
+	if (!bgp || !w.peer)
 		return;
 	vnetrs_effective_flush(vp->inst);
-	for (afi_t afi = AFI_IP; afi <= AFI_IP6; afi++) {
-		struct bgp_table *table = bgp->rib[afi][SAFI_UNICAST];
+	vnetrs_rib_walk(bgp, learned_visit, &w);
+}
 
-		for (struct bgp_dest *dest = bgp_table_top(table); dest;
-		     dest = bgp_route_next(dest)) {
-			const struct prefix *p = bgp_dest_get_prefix(dest);
+static void advertised_visit(struct bgp_dest *dest, afi_t afi, void *arg)
+{
+	struct peer_walk *w = arg;
+	struct peer_af *paf = peer_af_find(w->peer, afi, SAFI_UNICAST);
+	struct update_subgroup *subgrp = paf ? PAF_SUBGRP(paf) : NULL;
+	struct bgp_adj_out *adj;
 
-			for (struct bgp_path_info *pi =
-				     bgp_dest_get_bgp_path_info(dest);
-			     pi; pi = pi->next) {
-				struct vnetrs_route_view v = {
-					.vp = vp,
-					.prefix = p,
-					.attr = pi->attr,
-				};
+	if (!subgrp)
+		return;
+	RB_FOREACH (adj, bgp_adj_out_rb, &dest->adj_out) {
+		struct vnetrs_route_view v = {
+			.vp = w->vp,
+			.prefix = bgp_dest_get_prefix(dest),
+			.attr = adj->attr,
+		};
 
-				if (pi->peer != peer ||
-				    CHECK_FLAG(pi->flags, BGP_PATH_UNUSEABLE))
-					continue;
-				v.effective = programmed(vp->inst, vp, p);
-				vnetrs_attr_nexthop(afi, pi->attr, &v.nexthop);
-				cb(&v, arg);
-			}
-		}
+		if (adj->subgroup != subgrp || !adj->attr)
+			continue;
+		vnetrs_attr_nexthop(afi, adj->attr, &v.nexthop);
+		/* bgpd fills in its own address as it writes the UPDATE. */
+		if (prefix_is_zero(&v.nexthop) || !v.nexthop.family)
+			vnetrs_local_nexthop(w->peer, afi, &v.nexthop);
+		w->cb(&v, w->arg);
 	}
 }
 
@@ -167,65 +241,14 @@ void vnetrs_advertised_walk(struct vnetrs_peer *vp, vnetrs_route_view_cb cb,
 			    void *arg)
 {
 	struct bgp *bgp = vnetrs_instance_bgp(vp->inst);
-	struct peer *peer = vnetrs_peer_bgp(vp);
+	struct peer_walk w = {
+		.vp = vp,
+		.peer = vnetrs_peer_bgp(vp),
+		.cb = cb,
+		.arg = arg,
+	};
 
-	if (!bgp || !peer)
+	if (!bgp || !w.peer)
 		return;
-	for (afi_t afi = AFI_IP; afi <= AFI_IP6; afi++) {
-		struct bgp_table *table = bgp->rib[afi][SAFI_UNICAST];
-		struct peer_af *paf = peer_af_find(peer, afi, SAFI_UNICAST);
-		struct update_subgroup *subgrp = paf ? PAF_SUBGRP(paf) : NULL;
-
-		if (!subgrp)
-			continue;
-		for (struct bgp_dest *dest = bgp_table_top(table); dest;
-		     dest = bgp_route_next(dest)) {
-			struct bgp_adj_out *adj;
-
-			RB_FOREACH (adj, bgp_adj_out_rb, &dest->adj_out) {
-				struct vnetrs_route_view v = {
-					.vp = vp,
-					.prefix = bgp_dest_get_prefix(dest),
-					.attr = adj->attr,
-				};
-
-				if (adj->subgroup != subgrp || !adj->attr)
-					continue;
-				vnetrs_attr_nexthop(afi, adj->attr,
-						    &v.nexthop);
-				/* bgpd fills in its own address as it
-				 * writes the UPDATE. */
-				if (vnetrs_prefix_is_zero(&v.nexthop) ||
-				    !v.nexthop.family)
-					vnetrs_local_nexthop(peer, afi,
-							     &v.nexthop);
-				cb(&v, arg);
-			}
-		}
-	}
-}
-
-bool vnetrs_prefix_is_zero(const struct vnetrs_prefix *p)
-{
-	for (size_t i = 0; i < sizeof(p->addr); i++)
-		if (p->addr[i])
-			return false;
-	return true;
-}
-
-void vnetrs_local_nexthop(const struct peer *peer, afi_t afi,
-			  struct vnetrs_prefix *nh)
-{
-	struct prefix p = {};
-
-	if (afi == AFI_IP) {
-		p.family = AF_INET;
-		p.prefixlen = IPV4_MAX_BITLEN;
-		p.u.prefix4 = peer->nexthop.v4;
-	} else {
-		p.family = AF_INET6;
-		p.prefixlen = IPV6_MAX_BITLEN;
-		p.u.prefix6 = peer->nexthop.v6_global;
-	}
-	vnetrs_prefix_from_frr(&p, nh);
+	vnetrs_rib_walk(bgp, advertised_visit, &w);
 }
