@@ -288,10 +288,6 @@ void vnetrs_attr_nexthop(afi_t afi, const struct attr *attr,
 /* The address bgpd puts as next hop when it advertises itself to peer. */
 void vnetrs_local_nexthop(const struct peer *peer, afi_t afi,
 			  struct vnetrs_prefix *nh);
-/* The acceptance rules for a route from vp (limits aside). */
-enum vnetrs_verdict vnetrs_judge(const struct vnetrs_peer *vp,
-				 const struct prefix *p,
-				 const struct attr *attr);
 /* Where a path of a route-server instance comes from. */
 enum vnetrs_source vnetrs_source_of(const struct vnetrs_instance *inst,
 				    const struct peer *peer);
@@ -303,6 +299,12 @@ enum vnetrs_source vnetrs_source_of(const struct vnetrs_instance *inst,
 enum vnetrs_source vnetrs_path_source(struct vnetrs_instance *inst,
 				      const struct bgp_path_info *pi,
 				      const struct prefix *p);
+
+/* The acceptance rules applied to a bgpd path (vnetrs_judge.c): the
+ * verdict on a route from vp (limits aside). */
+enum vnetrs_verdict vnetrs_judge(const struct vnetrs_peer *vp,
+				 const struct prefix *p,
+				 const struct attr *attr);
 
 /* Policy: route-maps and neighbor settings (vnetrs_policy.c). */
 void vnetrs_policy_init(void);
