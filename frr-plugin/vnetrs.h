@@ -238,20 +238,12 @@ void vnetrs_peer_del(struct vnetrs_peer *vp);
 /* Delete the bgpd neighbor of vp, as "no neighbor" does. */
 void vnetrs_peer_unconfigure(struct vnetrs_peer *vp);
 void vnetrs_peer_set_description(struct vnetrs_peer *vp, const char *desc);
-/* Is the bgpd neighbor of vp in the AS the module gives it (remote_as,
- * or "internal" for a gateway in the route server's AS)? */
-bool vnetrs_peer_as_is_ours(const struct vnetrs_peer *vp,
-			    const struct peer *peer);
 /* Create or adopt the bgpd neighbor of vp and apply its settings. */
 void vnetrs_peer_sync(struct vnetrs_peer *vp);
 /* The bgpd neighbor of vp, or NULL if there is none (yet). */
 struct peer *vnetrs_peer_bgp(const struct vnetrs_peer *vp);
 /* The route-server peer behind a bgpd neighbor, if it is one. */
 struct vnetrs_peer *vnetrs_peer_of(const struct peer *peer);
-/* Make the gateway of role (expressroute, vpn) peer with exactly the
- * addresses given, in AS remote_as (0: iBGP). n 0 removes it. */
-void vnetrs_gateway_set(struct vnetrs_instance *inst, enum vnetrs_role role,
-			const char *const *addrs, size_t n, uint32_t remote_as);
 /* The path of peer in dest, unless it is being removed (a peer has one
  * path per prefix). */
 struct bgp_path_info *vnetrs_path_of(struct bgp_dest *dest,
@@ -277,6 +269,19 @@ void vnetrs_peer_counters(const struct vnetrs_peer *vp,
 /* Remove the route server of vrf from the configuration (its BGP instance
  * is being deleted). */
 void vnetrs_instance_purge(const char *vrf);
+
+/* Gateways: ExpressRoute and VPN gateway instances, route-server peers
+ * of their role (vnetrs_gateway.c). */
+/* Make the gateway of role (expressroute, vpn) peer with exactly the
+ * addresses given, in AS remote_as (0: iBGP). n 0 removes it. */
+void vnetrs_gateway_set(struct vnetrs_instance *inst, enum vnetrs_role role,
+			const char *const *addrs, size_t n, uint32_t remote_as);
+/* Is the bgpd neighbor of vp in the AS the module gives it (remote_as,
+ * or "internal" for a gateway in the route server's AS)? */
+bool vnetrs_peer_as_is_ours(const struct vnetrs_peer *vp,
+			    const struct peer *peer);
+/* The AS of vp: a gateway without remote-as is in the route server's. */
+uint32_t vnetrs_peer_asn(const struct vnetrs_peer *vp);
 
 /* Reading bgpd's structures into the logic's types (vnetrs_bgp.c). */
 void vnetrs_prefix_from_frr(const struct prefix *p, struct vnetrs_prefix *vp);

@@ -216,47 +216,6 @@ struct vnetrs_peer *vnetrs_peer_of(const struct peer *peer)
 	return vnetrs_peers_find(&inst->peers, &key);
 }
 
-void vnetrs_gateway_set(struct vnetrs_instance *inst, enum vnetrs_role role,
-			const char *const *addrs, size_t n, uint32_t remote_as)
-{
-	struct vnetrs_peer *vp;
-
-	/* Instances no longer listed go, with their sessions. */
-	frr_each_safe (vnetrs_peers, &inst->peers, vp) {
-		bool keep = false;
-
-		if (vp->role != role)
-			continue;
-		for (size_t i = 0; i < n && !keep; i++) {
-			union sockunion su;
-
-			keep = str2sockunion(addrs[i], &su) == 0 &&
-			       sockunion_same(&su, &vp->su);
-		}
-		if (!keep) {
-			vnetrs_peer_unconfigure(vp);
-			vnetrs_peer_del(vp);
-		}
-	}
-	for (size_t i = 0; i < n; i++) {
-		vp = vnetrs_peer_find(inst, addrs[i]);
-		if (vp && vp->role != role) {
-			/* Validation keeps NVA and gateway addresses apart. */
-			zlog_err("vnetrs: gateway address %s is a %s peer",
-				 addrs[i], vnetrs_role2str(vp->role));
-			continue;
-		}
-		if (!vp) {
-			vp = vnetrs_peer_add(inst, addrs[i]);
-			if (!vp)
-				continue;
-			vp->role = role;
-		}
-		vp->remote_as = remote_as;
-		vnetrs_peer_sync(vp);
-	}
-}
-
 size_t vnetrs_instance_nva_count(const struct vnetrs_instance *inst)
 {
 	const struct vnetrs_peer *vp;
@@ -272,14 +231,6 @@ void vnetrs_peer_set_description(struct vnetrs_peer *vp, const char *desc)
 	XFREE(MTYPE_VNETRS_PEER, vp->description);
 	if (desc)
 		vp->description = XSTRDUP(MTYPE_VNETRS_PEER, desc);
-}
-
-bool vnetrs_peer_as_is_ours(const struct vnetrs_peer *vp,
-			    const struct peer *peer)
-{
-	if (!vp->remote_as)
-		return peer->as_type == AS_INTERNAL;
-	return peer->as_type == AS_SPECIFIED && peer->as == vp->remote_as;
 }
 
 /*

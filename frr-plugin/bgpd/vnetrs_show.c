@@ -28,16 +28,6 @@
 #define SHOW_VNETRS_STR                                                        \
 	SHOW_STR BGP_STR "VNet route server\n"
 
-/* The peer's AS: a gateway without remote-as is in the route server's. */
-static uint32_t peer_asn(const struct vnetrs_peer *vp)
-{
-	struct bgp *bgp = vnetrs_instance_bgp(vp->inst);
-
-	if (vp->remote_as || !bgp)
-		return vp->remote_as;
-	return bgp->as;
-}
-
 static json_object *aspaces_json(struct vnetrs_instance *inst)
 {
 	json_object *arr = json_object_new_array();
@@ -91,7 +81,7 @@ static json_object *peers_json(struct vnetrs_instance *inst)
 		vnetrs_peer_counters(vp, &c);
 		json_object_string_add(o, "address", vp->addr);
 		json_object_string_add(o, "role", vnetrs_role2str(vp->role));
-		json_object_int_add(o, "remote-as", peer_asn(vp));
+		json_object_int_add(o, "remote-as", vnetrs_peer_asn(vp));
 		if (vp->description)
 			json_object_string_add(o, "description",
 					       vp->description);
@@ -151,8 +141,9 @@ static void show_summary_text(struct vty *vty, struct vnetrs_instance *inst,
 
 		vnetrs_peer_counters(vp, &c);
 		vty_out(vty, "    %-39s %-12s %10u %-12s %8u %10u %8u  %s\n",
-			vp->addr, vnetrs_role2str(vp->role), peer_asn(vp),
-			vnetrs_peer_session_state(vp), c.learned, c.advertised,
+			vp->addr, vnetrs_role2str(vp->role),
+			vnetrs_peer_asn(vp), vnetrs_peer_session_state(vp),
+			c.learned, c.advertised,
 			vnetrs_peer_rejected_count(vp),
 			vp->description ? vp->description : "");
 		if (*vnetrs_peer_last_reset(vp))
@@ -469,7 +460,7 @@ DEFPY(show_vnetrs_peer_routes, show_vnetrs_peer_routes_cmd,
 	} else {
 		vty_out(vty, "%s routes of peer %s (%s, AS %u)\n",
 			learned ? "Learned" : "Advertised", vp->addr,
-			vnetrs_role2str(vp->role), peer_asn(vp));
+			vnetrs_role2str(vp->role), vnetrs_peer_asn(vp));
 		vty_out(vty, "%-43s %-39s %-10s %s\n", "Prefix", "Next hop",
 			learned ? "Effective" : "", "AS path");
 	}
