@@ -227,7 +227,7 @@ struct vnetrs_aspace *vnetrs_aspace_find(struct vnetrs_instance *inst,
 struct vnetrs_aspace *vnetrs_aspace_add(struct vnetrs_instance *inst,
 					const struct vnetrs_prefix *p);
 void vnetrs_aspace_del(struct vnetrs_instance *inst,
-		       struct vnetrs_aspace *as);
+		       struct vnetrs_aspace *aspace);
 
 struct vnetrs_peer *vnetrs_peer_find(struct vnetrs_instance *inst,
 				     const char *addr);
@@ -284,8 +284,9 @@ bool vnetrs_peer_as_is_ours(const struct vnetrs_peer *vp,
 uint32_t vnetrs_peer_asn(const struct vnetrs_peer *vp);
 
 /* Reading bgpd's structures into the logic's types (vnetrs_bgp.c). */
-void vnetrs_prefix_from_frr(const struct prefix *p, struct vnetrs_prefix *vp);
-void vnetrs_prefix_to_frr(const struct vnetrs_prefix *vp, struct prefix *p);
+void vnetrs_prefix_from_frr(const struct prefix *p,
+			    struct vnetrs_prefix *vpfx);
+void vnetrs_prefix_to_frr(const struct vnetrs_prefix *vpfx, struct prefix *p);
 afi_t vnetrs_prefix_afi(const struct vnetrs_prefix *p);
 /* The next hop of a route of family afi as a host prefix. */
 void vnetrs_attr_nexthop(afi_t afi, const struct attr *attr,
@@ -361,9 +362,9 @@ void vnetrs_guard_fini(void);
 /* Address spaces advertised as the route server's own routes
  * (vnetrs_origin.c). */
 void vnetrs_origin_update(struct vnetrs_instance *inst,
-			  const struct vnetrs_aspace *as);
+			  const struct vnetrs_aspace *aspace);
 void vnetrs_origin_withdraw(struct vnetrs_instance *inst,
-			    const struct vnetrs_aspace *as);
+			    const struct vnetrs_aspace *aspace);
 
 /* Effective route table (vnetrs_effective.c). */
 void vnetrs_effective_init(void);
@@ -372,9 +373,9 @@ void vnetrs_effective_mark(struct vnetrs_instance *inst,
 /* Recompute every learned route (routing preference, roles changed). */
 void vnetrs_effective_mark_all(struct vnetrs_instance *inst);
 void vnetrs_effective_aspace_set(struct vnetrs_instance *inst,
-				 const struct vnetrs_aspace *as);
+				 const struct vnetrs_aspace *aspace);
 void vnetrs_effective_aspace_unset(struct vnetrs_instance *inst,
-				   const struct vnetrs_aspace *as);
+				   const struct vnetrs_aspace *aspace);
 /* Process the pending prefixes now (show commands, tests). */
 void vnetrs_effective_flush(struct vnetrs_instance *inst);
 void vnetrs_effective_fini(struct vnetrs_instance *inst);

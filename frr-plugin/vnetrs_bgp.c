@@ -16,29 +16,30 @@
 
 #include "vnetrs.h"
 
-void vnetrs_prefix_from_frr(const struct prefix *p, struct vnetrs_prefix *vp)
+void vnetrs_prefix_from_frr(const struct prefix *p,
+			    struct vnetrs_prefix *vpfx)
 {
-	memset(vp, 0, sizeof(*vp));
-	vp->len = p->prefixlen;
+	memset(vpfx, 0, sizeof(*vpfx));
+	vpfx->len = p->prefixlen;
 	if (p->family == AF_INET) {
-		vp->family = VNETRS_AF_INET;
-		memcpy(vp->addr, &p->u.prefix4, 4);
+		vpfx->family = VNETRS_AF_INET;
+		memcpy(vpfx->addr, &p->u.prefix4, 4);
 	} else if (p->family == AF_INET6) {
-		vp->family = VNETRS_AF_INET6;
-		memcpy(vp->addr, &p->u.prefix6, 16);
+		vpfx->family = VNETRS_AF_INET6;
+		memcpy(vpfx->addr, &p->u.prefix6, 16);
 	}
 }
 
-void vnetrs_prefix_to_frr(const struct vnetrs_prefix *vp, struct prefix *p)
+void vnetrs_prefix_to_frr(const struct vnetrs_prefix *vpfx, struct prefix *p)
 {
 	memset(p, 0, sizeof(*p));
-	p->prefixlen = vp->len;
-	if (vp->family == VNETRS_AF_INET) {
+	p->prefixlen = vpfx->len;
+	if (vpfx->family == VNETRS_AF_INET) {
 		p->family = AF_INET;
-		memcpy(&p->u.prefix4, vp->addr, 4);
+		memcpy(&p->u.prefix4, vpfx->addr, 4);
 	} else {
 		p->family = AF_INET6;
-		memcpy(&p->u.prefix6, vp->addr, 16);
+		memcpy(&p->u.prefix6, vpfx->addr, 16);
 	}
 }
 
@@ -102,13 +103,13 @@ enum vnetrs_source vnetrs_path_source(struct vnetrs_instance *inst,
 				      const struct bgp_path_info *pi,
 				      const struct prefix *p)
 {
-	struct vnetrs_prefix vp;
+	struct vnetrs_prefix vpfx;
 
 	if (pi->peer != pi->peer->bgp->peer_self)
 		return vnetrs_source_of(inst, pi->peer);
-	vnetrs_prefix_from_frr(p, &vp);
+	vnetrs_prefix_from_frr(p, &vpfx);
 	if (pi->type == ZEBRA_ROUTE_BGP && pi->sub_type == BGP_ROUTE_STATIC &&
-	    vnetrs_aspace_find(inst, &vp))
+	    vnetrs_aspace_find(inst, &vpfx))
 		return VNETRS_SOURCE_LOCAL;
 	return VNETRS_SOURCE_OTHER;
 }

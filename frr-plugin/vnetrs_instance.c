@@ -73,13 +73,13 @@ struct vnetrs_instance *vnetrs_instance_get(const char *vrf)
 
 void vnetrs_instance_free(struct vnetrs_instance *inst)
 {
-	struct vnetrs_aspace *as;
+	struct vnetrs_aspace *aspace;
 	struct vnetrs_peer *vp;
 
 	while ((vp = vnetrs_peers_first(&inst->peers)))
 		vnetrs_peer_del(vp);
-	while ((as = vnetrs_aspaces_first(&inst->aspaces)))
-		vnetrs_aspace_del(inst, as);
+	while ((aspace = vnetrs_aspaces_first(&inst->aspaces)))
+		vnetrs_aspace_del(inst, aspace);
 	vnetrs_converge_fini(inst);
 	vnetrs_owned_stop(inst);
 	vnetrs_effective_fini(inst);
@@ -117,7 +117,7 @@ struct vnetrs_instance *vnetrs_instance_of(const struct bgp *bgp)
 /* The acceptance rules read the address spaces as an array. */
 static void aspace_array_rebuild(struct vnetrs_instance *inst)
 {
-	struct vnetrs_aspace *as;
+	struct vnetrs_aspace *aspace;
 	size_t n = 0;
 
 	XFREE(MTYPE_VNETRS_ASPACE, inst->aspace_arr);
@@ -127,8 +127,8 @@ static void aspace_array_rebuild(struct vnetrs_instance *inst)
 	inst->aspace_arr = XCALLOC(MTYPE_VNETRS_ASPACE,
 				   inst->n_aspace_arr *
 					   sizeof(*inst->aspace_arr));
-	frr_each (vnetrs_aspaces, &inst->aspaces, as)
-		inst->aspace_arr[n++] = as->prefix;
+	frr_each (vnetrs_aspaces, &inst->aspaces, aspace)
+		inst->aspace_arr[n++] = aspace->prefix;
 }
 
 struct vnetrs_aspace *vnetrs_aspace_find(struct vnetrs_instance *inst,
@@ -142,21 +142,22 @@ struct vnetrs_aspace *vnetrs_aspace_find(struct vnetrs_instance *inst,
 struct vnetrs_aspace *vnetrs_aspace_add(struct vnetrs_instance *inst,
 					const struct vnetrs_prefix *p)
 {
-	struct vnetrs_aspace *as = vnetrs_aspace_find(inst, p);
+	struct vnetrs_aspace *aspace = vnetrs_aspace_find(inst, p);
 
-	if (as)
-		return as;
-	as = XCALLOC(MTYPE_VNETRS_ASPACE, sizeof(*as));
-	as->prefix = *p;
-	vnetrs_aspaces_add(&inst->aspaces, as);
+	if (aspace)
+		return aspace;
+	aspace = XCALLOC(MTYPE_VNETRS_ASPACE, sizeof(*aspace));
+	aspace->prefix = *p;
+	vnetrs_aspaces_add(&inst->aspaces, aspace);
 	aspace_array_rebuild(inst);
-	return as;
+	return aspace;
 }
 
-void vnetrs_aspace_del(struct vnetrs_instance *inst, struct vnetrs_aspace *as)
+void vnetrs_aspace_del(struct vnetrs_instance *inst,
+		       struct vnetrs_aspace *aspace)
 {
-	vnetrs_aspaces_del(&inst->aspaces, as);
-	XFREE(MTYPE_VNETRS_ASPACE, as);
+	vnetrs_aspaces_del(&inst->aspaces, aspace);
+	XFREE(MTYPE_VNETRS_ASPACE, aspace);
 	aspace_array_rebuild(inst);
 }
 

@@ -31,16 +31,16 @@
 static json_object *aspaces_json(struct vnetrs_instance *inst)
 {
 	json_object *arr = json_object_new_array();
-	struct vnetrs_aspace *as;
+	struct vnetrs_aspace *aspace;
 	char buf[VNETRS_PREFIX_STRLEN];
 
-	frr_each (vnetrs_aspaces, &inst->aspaces, as) {
+	frr_each (vnetrs_aspaces, &inst->aspaces, aspace) {
 		json_object *o = json_object_new_object();
 
 		json_object_string_add(o, "prefix",
-				       vnetrs_prefix2str(&as->prefix, buf,
+				       vnetrs_prefix2str(&aspace->prefix, buf,
 							 sizeof(buf)));
-		json_object_boolean_add(o, "peered", as->peered);
+		json_object_boolean_add(o, "peered", aspace->peered);
 		json_object_array_add(arr, o);
 	}
 	return arr;
@@ -107,7 +107,7 @@ static json_object *peers_json(struct vnetrs_instance *inst)
 static void show_summary_text(struct vty *vty, struct vnetrs_instance *inst,
 			      struct bgp *bgp)
 {
-	struct vnetrs_aspace *as;
+	struct vnetrs_aspace *aspace;
 	struct vnetrs_peer *vp;
 	char buf[VNETRS_PREFIX_STRLEN];
 
@@ -117,10 +117,10 @@ static void show_summary_text(struct vty *vty, struct vnetrs_instance *inst,
 			&bgp->router_id);
 	vty_out(vty, "  Address spaces: %zu\n",
 		vnetrs_aspaces_count(&inst->aspaces));
-	frr_each (vnetrs_aspaces, &inst->aspaces, as)
+	frr_each (vnetrs_aspaces, &inst->aspaces, aspace)
 		vty_out(vty, "    %s%s\n",
-			vnetrs_prefix2str(&as->prefix, buf, sizeof(buf)),
-			as->peered ? " (peered)" : "");
+			vnetrs_prefix2str(&aspace->prefix, buf, sizeof(buf)),
+			aspace->peered ? " (peered)" : "");
 	vty_out(vty, "  Route limit %u per peer and address family%s\n",
 		inst->route_limit,
 		inst->route_limit_warning_only ? " (warning-only)" : "");
@@ -203,10 +203,10 @@ DEFPY(show_vnetrs, show_vnetrs_cmd, "show bgp vnet-route-server [json$json]",
 static const char *frr_prefix2str(const struct prefix *p, char *buf,
 				  size_t len)
 {
-	struct vnetrs_prefix vp;
+	struct vnetrs_prefix vpfx;
 
-	vnetrs_prefix_from_frr(p, &vp);
-	return vnetrs_prefix2str(&vp, buf, len);
+	vnetrs_prefix_from_frr(p, &vpfx);
+	return vnetrs_prefix2str(&vpfx, buf, len);
 }
 
 /* The instance the show commands are about, or NULL with a message. */
