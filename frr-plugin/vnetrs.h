@@ -109,6 +109,9 @@ struct vnetrs_peer {
 	 * by vnetrs_owned.c, shown by the show commands until the
 	 * configuration is consistent); "" when all is well. */
 	char warning[256];
+	/* Its routes in the rejected-routes view, as of the last
+	 * vnetrs_rejected_recount() (what the summary shows). */
+	uint32_t rejected;
 };
 
 /*
@@ -244,10 +247,6 @@ void vnetrs_peer_sync(struct vnetrs_peer *vp);
 struct peer *vnetrs_peer_bgp(const struct vnetrs_peer *vp);
 /* The route-server peer behind a bgpd neighbor, if it is one. */
 struct vnetrs_peer *vnetrs_peer_of(const struct peer *peer);
-/* The path of peer in dest, unless it is being removed (a peer has one
- * path per prefix). */
-struct bgp_path_info *vnetrs_path_of(struct bgp_dest *dest,
-				     const struct peer *peer);
 /* Number of NVA peers (those max-peers limits). */
 size_t vnetrs_instance_nva_count(const struct vnetrs_instance *inst);
 
@@ -267,7 +266,7 @@ void vnetrs_peer_counters(const struct vnetrs_peer *vp,
 			  struct vnetrs_peer_counters *c);
 
 /* Remove the route server of vrf from the configuration (its BGP instance
- * is being deleted). */
+ * is being deleted; vnetrs_nb_config.c). */
 void vnetrs_instance_purge(const char *vrf);
 
 /* Gateways: ExpressRoute and VPN gateway instances, route-server peers
@@ -294,6 +293,10 @@ void vnetrs_attr_nexthop(afi_t afi, const struct attr *attr,
 /* The address bgpd puts as next hop when it advertises itself to peer. */
 void vnetrs_local_nexthop(const struct peer *peer, afi_t afi,
 			  struct vnetrs_prefix *nh);
+/* The path of peer in dest, unless it is being removed (a peer has one
+ * path per prefix). */
+struct bgp_path_info *vnetrs_path_of(struct bgp_dest *dest,
+				     const struct peer *peer);
 /* Where a path of a route-server instance comes from. */
 enum vnetrs_source vnetrs_source_of(const struct vnetrs_instance *inst,
 				    const struct peer *peer);
@@ -388,7 +391,7 @@ vnetrs_effective_lookup(const struct vnetrs_instance *inst,
 /* The routes of a peer as the show commands explain them
  * (vnetrs_route_views.c). */
 struct vnetrs_route_view {
-	const struct vnetrs_peer *vp;
+	struct vnetrs_peer *vp;
 	const struct prefix *prefix;
 	const struct attr *attr; /* as received, or as advertised */
 	struct vnetrs_prefix nexthop;
@@ -407,8 +410,10 @@ void vnetrs_learned_walk(struct vnetrs_peer *vp, vnetrs_route_view_cb cb,
 			 void *arg);
 void vnetrs_advertised_walk(struct vnetrs_peer *vp, vnetrs_route_view_cb cb,
 			    void *arg);
-/* Routes of vp in vnetrs_rejected_walk(). */
+/* Routes of vp in vnetrs_rejected_walk() (one walk for one peer). */
 uint32_t vnetrs_peer_rejected_count(const struct vnetrs_peer *vp);
+/* Set every peer's rejected count of inst, in one walk for all. */
+void vnetrs_rejected_recount(struct vnetrs_instance *inst);
 /* Visit every destination of the IPv4 and IPv6 unicast RIBs of bgp. */
 typedef void (*vnetrs_rib_visit_cb)(struct bgp_dest *dest, afi_t afi,
 				    void *arg);

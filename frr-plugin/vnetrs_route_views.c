@@ -164,6 +164,31 @@ uint32_t vnetrs_peer_rejected_count(const struct vnetrs_peer *vp)
 	return n;
 }
 
+static void tally_cb(const struct vnetrs_route_view *v, void *arg)
+{
+	v->vp->rejected++;
+}
+
+/*
+ * The summary's counts, for every peer in one walk (a walk per peer cost
+ * routes x peers). They are not kept up to date as routes come and go:
+ * the module is not told of every change to the set. A route refused by
+ * bgpd before the inbound route-map (its own AS-loop check, a
+ * distribute-list), the withdrawal of a route that never became a path,
+ * and a session reset all change adj-in without a path changing, so
+ * neither the route-map nor the bgp_process hook sees them; a counter
+ * kept from those would drift. Counted when asked, the number is always
+ * the view's.
+ */
+void vnetrs_rejected_recount(struct vnetrs_instance *inst)
+{
+	struct vnetrs_peer *vp;
+
+	frr_each (vnetrs_peers, &inst->peers, vp)
+		vp->rejected = 0;
+	vnetrs_rejected_walk(inst, NULL, tally_cb, NULL);
+}
+
 /* A learned or advertised walk: the routes of one peer. */
 struct peer_walk {
 	struct vnetrs_peer *vp;

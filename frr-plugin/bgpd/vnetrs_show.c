@@ -37,9 +37,9 @@ static json_object *aspaces_json(struct vnetrs_instance *inst)
 	frr_each (vnetrs_aspaces, &inst->aspaces, aspace) {
 		json_object *o = json_object_new_object();
 
-		json_object_string_add(o, "prefix",
-				       vnetrs_prefix2str(&aspace->prefix, buf,
-							 sizeof(buf)));
+		json_object_string_add(
+			o, "prefix",
+			vnetrs_prefix2str(&aspace->prefix, buf, sizeof(buf)));
 		json_object_boolean_add(o, "peered", aspace->peered);
 		json_object_array_add(arr, o);
 	}
@@ -90,8 +90,7 @@ static json_object *peers_json(struct vnetrs_instance *inst)
 		json_object_int_add(o, "established-count", c.established);
 		json_object_int_add(o, "routes-learned", c.learned);
 		json_object_int_add(o, "routes-advertised", c.advertised);
-		json_object_int_add(o, "routes-rejected",
-				    vnetrs_peer_rejected_count(vp));
+		json_object_int_add(o, "routes-rejected", vp->rejected);
 		if (*vnetrs_peer_last_reset(vp))
 			json_object_string_add(o, "last-reset",
 					       vnetrs_peer_last_reset(vp));
@@ -143,8 +142,7 @@ static void show_summary_text(struct vty *vty, struct vnetrs_instance *inst,
 		vty_out(vty, "    %-39s %-12s %10u %-12s %8u %10u %8u  %s\n",
 			vp->addr, vnetrs_role2str(vp->role),
 			vnetrs_peer_asn(vp), vnetrs_peer_session_state(vp),
-			c.learned, c.advertised,
-			vnetrs_peer_rejected_count(vp),
+			c.learned, c.advertised, vp->rejected,
 			vp->description ? vp->description : "");
 		if (*vnetrs_peer_last_reset(vp))
 			vty_out(vty, "      last reset: %s\n",
@@ -156,15 +154,28 @@ static void show_summary_text(struct vty *vty, struct vnetrs_instance *inst,
 	}
 }
 
+/*
+ * The route server the show commands are about. They name no VRF, as
+ * bgpd's "show bgp" without "vrf NAME": the default VRF's. This is the one
+ * place that says so; the commands read the VRF (and the BGP instance)
+ * from the instance found here.
+ */
+static struct vnetrs_instance *shown_instance(void)
+{
+	return vnetrs_instance_find(VRF_DEFAULT_NAME);
+}
+
 DEFPY(show_vnetrs, show_vnetrs_cmd, "show bgp vnet-route-server [json$json]",
       SHOW_VNETRS_STR JSON_STR)
 {
-	struct vnetrs_instance *inst = vnetrs_instance_find(VRF_DEFAULT_NAME);
+	struct vnetrs_instance *inst = shown_instance();
 	struct bgp *bgp = inst ? vnetrs_instance_bgp(inst) : NULL;
 	json_object *o;
 
-	if (inst)
+	if (inst) {
 		vnetrs_effective_flush(inst);
+		vnetrs_rejected_recount(inst);
+	}
 	if (!json) {
 		if (!inst) {
 			vty_out(vty, "%% VNet route server is not configured\n");
@@ -212,7 +223,7 @@ static const char *frr_prefix2str(const struct prefix *p, char *buf,
 /* The instance the show commands are about, or NULL with a message. */
 static struct vnetrs_instance *show_instance(struct vty *vty, bool json)
 {
-	struct vnetrs_instance *inst = vnetrs_instance_find(VRF_DEFAULT_NAME);
+	struct vnetrs_instance *inst = shown_instance();
 
 	if (!inst) {
 		if (json)
