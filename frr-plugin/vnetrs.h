@@ -110,6 +110,9 @@ struct vnetrs_peer {
 	 * by vnetrs_owned.c, shown by the show commands until the
 	 * configuration is consistent); "" when all is well. */
 	char warning[256];
+	/* Its routes in the rejected-routes view, as of the last
+	 * vnetrs_rejected_recount() (what the summary shows). */
+	uint32_t rejected;
 };
 
 /*
@@ -228,7 +231,7 @@ struct vnetrs_aspace *vnetrs_aspace_find(struct vnetrs_instance *inst,
 struct vnetrs_aspace *vnetrs_aspace_add(struct vnetrs_instance *inst,
 					const struct vnetrs_prefix *p);
 void vnetrs_aspace_del(struct vnetrs_instance *inst,
-		       struct vnetrs_aspace *as);
+		       struct vnetrs_aspace *aspace);
 
 struct vnetrs_peer *vnetrs_peer_find(struct vnetrs_instance *inst,
 				     const char *addr);
@@ -239,24 +242,12 @@ void vnetrs_peer_del(struct vnetrs_peer *vp);
 /* Delete the bgpd neighbor of vp, as "no neighbor" does. */
 void vnetrs_peer_unconfigure(struct vnetrs_peer *vp);
 void vnetrs_peer_set_description(struct vnetrs_peer *vp, const char *desc);
-/* Is the bgpd neighbor of vp in the AS the module gives it (remote_as,
- * or "internal" for a gateway in the route server's AS)? */
-bool vnetrs_peer_as_is_ours(const struct vnetrs_peer *vp,
-			    const struct peer *peer);
 /* Create or adopt the bgpd neighbor of vp and apply its settings. */
 void vnetrs_peer_sync(struct vnetrs_peer *vp);
 /* The bgpd neighbor of vp, or NULL if there is none (yet). */
 struct peer *vnetrs_peer_bgp(const struct vnetrs_peer *vp);
 /* The route-server peer behind a bgpd neighbor, if it is one. */
 struct vnetrs_peer *vnetrs_peer_of(const struct peer *peer);
-/* Make the gateway of role (expressroute, vpn) peer with exactly the
- * addresses given, in AS remote_as (0: iBGP). n 0 removes it. */
-void vnetrs_gateway_set(struct vnetrs_instance *inst, enum vnetrs_role role,
-			const char *const *addrs, size_t n, uint32_t remote_as);
-/* The path of peer in dest, unless it is being removed (a peer has one
- * path per prefix). */
-struct bgp_path_info *vnetrs_path_of(struct bgp_dest *dest,
-				     const struct peer *peer);
 /* Number of NVA peers (those max-peers limits). */
 size_t vnetrs_instance_nva_count(const struct vnetrs_instance *inst);
 
@@ -276,12 +267,26 @@ void vnetrs_peer_counters(const struct vnetrs_peer *vp,
 			  struct vnetrs_peer_counters *c);
 
 /* Remove the route server of vrf from the configuration (its BGP instance
- * is being deleted). */
+ * is being deleted; vnetrs_nb_config.c). */
 void vnetrs_instance_purge(const char *vrf);
 
+/* Gateways: ExpressRoute and VPN gateway instances, route-server peers
+ * of their role (vnetrs_gateway.c). */
+/* Make the gateway of role (expressroute, vpn) peer with exactly the
+ * addresses given, in AS remote_as (0: iBGP). n 0 removes it. */
+void vnetrs_gateway_set(struct vnetrs_instance *inst, enum vnetrs_role role,
+			const char *const *addrs, size_t n, uint32_t remote_as);
+/* Is the bgpd neighbor of vp in the AS the module gives it (remote_as,
+ * or "internal" for a gateway in the route server's AS)? */
+bool vnetrs_peer_as_is_ours(const struct vnetrs_peer *vp,
+			    const struct peer *peer);
+/* The AS of vp: a gateway without remote-as is in the route server's. */
+uint32_t vnetrs_peer_asn(const struct vnetrs_peer *vp);
+
 /* Reading bgpd's structures into the logic's types (vnetrs_bgp.c). */
-void vnetrs_prefix_from_frr(const struct prefix *p, struct vnetrs_prefix *vp);
-void vnetrs_prefix_to_frr(const struct vnetrs_prefix *vp, struct prefix *p);
+void vnetrs_prefix_from_frr(const struct prefix *p,
+			    struct vnetrs_prefix *vpfx);
+void vnetrs_prefix_to_frr(const struct vnetrs_prefix *vpfx, struct prefix *p);
 afi_t vnetrs_prefix_afi(const struct vnetrs_prefix *p);
 /* A host prefix (/32, /128) to and from libfrr's address type. */
 void vnetrs_host_to_ipaddr(const struct vnetrs_prefix *host, struct ipaddr *ip);
@@ -290,10 +295,13 @@ void vnetrs_host_from_ipaddr(const struct ipaddr *ip,
 /* The next hop of a route of family afi as a host prefix. */
 void vnetrs_attr_nexthop(afi_t afi, const struct attr *attr,
 			 struct vnetrs_prefix *nh);
-/* The acceptance rules for a route from vp (limits aside). */
-enum vnetrs_verdict vnetrs_judge(const struct vnetrs_peer *vp,
-				 const struct prefix *p,
-				 const struct attr *attr);
+/* The address bgpd puts as next hop when it advertises itself to peer. */
+void vnetrs_local_nexthop(const struct peer *peer, afi_t afi,
+			  struct vnetrs_prefix *nh);
+/* The path of peer in dest, unless it is being removed (a peer has one
+ * path per prefix). */
+struct bgp_path_info *vnetrs_path_of(struct bgp_dest *dest,
+				     const struct peer *peer);
 /* Where a path of a route-server instance comes from. */
 enum vnetrs_source vnetrs_source_of(const struct vnetrs_instance *inst,
 				    const struct peer *peer);
@@ -305,6 +313,12 @@ enum vnetrs_source vnetrs_source_of(const struct vnetrs_instance *inst,
 enum vnetrs_source vnetrs_path_source(struct vnetrs_instance *inst,
 				      const struct bgp_path_info *pi,
 				      const struct prefix *p);
+
+/* The acceptance rules applied to a bgpd path (vnetrs_judge.c): the
+ * verdict on a route from vp (limits aside). */
+enum vnetrs_verdict vnetrs_judge(const struct vnetrs_peer *vp,
+				 const struct prefix *p,
+				 const struct attr *attr);
 
 /* Policy: route-maps and neighbor settings (vnetrs_policy.c). */
 void vnetrs_policy_init(void);
@@ -356,9 +370,9 @@ void vnetrs_guard_fini(void);
 /* Address spaces advertised as the route server's own routes
  * (vnetrs_origin.c). */
 void vnetrs_origin_update(struct vnetrs_instance *inst,
-			  const struct vnetrs_aspace *as);
+			  const struct vnetrs_aspace *aspace);
 void vnetrs_origin_withdraw(struct vnetrs_instance *inst,
-			    const struct vnetrs_aspace *as);
+			    const struct vnetrs_aspace *aspace);
 
 /* Effective route table (vnetrs_effective.c). */
 void vnetrs_effective_init(void);
@@ -367,9 +381,9 @@ void vnetrs_effective_mark(struct vnetrs_instance *inst,
 /* Recompute every learned route (routing preference, roles changed). */
 void vnetrs_effective_mark_all(struct vnetrs_instance *inst);
 void vnetrs_effective_aspace_set(struct vnetrs_instance *inst,
-				 const struct vnetrs_aspace *as);
+				 const struct vnetrs_aspace *aspace);
 void vnetrs_effective_aspace_unset(struct vnetrs_instance *inst,
-				   const struct vnetrs_aspace *as);
+				   const struct vnetrs_aspace *aspace);
 /* Process the pending prefixes now (show commands, tests). */
 void vnetrs_effective_flush(struct vnetrs_instance *inst);
 void vnetrs_effective_fini(struct vnetrs_instance *inst);
@@ -380,9 +394,9 @@ vnetrs_effective_lookup(const struct vnetrs_instance *inst,
 			const struct vnetrs_prefix *p);
 
 /* The routes of a peer as the show commands explain them
- * (vnetrs_routes.c). */
+ * (vnetrs_route_views.c). */
 struct vnetrs_route_view {
-	const struct vnetrs_peer *vp;
+	struct vnetrs_peer *vp;
 	const struct prefix *prefix;
 	const struct attr *attr; /* as received, or as advertised */
 	struct vnetrs_prefix nexthop;
@@ -401,12 +415,14 @@ void vnetrs_learned_walk(struct vnetrs_peer *vp, vnetrs_route_view_cb cb,
 			 void *arg);
 void vnetrs_advertised_walk(struct vnetrs_peer *vp, vnetrs_route_view_cb cb,
 			    void *arg);
-/* Routes of vp in vnetrs_rejected_walk(). */
+/* Routes of vp in vnetrs_rejected_walk() (one walk for one peer). */
 uint32_t vnetrs_peer_rejected_count(const struct vnetrs_peer *vp);
-bool vnetrs_prefix_is_zero(const struct vnetrs_prefix *p);
-/* The address bgpd puts as next hop when it advertises itself to peer. */
-void vnetrs_local_nexthop(const struct peer *peer, afi_t afi,
-			  struct vnetrs_prefix *nh);
+/* Set every peer's rejected count of inst, in one walk for all. */
+void vnetrs_rejected_recount(struct vnetrs_instance *inst);
+/* Visit every destination of the IPv4 and IPv6 unicast RIBs of bgp. */
+typedef void (*vnetrs_rib_visit_cb)(struct bgp_dest *dest, afi_t afi,
+				    void *arg);
+void vnetrs_rib_walk(struct bgp *bgp, vnetrs_rib_visit_cb visit, void *arg);
 
 /* Convergence after a start (vnetrs_converge.c). */
 void vnetrs_converge_start(struct vnetrs_instance *inst);

@@ -151,37 +151,37 @@ static void effective_update(struct vnetrs_instance *inst, struct bgp *bgp,
 			     const struct prefix *p)
 {
 	afi_t afi = family2afi(p->family);
-	struct vnetrs_prefix vp;
+	struct vnetrs_prefix vpfx;
 	struct bgp_dest *dest;
 	size_t n = 0, chosen;
 
-	vnetrs_prefix_from_frr(p, &vp);
+	vnetrs_prefix_from_frr(p, &vpfx);
 	/* An address space is the VNet's own, whatever peers say. */
-	if (vnetrs_aspace_find(inst, &vp))
+	if (vnetrs_aspace_find(inst, &vpfx))
 		return;
 
 	dest = bgp_node_lookup(bgp->rib[afi][SAFI_UNICAST], p);
 	if (dest) {
 		for (struct bgp_path_info *pi = bgp_dest_get_bgp_path_info(dest);
 		     pi; pi = pi->next) {
-			struct vnetrs_peer *peer;
+			struct vnetrs_peer *vp;
 
 			if (CHECK_FLAG(pi->flags, BGP_PATH_UNUSEABLE))
 				continue;
-			peer = vnetrs_peer_of(pi->peer);
-			if (!peer || peer->inst != inst)
+			vp = vnetrs_peer_of(pi->peer);
+			if (!vp || vp->inst != inst)
 				continue;
 			/* The rules hold whatever bgpd's configuration lets
 			 * into its table (vnetrs_owned.c restores the
 			 * module's policy; this makes sure meanwhile). */
-			if (vnetrs_judge(peer, p, pi->attr) != VNETRS_ACCEPTED)
+			if (vnetrs_judge(vp, p, pi->attr) != VNETRS_ACCEPTED)
 				continue;
 			cand_reserve(n + 1);
 			cand[n] = (struct vnetrs_path){
-				.role = peer->role,
+				.role = vp->role,
 				.as_path_len = aspath_count_hops(
 					pi->attr->aspath),
-				.peer = peer->host,
+				.peer = vp->host,
 			};
 			vnetrs_attr_nexthop(afi, pi->attr, &cand[n].nexthop);
 			n++;
@@ -190,8 +190,9 @@ static void effective_update(struct vnetrs_instance *inst, struct bgp *bgp,
 	}
 
 	chosen = vnetrs_select_paths(cand, n, inst->preference);
-	route_replace(inst, &vp,
-		      chosen ? route_new(&vp, vnetrs_role2source(cand[0].role),
+	route_replace(inst, &vpfx,
+		      chosen ? route_new(&vpfx,
+					 vnetrs_role2source(cand[0].role),
 					 cand, chosen)
 			     : NULL);
 }
@@ -272,6 +273,12 @@ void vnetrs_effective_mark(struct vnetrs_instance *inst,
 			 &inst->t_effective);
 }
 
+static void mark_visit(struct bgp_dest *dest, afi_t afi, void *arg)
+{
+	if (bgp_dest_has_bgp_path_info_data(dest))
+		vnetrs_effective_mark(arg, bgp_dest_get_prefix(dest));
+}
+
 void vnetrs_effective_mark_all(struct vnetrs_instance *inst)
 {
 	struct bgp *bgp = vnetrs_instance_bgp(inst);
@@ -280,13 +287,7 @@ void vnetrs_effective_mark_all(struct vnetrs_instance *inst)
 
 	if (!bgp)
 		return;
-	for (afi_t afi = AFI_IP; afi <= AFI_IP6; afi++)
-		for (struct bgp_dest *dest =
-			     bgp_table_top(bgp->rib[afi][SAFI_UNICAST]);
-		     dest; dest = bgp_route_next(dest))
-			if (bgp_dest_has_bgp_path_info_data(dest))
-				vnetrs_effective_mark(inst,
-						      bgp_dest_get_prefix(dest));
+	vnetrs_rib_walk(bgp, mark_visit, inst);
 	/* And whatever the table holds that bgpd no longer has. */
 	frr_each (vnetrs_routes, &inst->routes, r)
 		if (r->source != VNETRS_SOURCE_LOCAL) {
@@ -296,23 +297,23 @@ void vnetrs_effective_mark_all(struct vnetrs_instance *inst)
 }
 
 void vnetrs_effective_aspace_set(struct vnetrs_instance *inst,
-				 const struct vnetrs_aspace *as)
+				 const struct vnetrs_aspace *aspace)
 {
 	struct vnetrs_route *r;
 
-	r = route_new(&as->prefix, VNETRS_SOURCE_LOCAL, NULL, 0);
-	r->peered = as->peered;
-	route_replace(inst, &as->prefix, r);
+	r = route_new(&aspace->prefix, VNETRS_SOURCE_LOCAL, NULL, 0);
+	r->peered = aspace->peered;
+	route_replace(inst, &aspace->prefix, r);
 }
 
 void vnetrs_effective_aspace_unset(struct vnetrs_instance *inst,
-				   const struct vnetrs_aspace *as)
+				   const struct vnetrs_aspace *aspace)
 {
 	struct prefix p;
 
-	route_replace(inst, &as->prefix, NULL);
+	route_replace(inst, &aspace->prefix, NULL);
 	/* Peers may hold routes for it, no longer rejected. */
-	vnetrs_prefix_to_frr(&as->prefix, &p);
+	vnetrs_prefix_to_frr(&aspace->prefix, &p);
 	vnetrs_effective_mark(inst, &p);
 }
 

@@ -278,15 +278,15 @@ static struct vnetrs_aspace *network_aspace(struct vnetrs_instance *inst,
 					    int argc, struct cmd_token **argv,
 					    int at)
 {
-	struct vnetrs_prefix vp;
+	struct vnetrs_prefix vpfx;
 	struct prefix p;
 
 	if (!inst || argc <= at + 1 || str2prefix(argv[at + 1]->arg, &p) <= 0 ||
 	    !strchr(argv[at + 1]->arg, '/'))
 		return NULL;
 	apply_mask(&p);
-	vnetrs_prefix_from_frr(&p, &vp);
-	return vnetrs_aspace_find(inst, &vp);
+	vnetrs_prefix_from_frr(&p, &vpfx);
+	return vnetrs_aspace_find(inst, &vpfx);
 }
 
 static int guard_network(const struct guarded *g, struct vty *vty, int argc,
@@ -294,13 +294,13 @@ static int guard_network(const struct guarded *g, struct vty *vty, int argc,
 {
 	bool no = argc > 0 && strcmp(argv[0]->text, "no") == 0;
 	struct vnetrs_instance *inst;
-	struct vnetrs_aspace *as;
+	struct vnetrs_aspace *aspace;
 	struct bgp *bgp;
 	int ret;
 
 	inst = vty_instance(vty, &bgp);
-	as = network_aspace(inst, argc, argv, no ? 1 : 0);
-	if (!as)
+	aspace = network_aspace(inst, argc, argv, no ? 1 : 0);
+	if (!aspace)
 		return run_orig(g, vty, argc, argv);
 	if (!no)
 		return refuse(
@@ -310,7 +310,7 @@ static int guard_network(const struct guarded *g, struct vty *vty, int argc,
 	ret = run_orig(g, vty, argc, argv);
 	/* An older "network" line gave way: the address space is the
 	 * module's to advertise again. */
-	vnetrs_origin_update(inst, as);
+	vnetrs_origin_update(inst, aspace);
 	return ret;
 }
 

@@ -75,13 +75,13 @@ struct vnetrs_instance *vnetrs_instance_get(const char *vrf)
 
 void vnetrs_instance_free(struct vnetrs_instance *inst)
 {
-	struct vnetrs_aspace *as;
+	struct vnetrs_aspace *aspace;
 	struct vnetrs_peer *vp;
 
 	while ((vp = vnetrs_peers_first(&inst->peers)))
 		vnetrs_peer_del(vp);
-	while ((as = vnetrs_aspaces_first(&inst->aspaces)))
-		vnetrs_aspace_del(inst, as);
+	while ((aspace = vnetrs_aspaces_first(&inst->aspaces)))
+		vnetrs_aspace_del(inst, aspace);
 	vnetrs_converge_fini(inst);
 	vnetrs_owned_stop(inst);
 	vnetrs_effective_fini(inst);
@@ -122,7 +122,7 @@ struct vnetrs_instance *vnetrs_instance_of(const struct bgp *bgp)
 /* The acceptance rules read the address spaces as an array. */
 static void aspace_array_rebuild(struct vnetrs_instance *inst)
 {
-	struct vnetrs_aspace *as;
+	struct vnetrs_aspace *aspace;
 	size_t n = 0;
 
 	XFREE(MTYPE_VNETRS_ASPACE, inst->aspace_arr);
@@ -132,8 +132,8 @@ static void aspace_array_rebuild(struct vnetrs_instance *inst)
 	inst->aspace_arr = XCALLOC(MTYPE_VNETRS_ASPACE,
 				   inst->n_aspace_arr *
 					   sizeof(*inst->aspace_arr));
-	frr_each (vnetrs_aspaces, &inst->aspaces, as)
-		inst->aspace_arr[n++] = as->prefix;
+	frr_each (vnetrs_aspaces, &inst->aspaces, aspace)
+		inst->aspace_arr[n++] = aspace->prefix;
 }
 
 struct vnetrs_aspace *vnetrs_aspace_find(struct vnetrs_instance *inst,
@@ -147,21 +147,22 @@ struct vnetrs_aspace *vnetrs_aspace_find(struct vnetrs_instance *inst,
 struct vnetrs_aspace *vnetrs_aspace_add(struct vnetrs_instance *inst,
 					const struct vnetrs_prefix *p)
 {
-	struct vnetrs_aspace *as = vnetrs_aspace_find(inst, p);
+	struct vnetrs_aspace *aspace = vnetrs_aspace_find(inst, p);
 
-	if (as)
-		return as;
-	as = XCALLOC(MTYPE_VNETRS_ASPACE, sizeof(*as));
-	as->prefix = *p;
-	vnetrs_aspaces_add(&inst->aspaces, as);
+	if (aspace)
+		return aspace;
+	aspace = XCALLOC(MTYPE_VNETRS_ASPACE, sizeof(*aspace));
+	aspace->prefix = *p;
+	vnetrs_aspaces_add(&inst->aspaces, aspace);
 	aspace_array_rebuild(inst);
-	return as;
+	return aspace;
 }
 
-void vnetrs_aspace_del(struct vnetrs_instance *inst, struct vnetrs_aspace *as)
+void vnetrs_aspace_del(struct vnetrs_instance *inst,
+		       struct vnetrs_aspace *aspace)
 {
-	vnetrs_aspaces_del(&inst->aspaces, as);
-	XFREE(MTYPE_VNETRS_ASPACE, as);
+	vnetrs_aspaces_del(&inst->aspaces, aspace);
+	XFREE(MTYPE_VNETRS_ASPACE, aspace);
 	aspace_array_rebuild(inst);
 }
 
@@ -221,47 +222,6 @@ struct vnetrs_peer *vnetrs_peer_of(const struct peer *peer)
 	return vnetrs_peers_find(&inst->peers, &key);
 }
 
-void vnetrs_gateway_set(struct vnetrs_instance *inst, enum vnetrs_role role,
-			const char *const *addrs, size_t n, uint32_t remote_as)
-{
-	struct vnetrs_peer *vp;
-
-	/* Instances no longer listed go, with their sessions. */
-	frr_each_safe (vnetrs_peers, &inst->peers, vp) {
-		bool keep = false;
-
-		if (vp->role != role)
-			continue;
-		for (size_t i = 0; i < n && !keep; i++) {
-			union sockunion su;
-
-			keep = str2sockunion(addrs[i], &su) == 0 &&
-			       sockunion_same(&su, &vp->su);
-		}
-		if (!keep) {
-			vnetrs_peer_unconfigure(vp);
-			vnetrs_peer_del(vp);
-		}
-	}
-	for (size_t i = 0; i < n; i++) {
-		vp = vnetrs_peer_find(inst, addrs[i]);
-		if (vp && vp->role != role) {
-			/* Validation keeps NVA and gateway addresses apart. */
-			zlog_err("vnetrs: gateway address %s is a %s peer",
-				 addrs[i], vnetrs_role2str(vp->role));
-			continue;
-		}
-		if (!vp) {
-			vp = vnetrs_peer_add(inst, addrs[i]);
-			if (!vp)
-				continue;
-			vp->role = role;
-		}
-		vp->remote_as = remote_as;
-		vnetrs_peer_sync(vp);
-	}
-}
-
 size_t vnetrs_instance_nva_count(const struct vnetrs_instance *inst)
 {
 	const struct vnetrs_peer *vp;
@@ -277,14 +237,6 @@ void vnetrs_peer_set_description(struct vnetrs_peer *vp, const char *desc)
 	XFREE(MTYPE_VNETRS_PEER, vp->description);
 	if (desc)
 		vp->description = XSTRDUP(MTYPE_VNETRS_PEER, desc);
-}
-
-bool vnetrs_peer_as_is_ours(const struct vnetrs_peer *vp,
-			    const struct peer *peer)
-{
-	if (!vp->remote_as)
-		return peer->as_type == AS_INTERNAL;
-	return peer->as_type == AS_SPECIFIED && peer->as == vp->remote_as;
 }
 
 /*

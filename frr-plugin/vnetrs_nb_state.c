@@ -245,7 +245,7 @@ struct yang_data *vnetrs_eroute_aspath_get(struct nb_cb_get_elem_args *args)
 }
 
 /*
- * Rejected routes are worked out from adj-in when asked (vnetrs_routes.c):
+ * Rejected routes are worked out from adj-in when asked (vnetrs_route_views.c):
  * a walk of the operational data takes a snapshot at its first entry.
  */
 struct rroute {

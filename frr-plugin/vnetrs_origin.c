@@ -33,17 +33,17 @@ static struct bgp_static *user_static(struct bgp *bgp, afi_t afi,
 }
 
 void vnetrs_origin_update(struct vnetrs_instance *inst,
-			  const struct vnetrs_aspace *as)
+			  const struct vnetrs_aspace *aspace)
 {
 	struct bgp *bgp = vnetrs_instance_bgp(inst);
-	afi_t afi = vnetrs_prefix_afi(&as->prefix);
+	afi_t afi = vnetrs_prefix_afi(&aspace->prefix);
 	struct bgp_static st = {.label_index = BGP_INVALID_LABEL_INDEX};
 	bool import_check;
 	struct prefix p;
 
 	if (!bgp)
 		return;
-	vnetrs_prefix_to_frr(&as->prefix, &p);
+	vnetrs_prefix_to_frr(&aspace->prefix, &p);
 	/* The user's own "network" owns the path: leave it as configured. */
 	if (user_static(bgp, afi, &p))
 		return;
@@ -56,15 +56,15 @@ void vnetrs_origin_update(struct vnetrs_instance *inst,
 }
 
 void vnetrs_origin_withdraw(struct vnetrs_instance *inst,
-			    const struct vnetrs_aspace *as)
+			    const struct vnetrs_aspace *aspace)
 {
 	struct bgp *bgp = vnetrs_instance_bgp(inst);
-	afi_t afi = vnetrs_prefix_afi(&as->prefix);
+	afi_t afi = vnetrs_prefix_afi(&aspace->prefix);
 	struct prefix p;
 
 	if (!bgp)
 		return;
-	vnetrs_prefix_to_frr(&as->prefix, &p);
+	vnetrs_prefix_to_frr(&aspace->prefix, &p);
 	if (user_static(bgp, afi, &p))
 		return;
 	bgp_static_withdraw(bgp, &p, afi, SAFI_UNICAST);

@@ -686,3 +686,41 @@ def agent_status(node, *extra):
     "The output of 'vnetrs-agent --status' in node (the real binary: a quick client)."
     real = os.path.join(REPO_DIR, "agent", "vnetrs-agent")
     return node.run(" ".join([shlex.quote(real), "--status"] + list(extra)) + " 2>&1")
+
+
+def rejected_counts_differ(router):
+    """
+    None when every route-server peer's rejected count agrees everywhere it
+    is shown: the summary (JSON "routes-rejected" and the text's Rejected
+    column), its entries in rejected-routes, and the operational data.
+    Otherwise what differs. The summary is read before and after the
+    others, so a table still changing is reported as such: poll this.
+    """
+    summary = "show bgp vnet-route-server json"
+
+    def counts():
+        peers = vtysh_json(router, summary).get("peers", [])
+        return {p["address"]: p["routes-rejected"] for p in peers}
+
+    before = counts()
+    text = {}
+    for line in router.vtysh_cmd("show bgp vnet-route-server").splitlines():
+        cols = line.split()
+        if len(cols) >= 7 and cols[0] in before:
+            text[cols[0]] = int(cols[6])
+    routes = vtysh_json(router, "show bgp vnet-route-server rejected-routes json").get("routes", [])
+    walked = {a: 0 for a in before}
+    for r in routes:
+        walked[r["peer"]] = walked.get(r["peer"], 0) + 1
+    oper = vtysh_json(router, "show yang operational-data /vnet-route-server:vnet-route-server bgpd")
+    state = {}
+    for inst in oper.get("vnet-route-server:vnet-route-server", {}).get("instance", []):
+        if inst.get("vrf") == "default":
+            for p in inst.get("peer", []):
+                state[p["address"]] = p.get("state", {}).get("routes-rejected", 0)
+    after = counts()
+    if before != after:
+        return {"changing": (before, after)}
+    if before == text == walked == state:
+        return None
+    return {"summary": before, "text": text, "rejected-routes": walked, "oper": state}

@@ -28,29 +28,19 @@
 #define SHOW_VNETRS_STR                                                        \
 	SHOW_STR BGP_STR "VNet route server\n"
 
-/* The peer's AS: a gateway without remote-as is in the route server's. */
-static uint32_t peer_asn(const struct vnetrs_peer *vp)
-{
-	struct bgp *bgp = vnetrs_instance_bgp(vp->inst);
-
-	if (vp->remote_as || !bgp)
-		return vp->remote_as;
-	return bgp->as;
-}
-
 static json_object *aspaces_json(struct vnetrs_instance *inst)
 {
 	json_object *arr = json_object_new_array();
-	struct vnetrs_aspace *as;
+	struct vnetrs_aspace *aspace;
 	char buf[VNETRS_PREFIX_STRLEN];
 
-	frr_each (vnetrs_aspaces, &inst->aspaces, as) {
+	frr_each (vnetrs_aspaces, &inst->aspaces, aspace) {
 		json_object *o = json_object_new_object();
 
-		json_object_string_add(o, "prefix",
-				       vnetrs_prefix2str(&as->prefix, buf,
-							 sizeof(buf)));
-		json_object_boolean_add(o, "peered", as->peered);
+		json_object_string_add(
+			o, "prefix",
+			vnetrs_prefix2str(&aspace->prefix, buf, sizeof(buf)));
+		json_object_boolean_add(o, "peered", aspace->peered);
 		json_object_array_add(arr, o);
 	}
 	return arr;
@@ -91,7 +81,7 @@ static json_object *peers_json(struct vnetrs_instance *inst)
 		vnetrs_peer_counters(vp, &c);
 		json_object_string_add(o, "address", vp->addr);
 		json_object_string_add(o, "role", vnetrs_role2str(vp->role));
-		json_object_int_add(o, "remote-as", peer_asn(vp));
+		json_object_int_add(o, "remote-as", vnetrs_peer_asn(vp));
 		if (vp->description)
 			json_object_string_add(o, "description",
 					       vp->description);
@@ -100,8 +90,7 @@ static json_object *peers_json(struct vnetrs_instance *inst)
 		json_object_int_add(o, "established-count", c.established);
 		json_object_int_add(o, "routes-learned", c.learned);
 		json_object_int_add(o, "routes-advertised", c.advertised);
-		json_object_int_add(o, "routes-rejected",
-				    vnetrs_peer_rejected_count(vp));
+		json_object_int_add(o, "routes-rejected", vp->rejected);
 		if (*vnetrs_peer_last_reset(vp))
 			json_object_string_add(o, "last-reset",
 					       vnetrs_peer_last_reset(vp));
@@ -117,7 +106,7 @@ static json_object *peers_json(struct vnetrs_instance *inst)
 static void show_summary_text(struct vty *vty, struct vnetrs_instance *inst,
 			      struct bgp *bgp)
 {
-	struct vnetrs_aspace *as;
+	struct vnetrs_aspace *aspace;
 	struct vnetrs_peer *vp;
 	char buf[VNETRS_PREFIX_STRLEN];
 
@@ -127,10 +116,10 @@ static void show_summary_text(struct vty *vty, struct vnetrs_instance *inst,
 			&bgp->router_id);
 	vty_out(vty, "  Address spaces: %zu\n",
 		vnetrs_aspaces_count(&inst->aspaces));
-	frr_each (vnetrs_aspaces, &inst->aspaces, as)
+	frr_each (vnetrs_aspaces, &inst->aspaces, aspace)
 		vty_out(vty, "    %s%s\n",
-			vnetrs_prefix2str(&as->prefix, buf, sizeof(buf)),
-			as->peered ? " (peered)" : "");
+			vnetrs_prefix2str(&aspace->prefix, buf, sizeof(buf)),
+			aspace->peered ? " (peered)" : "");
 	vty_out(vty, "  Route limit %u per peer and address family%s\n",
 		inst->route_limit,
 		inst->route_limit_warning_only ? " (warning-only)" : "");
@@ -151,9 +140,9 @@ static void show_summary_text(struct vty *vty, struct vnetrs_instance *inst,
 
 		vnetrs_peer_counters(vp, &c);
 		vty_out(vty, "    %-39s %-12s %10u %-12s %8u %10u %8u  %s\n",
-			vp->addr, vnetrs_role2str(vp->role), peer_asn(vp),
-			vnetrs_peer_session_state(vp), c.learned, c.advertised,
-			vnetrs_peer_rejected_count(vp),
+			vp->addr, vnetrs_role2str(vp->role),
+			vnetrs_peer_asn(vp), vnetrs_peer_session_state(vp),
+			c.learned, c.advertised, vp->rejected,
 			vp->description ? vp->description : "");
 		if (*vnetrs_peer_last_reset(vp))
 			vty_out(vty, "      last reset: %s\n",
@@ -165,15 +154,28 @@ static void show_summary_text(struct vty *vty, struct vnetrs_instance *inst,
 	}
 }
 
+/*
+ * The route server the show commands are about. They name no VRF, as
+ * bgpd's "show bgp" without "vrf NAME": the default VRF's. This is the one
+ * place that says so; the commands read the VRF (and the BGP instance)
+ * from the instance found here.
+ */
+static struct vnetrs_instance *shown_instance(void)
+{
+	return vnetrs_instance_find(VRF_DEFAULT_NAME);
+}
+
 DEFPY(show_vnetrs, show_vnetrs_cmd, "show bgp vnet-route-server [json$json]",
       SHOW_VNETRS_STR JSON_STR)
 {
-	struct vnetrs_instance *inst = vnetrs_instance_find(VRF_DEFAULT_NAME);
+	struct vnetrs_instance *inst = shown_instance();
 	struct bgp *bgp = inst ? vnetrs_instance_bgp(inst) : NULL;
 	json_object *o;
 
-	if (inst)
+	if (inst) {
 		vnetrs_effective_flush(inst);
+		vnetrs_rejected_recount(inst);
+	}
 	if (!json) {
 		if (!inst) {
 			vty_out(vty, "%% VNet route server is not configured\n");
@@ -212,16 +214,16 @@ DEFPY(show_vnetrs, show_vnetrs_cmd, "show bgp vnet-route-server [json$json]",
 static const char *frr_prefix2str(const struct prefix *p, char *buf,
 				  size_t len)
 {
-	struct vnetrs_prefix vp;
+	struct vnetrs_prefix vpfx;
 
-	vnetrs_prefix_from_frr(p, &vp);
-	return vnetrs_prefix2str(&vp, buf, len);
+	vnetrs_prefix_from_frr(p, &vpfx);
+	return vnetrs_prefix2str(&vpfx, buf, len);
 }
 
 /* The instance the show commands are about, or NULL with a message. */
 static struct vnetrs_instance *show_instance(struct vty *vty, bool json)
 {
-	struct vnetrs_instance *inst = vnetrs_instance_find(VRF_DEFAULT_NAME);
+	struct vnetrs_instance *inst = shown_instance();
 
 	if (!inst) {
 		if (json)
@@ -469,7 +471,7 @@ DEFPY(show_vnetrs_peer_routes, show_vnetrs_peer_routes_cmd,
 	} else {
 		vty_out(vty, "%s routes of peer %s (%s, AS %u)\n",
 			learned ? "Learned" : "Advertised", vp->addr,
-			vnetrs_role2str(vp->role), peer_asn(vp));
+			vnetrs_role2str(vp->role), vnetrs_peer_asn(vp));
 		vty_out(vty, "%-43s %-39s %-10s %s\n", "Prefix", "Next hop",
 			learned ? "Effective" : "", "AS path");
 	}

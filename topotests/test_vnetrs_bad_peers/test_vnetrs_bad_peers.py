@@ -552,6 +552,16 @@ def accept_case(category, case, msg, pfx, check):
     outcome(category, case, "session up, route " + ("refused" if check is None else "accepted"))
 
 
+def test_rejected_counts_agree_before_the_huge_paths():
+    """
+    The summary's rejected count of each peer is the number of its routes
+    in rejected-routes (and in the operational data), after the attribute
+    and message errors above.
+    """
+    poll(lambda: vnetrs_topo.rejected_counts_differ(gear("rs1")),
+         "rejected counts of the summary and of rejected-routes")
+
+
 def test_huge_as_paths_and_attributes():
     cat = "huge AS paths and attributes"
     hostile_up()
@@ -774,3 +784,13 @@ def test_more_routes_than_the_limit():
     gear("rs1").vtysh_cmd("clear bgp {}".format(BAD))
     hostile_up()
     assert_contained(cat)
+
+
+def test_rejected_counts_agree():
+    """
+    The summary's rejected count of each peer is the number of its routes
+    in rejected-routes (and in the operational data), with routes rejected
+    for every reason above (AS loops, lost preference, route-limit).
+    """
+    poll(lambda: vnetrs_topo.rejected_counts_differ(gear("rs1")),
+         "rejected counts of the summary and of rejected-routes")

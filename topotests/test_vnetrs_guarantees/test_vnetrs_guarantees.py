@@ -469,3 +469,12 @@ def test_nothing_drifted_behind_the_guard():
     log = open(os.path.join(get_topogen().logdir, "rs1", "bgpd.log")).read()
     drifted = [l for l in log.splitlines() if "differs from the route server's settings" in l]
     assert not drifted, drifted[:5]
+
+
+def test_rejected_counts_agree():
+    """
+    The summary's rejected count of each peer is the number of its routes
+    in rejected-routes and in the operational data.
+    """
+    poll(lambda: vnetrs_topo.rejected_counts_differ(gear("rs1")),
+         "rejected counts of the summary and of rejected-routes")
