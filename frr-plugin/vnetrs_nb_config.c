@@ -5,7 +5,10 @@
  * NB_EV_VALIDATE refuses what the route server cannot take (reserved ASNs,
  * overlapping address spaces, ...) with a message for the user, before any
  * state changes; NB_EV_APPLY then keeps the vnetrs structures and the bgpd
- * neighbors in step with the running configuration.
+ * neighbors in step with the running configuration. The rules of an entry
+ * on its own (a VPN gateway's two addresses, ...) are pre_validate
+ * callbacks: they read the candidate's entry, and the CLI runs them at once
+ * for a line of a file (vnetrs_nb_entry_check()).
  */
 #include <zebra.h>
 
@@ -415,7 +418,7 @@ static bool socket_in_use(const char *path)
 	bool used;
 	int fd;
 
-	/* The path's length is checked before (sdn_listen_pre_validate). */
+	/* Its length was checked by vnetrs_sdn_listen_pre_validate(). */
 	if (lstat(path, &st) < 0 || !S_ISSOCK(st.st_mode))
 		return false;
 	strlcpy(sun.sun_path, path, sizeof(sun.sun_path));
