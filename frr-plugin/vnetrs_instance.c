@@ -7,6 +7,8 @@
 
 #include "lib/log.h"
 #include "lib/memory.h"
+#include "lib/northbound.h"
+#include "lib/northbound_cli.h"
 #include "lib/sockunion.h"
 
 #include "bgpd/bgpd.h"
@@ -353,4 +355,37 @@ void vnetrs_peer_counters(const struct vnetrs_peer *vp,
 		if (paf && PAF_SUBGRP(paf))
 			c->advertised += PAF_SUBGRP(paf)->scount;
 	}
+}
+
+/*
+ * The BGP instance of a route server is going away ("no router bgp"): drop
+ * the route server's configuration with it, through a commit of our own, so
+ * it does not come back with the next "router bgp". The shared candidate of
+ * the vtys gets the same edit, or its next commit would restore the node.
+ */
+void vnetrs_instance_purge(const char *vrf)
+{
+	struct nb_context context = {.client = NB_CLIENT_NONE};
+	char xpath[XPATH_MAXLEN], errmsg[BUFSIZ] = {};
+	struct nb_config *candidate;
+	struct lyd_node *dnode;
+	int ret;
+
+	snprintf(xpath, sizeof(xpath), VNETRS_XPATH_INSTANCE, vrf);
+	candidate = nb_config_dup(running_config);
+	dnode = yang_dnode_get(candidate->dnode, xpath);
+	if (dnode) {
+		lyd_free_tree(dnode);
+		ret = nb_candidate_commit(&context, candidate, true,
+					  "vnetrs: BGP instance deleted", NULL,
+					  errmsg, sizeof(errmsg));
+		if (ret != NB_OK && ret != NB_ERR_NO_CHANGES)
+			zlog_err("vnetrs: could not remove the route server of VRF %s with its BGP instance: %s",
+				 vrf, errmsg);
+	}
+	nb_config_free(candidate);
+
+	dnode = yang_dnode_get(vty_shared_candidate_config->dnode, xpath);
+	if (dnode)
+		lyd_free_tree(dnode);
 }

@@ -83,6 +83,7 @@ const struct frr_yang_module_info vnetrs_yang_info = {
 		{
 			.xpath = X_INST "/peer",
 			.cbs = {
+				.pre_validate = vnetrs_peer_pre_validate,
 				.create = vnetrs_peer_create,
 				.destroy = vnetrs_peer_destroy,
 				.apply_finish = vnetrs_peer_apply_finish,
@@ -122,6 +123,7 @@ const struct frr_yang_module_info vnetrs_yang_info = {
 		{
 			.xpath = X_INST "/gateway",
 			.cbs = {
+				.pre_validate = vnetrs_gateway_pre_validate,
 				.create = vnetrs_gateway_create,
 				.destroy = vnetrs_gateway_destroy,
 				.apply_finish = vnetrs_gateway_apply_finish,
@@ -145,6 +147,7 @@ const struct frr_yang_module_info vnetrs_yang_info = {
 		{
 			.xpath = X_INST "/sdn-listen",
 			.cbs = {
+				.pre_validate = vnetrs_sdn_listen_pre_validate,
 				.create = vnetrs_sdn_listen_create,
 				.destroy = vnetrs_sdn_listen_destroy,
 				.cli_show = vnetrs_cli_show_sdn_listen,

@@ -15,6 +15,7 @@ int vnetrs_route_limit_warning_modify(struct nb_cb_modify_args *args);
 int vnetrs_max_peers_modify(struct nb_cb_modify_args *args);
 int vnetrs_b2b_modify(struct nb_cb_modify_args *args);
 int vnetrs_preference_modify(struct nb_cb_modify_args *args);
+int vnetrs_gateway_pre_validate(struct nb_cb_pre_validate_args *args);
 int vnetrs_gateway_create(struct nb_cb_create_args *args);
 int vnetrs_gateway_destroy(struct nb_cb_destroy_args *args);
 void vnetrs_gateway_apply_finish(struct nb_cb_apply_finish_args *args);
@@ -22,12 +23,14 @@ int vnetrs_gateway_address_create(struct nb_cb_create_args *args);
 int vnetrs_gateway_address_destroy(struct nb_cb_destroy_args *args);
 int vnetrs_gateway_remote_as_modify(struct nb_cb_modify_args *args);
 int vnetrs_gateway_remote_as_destroy(struct nb_cb_destroy_args *args);
+int vnetrs_sdn_listen_pre_validate(struct nb_cb_pre_validate_args *args);
 int vnetrs_sdn_listen_create(struct nb_cb_create_args *args);
 int vnetrs_sdn_listen_destroy(struct nb_cb_destroy_args *args);
 int vnetrs_sdn_listen_queue_limit_modify(struct nb_cb_modify_args *args);
 int vnetrs_aspace_create(struct nb_cb_create_args *args);
 int vnetrs_aspace_destroy(struct nb_cb_destroy_args *args);
 int vnetrs_aspace_peered_modify(struct nb_cb_modify_args *args);
+int vnetrs_peer_pre_validate(struct nb_cb_pre_validate_args *args);
 int vnetrs_peer_create(struct nb_cb_create_args *args);
 int vnetrs_peer_destroy(struct nb_cb_destroy_args *args);
 void vnetrs_peer_apply_finish(struct nb_cb_apply_finish_args *args);
@@ -36,6 +39,10 @@ int vnetrs_peer_description_modify(struct nb_cb_modify_args *args);
 int vnetrs_peer_description_destroy(struct nb_cb_destroy_args *args);
 int vnetrs_peer_rmap_modify(struct nb_cb_modify_args *args);
 int vnetrs_peer_rmap_destroy(struct nb_cb_destroy_args *args);
+
+/* The pre_validate callbacks under dnode (entries on their own), now. */
+int vnetrs_nb_entry_check(const struct lyd_node *dnode, char *errmsg,
+			  size_t errlen);
 
 /* State (vnetrs_nb_state.c). */
 const void *vnetrs_instance_get_next(struct nb_cb_get_next_args *args);

@@ -5,7 +5,10 @@
  * NB_EV_VALIDATE refuses what the route server cannot take (reserved ASNs,
  * overlapping address spaces, ...) with a message for the user, before any
  * state changes; NB_EV_APPLY then keeps the vnetrs structures and the bgpd
- * neighbors in step with the running configuration.
+ * neighbors in step with the running configuration. The rules of an entry
+ * on its own (a VPN gateway's two addresses, ...) are pre_validate
+ * callbacks: they read the candidate's entry, and the CLI runs them at once
+ * for a line of a file (vnetrs_nb_entry_check()).
  */
 #include <zebra.h>
 
@@ -17,6 +20,7 @@
 #include "bgpd/bgpd.h"
 #include "bgpd/bgp_zebra.h"
 
+#include "../logic/vnetrs_address.h"
 #include "../logic/vnetrs_asn.h"
 #include "../logic/vnetrs_prefix.h"
 #include "vnetrs.h"
@@ -37,10 +41,36 @@ static struct bgp *dnode_bgp(const struct lyd_node *dnode)
 	return bgp_lookup_by_name(vrf);
 }
 
-static bool peer_address_usable(const char *what, const char *str,
-				char *errmsg, size_t len);
-static bool address_is_self(struct bgp *bgp, const char *what,
-			    const char *str, char *errmsg, size_t len);
+/*
+ * Can a peer or gateway instance have the address str (the rules are in
+ * logic/vnetrs_address.c)? Here the system is read for them: is str the
+ * router-id of bgp, or on an interface of its VRF? bgpd refuses such a
+ * neighbor ("Can not configure the local system as neighbor"); the module
+ * creates its neighbors itself and must refuse them too.
+ */
+static bool address_check(struct bgp *bgp, const char *what, const char *str,
+			  char *errmsg, size_t len)
+{
+	struct vnetrs_address_self self = {};
+	struct vnetrs_prefix a;
+	struct in6_addr a6;
+	struct in_addr a4;
+
+	if (!bgp || vnetrs_address_parse(str, &a) < 0)
+		return vnetrs_address_check(what, str, NULL, errmsg, len);
+	if (a.family == VNETRS_AF_INET) {
+		memcpy(&a4, a.addr, sizeof(a4));
+		self.on_interface = !!if_lookup_by_ipv4_exact(&a4, bgp->vrf_id);
+		self.router_id.family = VNETRS_AF_INET;
+		self.router_id.len = 32;
+		memcpy(self.router_id.addr, &bgp->router_id, sizeof(a4));
+	} else {
+		memcpy(&a6, a.addr, sizeof(a6));
+		self.on_interface =
+			!!if_lookup_by_ipv6_exact(&a6, 0, bgp->vrf_id);
+	}
+	return vnetrs_address_check(what, str, &self, errmsg, len);
+}
 
 /*
  * Instance.
@@ -239,19 +269,13 @@ static int gw_addr_cb(const struct lyd_node *dnode, void *arg)
 /* Is addr one of the NVA peers (candidate configuration of instance)? */
 static bool is_nva_peer(const struct lyd_node *instance, const char *addr)
 {
-	union sockunion su, other;
 	const struct lyd_node *dnode;
 
-	if (str2sockunion(addr, &su) < 0)
-		return false;
-	LY_LIST_FOR (lyd_child(instance), dnode) {
-		if (strcmp(dnode->schema->name, "peer") != 0)
-			continue;
-		if (str2sockunion(yang_dnode_get_string(dnode, "./address"),
-				  &other) == 0 &&
-		    sockunion_same(&su, &other))
+	LY_LIST_FOR (lyd_child(instance), dnode)
+		if (strcmp(dnode->schema->name, "peer") == 0 &&
+		    vnetrs_address_same(
+			    addr, yang_dnode_get_string(dnode, "./address")))
 			return true;
-	}
 	return false;
 }
 
@@ -260,35 +284,45 @@ static const char *gateway_owning(const struct lyd_node *instance,
 				  const struct lyd_node *except);
 
 /*
- * The checks of a gateway entry's addresses. They run when an address is
- * added, which is also when the gateway is created: a replaced gateway
- * differs from the old one by its addresses only.
+ * A gateway entry on its own, in the candidate: one or two addresses, two
+ * for a VPN gateway. A pre_validate callback, as the number of addresses
+ * also changes when one is removed (a VPN gateway replaced by one with a
+ * single address), where no callback sees the candidate's entry.
  */
-static int gateway_check(const struct lyd_node *gw, const char *addr,
-			 char *errmsg, size_t errlen)
+int vnetrs_gateway_pre_validate(struct nb_cb_pre_validate_args *args)
 {
-	const char *type = yang_dnode_get_string(gw, "./type");
+	const char *type = yang_dnode_get_string(args->dnode, "./type");
 	struct addr_ctx ctx = {};
-	const char *other;
-	char what[32];
 
-	yang_dnode_iterate(gw_addr_cb, &ctx, gw, "./address");
+	yang_dnode_iterate(gw_addr_cb, &ctx, args->dnode, "./address");
 	if (ctx.total > 2) {
-		snprintf(errmsg, errlen,
+		snprintf(args->errmsg, args->errmsg_len,
 			 "gateway %s: give one or two addresses (its instances)",
 			 type);
 		return NB_ERR_VALIDATION;
 	}
 	if (strcmp(type, "vpn") == 0 && ctx.total != 2) {
-		snprintf(errmsg, errlen,
-			 "gateway vpn %s: a VPN gateway must be active-active: give the addresses of both its instances",
-			 ctx.addrs[0]);
+		snprintf(args->errmsg, args->errmsg_len,
+			 "gateway vpn%s%s: a VPN gateway must be active-active: give the addresses of both its instances",
+			 ctx.n ? " " : "", ctx.n ? ctx.addrs[0] : "");
 		return NB_ERR_VALIDATION;
 	}
+	return NB_OK;
+}
+
+/*
+ * The checks of an address added to a gateway entry (which is also when
+ * the gateway is created) against the rest of the configuration.
+ */
+static int gateway_check(const struct lyd_node *gw, const char *addr,
+			 char *errmsg, size_t errlen)
+{
+	const char *type = yang_dnode_get_string(gw, "./type");
+	const char *other;
+	char what[32];
+
 	snprintf(what, sizeof(what), "gateway %s", type);
-	if (!peer_address_usable(what, addr, errmsg, errlen))
-		return NB_ERR_VALIDATION;
-	if (address_is_self(dnode_bgp(gw), what, addr, errmsg, errlen))
+	if (!address_check(dnode_bgp(gw), what, addr, errmsg, errlen))
 		return NB_ERR_VALIDATION;
 	if (is_nva_peer(lyd_parent(gw), addr)) {
 		snprintf(errmsg, errlen, "gateway %s %s: %s is an NVA peer",
@@ -384,8 +418,8 @@ static bool socket_in_use(const char *path)
 	bool used;
 	int fd;
 
-	if (lstat(path, &st) < 0 || !S_ISSOCK(st.st_mode) ||
-	    strlen(path) >= sizeof(sun.sun_path))
+	/* Its length was checked by vnetrs_sdn_listen_pre_validate(). */
+	if (lstat(path, &st) < 0 || !S_ISSOCK(st.st_mode))
 		return false;
 	strlcpy(sun.sun_path, path, sizeof(sun.sun_path));
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
@@ -396,6 +430,28 @@ static bool socket_in_use(const char *path)
 	       errno == EAGAIN;
 	close(fd);
 	return used;
+}
+
+/* The longest path a Unix socket can have: sun_path with its NUL. */
+#define SDN_PATH_MAX (sizeof(((struct sockaddr_un *)0)->sun_path) - 1)
+
+/* An sdn-listen entry's path on its own: absolute, and short enough. */
+int vnetrs_sdn_listen_pre_validate(struct nb_cb_pre_validate_args *args)
+{
+	const char *path = yang_dnode_get_string(args->dnode, "./path");
+
+	if (strlen(path) > SDN_PATH_MAX) {
+		snprintf(args->errmsg, args->errmsg_len,
+			 "sdn listen unix %s: the path has %zu characters; a Unix socket path has at most %zu",
+			 path, strlen(path), SDN_PATH_MAX);
+		return NB_ERR_VALIDATION;
+	}
+	if (path[0] != '/') {
+		snprintf(args->errmsg, args->errmsg_len,
+			 "sdn listen unix %s: the path must be absolute", path);
+		return NB_ERR_VALIDATION;
+	}
+	return NB_OK;
 }
 
 /*
@@ -410,12 +466,6 @@ int vnetrs_sdn_listen_create(struct nb_cb_create_args *args)
 
 	switch (args->event) {
 	case NB_EV_VALIDATE:
-		if (path[0] != '/') {
-			snprintf(args->errmsg, args->errmsg_len,
-				 "sdn listen unix %s: the path must be absolute",
-				 path);
-			return NB_ERR_VALIDATION;
-		}
 		if (socket_in_use(path)) {
 			snprintf(args->errmsg, args->errmsg_len,
 				 "sdn listen unix %s: a program is listening on this socket already",
@@ -592,70 +642,23 @@ int vnetrs_aspace_peered_modify(struct nb_cb_modify_args *args)
 /*
  * Peers.
  */
-static bool peer_address_usable(const char *what, const char *str,
-				char *errmsg, size_t len)
+#define PEER_DESC_MAX 80
+
+/* A peer entry on its own: its description is not too long. */
+int vnetrs_peer_pre_validate(struct nb_cb_pre_validate_args *args)
 {
-	union sockunion su;
+	const char *desc;
 
-	if (str2sockunion(str, &su) < 0) {
-		snprintf(errmsg, len, "%s %s: not an IP address", what, str);
-		return false;
-	}
-	if (su.sa.sa_family == AF_INET) {
-		uint32_t a = ntohl(su.sin.sin_addr.s_addr);
-
-		if (a == 0 || a == INADDR_BROADCAST || IN_MULTICAST(a) ||
-		    (a >> 24) == 127) {
-			snprintf(errmsg, len,
-				 "%s %s: not a unicast address a BGP peer can use",
-				 what, str);
-			return false;
-		}
-	} else {
-		const struct in6_addr *a = &su.sin6.sin6_addr;
-
-		if (IN6_IS_ADDR_UNSPECIFIED(a) || IN6_IS_ADDR_LOOPBACK(a) ||
-		    IN6_IS_ADDR_MULTICAST(a) || IN6_IS_ADDR_V4MAPPED(a)) {
-			snprintf(errmsg, len,
-				 "%s %s: not a unicast address a BGP peer can use",
-				 what, str);
-			return false;
-		}
-		if (IN6_IS_ADDR_LINKLOCAL(a)) {
-			snprintf(errmsg, len,
-				 "%s %s: link-local addresses cannot be used: the route server peers over multihop BGP",
-				 what, str);
-			return false;
-		}
-	}
-	return true;
-}
-
-/*
- * Is str one of the route server's own addresses: its router-id, or an
- * address of an interface of its VRF? bgpd refuses such a neighbor
- * ("Can not configure the local system as neighbor"); the module creates
- * its neighbors itself and must refuse them too.
- */
-static bool address_is_self(struct bgp *bgp, const char *what,
-			    const char *str, char *errmsg, size_t len)
-{
-	union sockunion su;
-	bool self = false;
-
-	if (!bgp || str2sockunion(str, &su) < 0)
-		return false;
-	if (su.sa.sa_family == AF_INET)
-		self = su.sin.sin_addr.s_addr == bgp->router_id.s_addr ||
-		       if_lookup_by_ipv4_exact(&su.sin.sin_addr, bgp->vrf_id);
-	else if (su.sa.sa_family == AF_INET6)
-		self = if_lookup_by_ipv6_exact(&su.sin6.sin6_addr, 0,
-					       bgp->vrf_id);
-	if (self)
-		snprintf(errmsg, len,
-			 "%s %s: %s is an address of the route server itself",
-			 what, str, str);
-	return self;
+	if (!yang_dnode_exists(args->dnode, "./description"))
+		return NB_OK;
+	desc = yang_dnode_get_string(args->dnode, "./description");
+	if (strlen(desc) <= PEER_DESC_MAX)
+		return NB_OK;
+	snprintf(args->errmsg, args->errmsg_len,
+		 "peer %s: description is %zu characters, at most %d are allowed",
+		 yang_dnode_get_string(args->dnode, "./address"), strlen(desc),
+		 PEER_DESC_MAX);
+	return NB_ERR_VALIDATION;
 }
 
 /*
@@ -666,19 +669,15 @@ static const char *gateway_owning(const struct lyd_node *instance,
 				  const char *addr,
 				  const struct lyd_node *except)
 {
-	union sockunion su, other;
 	const struct lyd_node *gw, *a;
 
-	if (str2sockunion(addr, &su) < 0)
-		return NULL;
 	LY_LIST_FOR (lyd_child(instance), gw) {
 		if (gw == except || strcmp(gw->schema->name, "gateway") != 0)
 			continue;
 		LY_LIST_FOR (lyd_child(gw), a)
 			if (strcmp(a->schema->name, "address") == 0 &&
-			    str2sockunion(yang_dnode_get_string(a, NULL),
-					  &other) == 0 &&
-			    sockunion_same(&su, &other))
+			    vnetrs_address_same(addr,
+						yang_dnode_get_string(a, NULL)))
 				return yang_dnode_get_string(gw, "./type");
 	}
 	return NULL;
@@ -718,11 +717,8 @@ int vnetrs_peer_create(struct nb_cb_create_args *args)
 
 		const char *gw_type;
 
-		if (!peer_address_usable("peer", addr, args->errmsg,
-					 args->errmsg_len))
-			return NB_ERR_VALIDATION;
-		if (address_is_self(bgp, "peer", addr, args->errmsg,
-				    args->errmsg_len))
+		if (!address_check(bgp, "peer", addr, args->errmsg,
+				   args->errmsg_len))
 			return NB_ERR_VALIDATION;
 		gw_type = gateway_owning(idn, addr, NULL);
 		if (gw_type) {
@@ -870,34 +866,27 @@ int vnetrs_peer_rmap_destroy(struct nb_cb_destroy_args *args)
 }
 
 /*
- * The BGP instance of a route server is going away ("no router bgp"): drop
- * the route server's configuration with it, through a commit of our own, so
- * it does not come back with the next "router bgp". The shared candidate of
- * the vtys gets the same edit, or its next commit would restore the node.
+ * The checks of the entries under dnode on their own (their pre_validate
+ * callbacks) run now, before the commit that would run them anyway: the
+ * CLI refuses a file's line with them at once (see refuse() there).
  */
-void vnetrs_instance_purge(const char *vrf)
+int vnetrs_nb_entry_check(const struct lyd_node *dnode, char *errmsg,
+			  size_t errlen)
 {
-	struct nb_context context = {.client = NB_CLIENT_NONE};
-	char xpath[XPATH_MAXLEN], errmsg[BUFSIZ] = {};
-	struct nb_config *candidate;
-	struct lyd_node *dnode;
-	int ret;
+	struct nb_cb_pre_validate_args args = {
+		.errmsg = errmsg,
+		.errmsg_len = errlen,
+	};
+	const struct lyd_node *node;
+	struct nb_node *nb_node;
 
-	snprintf(xpath, sizeof(xpath), VNETRS_XPATH_INSTANCE, vrf);
-	candidate = nb_config_dup(running_config);
-	dnode = yang_dnode_get(candidate->dnode, xpath);
-	if (dnode) {
-		lyd_free_tree(dnode);
-		ret = nb_candidate_commit(&context, candidate, true,
-					  "vnetrs: BGP instance deleted", NULL,
-					  errmsg, sizeof(errmsg));
-		if (ret != NB_OK && ret != NB_ERR_NO_CHANGES)
-			zlog_err("vnetrs: could not remove the route server of VRF %s with its BGP instance: %s",
-				 vrf, errmsg);
+	LYD_TREE_DFS_BEGIN (dnode, node) {
+		nb_node = node->schema->priv;
+		args.dnode = node;
+		if (nb_node && nb_node->cbs.pre_validate &&
+		    nb_node->cbs.pre_validate(&args) != NB_OK)
+			return NB_ERR_VALIDATION;
+		LYD_TREE_DFS_END(dnode, node);
 	}
-	nb_config_free(candidate);
-
-	dnode = yang_dnode_get(vty_shared_candidate_config->dnode, xpath);
-	if (dnode)
-		lyd_free_tree(dnode);
+	return NB_OK;
 }

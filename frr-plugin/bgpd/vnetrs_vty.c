@@ -4,6 +4,11 @@
  *
  * Every command edits the vnet-route-server YANG data through the
  * northbound; validation and the effect on bgpd live in vnetrs_nb_config.c.
+ * A command only refuses what it cannot turn into a YANG edit: text that
+ * is not a prefix, an address or a number in range, a path with a quote
+ * (it cannot be an XPath key), the same gateway address twice (a
+ * leaf-list holds it once), a route-map for a peer that does not exist
+ * (removing it would be no change at all).
  * This file also writes the node back into "show running-config".
  *
  * It sits in a directory named bgpd/ because FRR's vtysh/extract.pl sends a
@@ -35,9 +40,6 @@
 	"Peer IPv4 address\nPeer IPv6 address\nPeer address\n"
 /* 0 is accepted by the parser so that validation says why it is refused. */
 #define REMOTE_AS_STR "AS of the peer\nAS number\n"
-#define DESC_MAX 80
-/* sizeof(sockaddr_un.sun_path) - 1, as in the YANG model */
-#define VNETRS_SDN_PATH_MAX 107
 #define DESC_STR "Peer description\nUp to 80 characters describing the peer\n"
 
 /*
@@ -47,10 +49,12 @@
  * transaction that commits at the next non-YANG command (here: the "exit"
  * closing the vnet-route-server block). A validation error refuses the
  * whole transaction; a command this file refuses itself (a malformed
- * prefix, a VPN gateway with one address, ...) would refuse only its own
- * line and leave the rest of the block applied. refuse() makes both alike:
- * the block's commands grouped so far are discarded, and the block's
- * following commands are refused, until the next "vnet-route-server".
+ * prefix, ...) would refuse only its own line and leave the rest of the
+ * block applied. refuse() makes both alike: the block's commands grouped
+ * so far are discarded, and the block's following commands are refused,
+ * until the next "vnet-route-server". A line that breaks a rule of the
+ * entry it edits (a VPN gateway with one address, ...: the northbound's
+ * pre_validate callbacks) is refused so too, at once (apply_entry()).
  * Commands typed one by one (vtysh, vtysh -c) are not grouped: each stands
  * alone.
  */
@@ -72,6 +76,49 @@ static int refuse(struct vty *vty)
 	}
 	refused_block_vty = vty;
 	return CMD_WARNING_CONFIG_FAILED;
+}
+
+/* Take the last line out of the grouped ones, its edit with it. */
+static void unschedule(struct vty *vty, size_t pos, bool was_pending)
+{
+	if (was_pending) {
+		vty->pending_cmds_buf[pos] = '\0';
+		vty->pending_cmds_bufpos = pos;
+		return; /* refuse() restores the candidate */
+	}
+	vty->pending_commit = 0;
+	XFREE(MTYPE_TMP, vty->pending_cmds_buf);
+	vty->pending_cmds_buflen = 0;
+	vty->pending_cmds_bufpos = 0;
+	nb_config_replace(vty->candidate_config, running_config, true);
+}
+
+/*
+ * Apply the changes of a command that edits the entry at xpath (relative
+ * to the node), the changes' xpaths relative to base when given. Typed
+ * alone, the commit validates it; grouped in a file, the entry's own
+ * checks run at once, so that a line breaking them refuses the block.
+ */
+static int apply_entry(struct vty *vty, const char *base, const char *xpath)
+{
+	bool was_pending = vty->pending_commit;
+	size_t pos = vty->pending_cmds_bufpos;
+	const struct lyd_node *dnode;
+	char errmsg[BUFSIZ] = {};
+	int ret;
+
+	ret = base ? nb_cli_apply_changes(vty, "%s", base)
+		   : nb_cli_apply_changes(vty, NULL);
+	if (ret != CMD_SUCCESS || !vty->pending_allowed || !vty->pending_commit)
+		return ret;
+	dnode = yang_dnode_getf(vty->candidate_config->dnode, "%s%s",
+				VTY_CURR_XPATH, xpath + 1);
+	if (!dnode ||
+	    vnetrs_nb_entry_check(dnode, errmsg, sizeof(errmsg)) == NB_OK)
+		return ret;
+	unschedule(vty, pos, was_pending);
+	vty_out(vty, "%% %s\n", errmsg);
+	return refuse(vty);
 }
 
 /* At the start of each command of the node: is its block refused? */
@@ -177,19 +224,12 @@ static int peer_set(struct vty *vty, const char *addr, const char *asn,
 	VNETRS_BLOCK_CHECK(vty);
 	if (!peer_key(vty, addr, key, sizeof(key)))
 		return CMD_WARNING_CONFIG_FAILED;
-	/* A YANG edit error would not stop the rest of the change: check. */
-	if (desc && strlen(desc) > DESC_MAX) {
-		vty_out(vty,
-			"%% peer %s: description is %zu characters, at most %d are allowed\n",
-			key, strlen(desc), DESC_MAX);
-		return refuse(vty);
-	}
 	snprintf(xpath, sizeof(xpath), "./peer[address='%s']", key);
 	nb_cli_enqueue_change(vty, ".", NB_OP_CREATE, NULL);
 	nb_cli_enqueue_change(vty, "./remote-as", NB_OP_MODIFY, asn);
 	if (desc)
 		nb_cli_enqueue_change(vty, "./description", NB_OP_MODIFY, desc);
-	return nb_cli_apply_changes(vty, "%s", xpath);
+	return apply_entry(vty, xpath, xpath);
 }
 
 /* Leaf (or the whole peer, leaf NULL) to remove. */
@@ -389,12 +429,6 @@ DEFPY_YANG(vnetrs_gateway, vnetrs_gateway_cmd,
 			type, a1_str, a2_str);
 		return refuse(vty);
 	}
-	if (strcmp(type, "vpn") == 0 && !a2_str) {
-		vty_out(vty,
-			"%% gateway vpn %s: a VPN gateway must be active-active: give the addresses of both its instances\n",
-			a1_str);
-		return refuse(vty);
-	}
 	snprintf(xpath, sizeof(xpath), "./gateway[type='%s']", type);
 	/* The command gives the whole gateway: it replaces what was there. */
 	nb_cli_enqueue_change(vty, xpath, NB_OP_DESTROY, NULL);
@@ -407,7 +441,7 @@ DEFPY_YANG(vnetrs_gateway, vnetrs_gateway_cmd,
 		snprintf(sub, sizeof(sub), "%s/remote-as", xpath);
 		nb_cli_enqueue_change(vty, sub, NB_OP_MODIFY, asn_str);
 	}
-	return nb_cli_apply_changes(vty, NULL);
+	return apply_entry(vty, NULL, xpath);
 }
 
 DEFPY_YANG(no_vnetrs_gateway, no_vnetrs_gateway_cmd,
@@ -475,7 +509,7 @@ DEFPY_YANG(vnetrs_sdn_listen, vnetrs_sdn_listen_cmd,
 	   "KiB (default 262144: 256 MiB)\n"
 	   "KiB (explained if out of range)\n")
 {
-	char xpath[XPATH_MAXLEN];
+	char xpath[XPATH_MAXLEN], sub[XPATH_MAXLEN + 16];
 
 	VNETRS_BLOCK_CHECK(vty);
 	if (bad) {
@@ -490,23 +524,24 @@ DEFPY_YANG(vnetrs_sdn_listen, vnetrs_sdn_listen_cmd,
 			path);
 		return refuse(vty);
 	}
-	/* The YANG length check would only warn, and let the command pass. */
-	if (strlen(path) > VNETRS_SDN_PATH_MAX) {
+	/* Validation says what is wrong with a long path, but the XPath of
+	 * an absurdly long one could not even reach it. */
+	if (snprintf(xpath, sizeof(xpath), "./sdn-listen[path='%s']", path) >=
+	    (int)sizeof(xpath) - 16) {
 		vty_out(vty,
-			"%% sdn listen unix %s: the path has %zu characters; a Unix socket path has at most %d\n",
-			path, strlen(path), VNETRS_SDN_PATH_MAX);
+			"%% sdn listen unix %.64s...: the path has %zu characters, too many for the configuration\n",
+			path, strlen(path));
 		return refuse(vty);
 	}
-	snprintf(xpath, sizeof(xpath), "./sdn-listen[path='%s']", path);
 	if (no) {
 		nb_cli_enqueue_change(vty, xpath, NB_OP_DESTROY, NULL);
 		return nb_cli_apply_changes(vty, NULL);
 	}
 	nb_cli_enqueue_change(vty, xpath, NB_OP_CREATE, NULL);
-	strlcat(xpath, "/queue-limit", sizeof(xpath));
-	nb_cli_enqueue_change(vty, xpath, kib_str ? NB_OP_MODIFY : NB_OP_DESTROY,
+	snprintf(sub, sizeof(sub), "%s/queue-limit", xpath);
+	nb_cli_enqueue_change(vty, sub, kib_str ? NB_OP_MODIFY : NB_OP_DESTROY,
 			      kib_str);
-	return nb_cli_apply_changes(vty, NULL);
+	return apply_entry(vty, NULL, xpath);
 }
 
 DEFPY(debug_vnetrs, debug_vnetrs_cmd, "[no] debug bgp vnet-route-server",
