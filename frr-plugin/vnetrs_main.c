@@ -64,6 +64,7 @@ static int vnetrs_fini(void)
 		vnetrs_instance_free(inst);
 	vnetrs_effective_cleanup();
 	vnetrs_sdn_cleanup();
+	vnetrs_stream_cleanup();
 	vnetrs_nb_state_cleanup();
 	return 0;
 }

@@ -149,14 +149,59 @@ const struct frr_yang_module_info vnetrs_yang_info = {
 			.cbs = {
 				.pre_validate = vnetrs_sdn_listen_pre_validate,
 				.create = vnetrs_sdn_listen_create,
-				.destroy = vnetrs_sdn_listen_destroy,
+				.destroy = vnetrs_sdn_listener_destroy,
 				.cli_show = vnetrs_cli_show_sdn_listen,
 			},
 		},
 		{
 			.xpath = X_INST "/sdn-listen/queue-limit",
 			.cbs = {
-				.modify = vnetrs_sdn_listen_queue_limit_modify,
+				.modify = vnetrs_sdn_listener_queue_limit_modify,
+			},
+		},
+		{
+			.xpath = X_INST "/sdn-listen/max-consumers",
+			.cbs = {
+				.modify = vnetrs_sdn_listener_max_consumers_modify,
+			},
+		},
+		{
+			.xpath = X_INST "/sdn-listen-tls",
+			.cbs = {
+				.create = vnetrs_sdn_listen_tls_create,
+				.destroy = vnetrs_sdn_listener_destroy,
+				.apply_finish = vnetrs_sdn_listen_tls_apply_finish,
+				.cli_show = vnetrs_cli_show_sdn_listen_tls,
+			},
+		},
+		{
+			.xpath = X_INST "/sdn-listen-tls/certificate",
+			.cbs = {
+				.modify = vnetrs_sdn_listen_tls_file_modify,
+			},
+		},
+		{
+			.xpath = X_INST "/sdn-listen-tls/key",
+			.cbs = {
+				.modify = vnetrs_sdn_listen_tls_file_modify,
+			},
+		},
+		{
+			.xpath = X_INST "/sdn-listen-tls/ca",
+			.cbs = {
+				.modify = vnetrs_sdn_listen_tls_file_modify,
+			},
+		},
+		{
+			.xpath = X_INST "/sdn-listen-tls/queue-limit",
+			.cbs = {
+				.modify = vnetrs_sdn_listener_queue_limit_modify,
+			},
+		},
+		{
+			.xpath = X_INST "/sdn-listen-tls/max-consumers",
+			.cbs = {
+				.modify = vnetrs_sdn_listener_max_consumers_modify,
 			},
 		},
 		{

@@ -25,8 +25,16 @@ int vnetrs_gateway_remote_as_modify(struct nb_cb_modify_args *args);
 int vnetrs_gateway_remote_as_destroy(struct nb_cb_destroy_args *args);
 int vnetrs_sdn_listen_pre_validate(struct nb_cb_pre_validate_args *args);
 int vnetrs_sdn_listen_create(struct nb_cb_create_args *args);
-int vnetrs_sdn_listen_destroy(struct nb_cb_destroy_args *args);
-int vnetrs_sdn_listen_queue_limit_modify(struct nb_cb_modify_args *args);
+/* SDN listeners (vnetrs_nb_sdn.c). */
+int vnetrs_sdn_listener_destroy(struct nb_cb_destroy_args *args);
+int vnetrs_sdn_listener_queue_limit_modify(struct nb_cb_modify_args *args);
+int vnetrs_sdn_listener_max_consumers_modify(struct nb_cb_modify_args *args);
+int vnetrs_sdn_listen_tls_create(struct nb_cb_create_args *args);
+int vnetrs_sdn_listen_tls_file_modify(struct nb_cb_modify_args *args);
+void vnetrs_sdn_listen_tls_apply_finish(struct nb_cb_apply_finish_args *args);
+void vnetrs_cli_show_sdn_listen_tls(struct vty *vty,
+				    const struct lyd_node *dnode,
+				    bool show_defaults);
 int vnetrs_aspace_create(struct nb_cb_create_args *args);
 int vnetrs_aspace_destroy(struct nb_cb_destroy_args *args);
 int vnetrs_aspace_peered_modify(struct nb_cb_modify_args *args);

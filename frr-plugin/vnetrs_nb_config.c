@@ -25,7 +25,6 @@
 #include "../logic/vnetrs_prefix.h"
 #include "vnetrs.h"
 #include "vnetrs_nb.h"
-#include "vnetrs_stream.h"
 
 /* The BGP instance the route-server instance above dnode belongs to. */
 static struct bgp *dnode_bgp(const struct lyd_node *dnode)
@@ -403,119 +402,6 @@ int vnetrs_gateway_remote_as_modify(struct nb_cb_modify_args *args)
 
 int vnetrs_gateway_remote_as_destroy(struct nb_cb_destroy_args *args)
 {
-	return NB_OK;
-}
-
-/*
- * Does a program accept connections on the Unix socket at path? Opening
- * the stream replaces a socket file left by an earlier run; one that is
- * alive (another listener, bgpd's own vty socket) must not be taken over.
- */
-static bool socket_in_use(const char *path)
-{
-	struct sockaddr_un sun = {.sun_family = AF_UNIX};
-	struct stat st;
-	bool used;
-	int fd;
-
-	/* Its length was checked by vnetrs_sdn_listen_pre_validate(). */
-	if (lstat(path, &st) < 0 || !S_ISSOCK(st.st_mode))
-		return false;
-	strlcpy(sun.sun_path, path, sizeof(sun.sun_path));
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return false;
-	/* A live listener accepts (or queues: EAGAIN); a stale file refuses. */
-	used = connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0 ||
-	       errno == EAGAIN;
-	close(fd);
-	return used;
-}
-
-/* The longest path a Unix socket can have: sun_path with its NUL. */
-#define SDN_PATH_MAX (sizeof(((struct sockaddr_un *)0)->sun_path) - 1)
-
-/* An sdn-listen entry's path on its own: absolute, and short enough. */
-int vnetrs_sdn_listen_pre_validate(struct nb_cb_pre_validate_args *args)
-{
-	const char *path = yang_dnode_get_string(args->dnode, "./path");
-
-	if (strlen(path) > SDN_PATH_MAX) {
-		snprintf(args->errmsg, args->errmsg_len,
-			 "sdn listen unix %s: the path has %zu characters; a Unix socket path has at most %zu",
-			 path, strlen(path), SDN_PATH_MAX);
-		return NB_ERR_VALIDATION;
-	}
-	if (path[0] != '/') {
-		snprintf(args->errmsg, args->errmsg_len,
-			 "sdn listen unix %s: the path must be absolute", path);
-		return NB_ERR_VALIDATION;
-	}
-	return NB_OK;
-}
-
-/*
- * SDN stream sockets: opened while the commit is prepared, so that a path
- * bgpd cannot use refuses the command instead of failing later.
- */
-int vnetrs_sdn_listen_create(struct nb_cb_create_args *args)
-{
-	const char *path = yang_dnode_get_string(args->dnode, "./path");
-	struct vnetrs_listener *l;
-	struct vnetrs_instance *inst;
-
-	switch (args->event) {
-	case NB_EV_VALIDATE:
-		if (socket_in_use(path)) {
-			snprintf(args->errmsg, args->errmsg_len,
-				 "sdn listen unix %s: a program is listening on this socket already",
-				 path);
-			return NB_ERR_VALIDATION;
-		}
-		return NB_OK;
-	case NB_EV_PREPARE:
-		if (!vnetrs_stream_room()) {
-			snprintf(args->errmsg, args->errmsg_len,
-				 "sdn listen unix %s: too many SDN sockets",
-				 path);
-			return NB_ERR_RESOURCE;
-		}
-		if (vnetrs_stream_open(path, &l, args->errmsg,
-				       args->errmsg_len) < 0)
-			return NB_ERR_RESOURCE;
-		args->resource->ptr = l;
-		return NB_OK;
-	case NB_EV_ABORT:
-		if (args->resource->ptr)
-			vnetrs_stream_close(args->resource->ptr);
-		return NB_OK;
-	case NB_EV_APPLY:
-		break;
-	}
-	inst = nb_running_get_entry(args->dnode, NULL, true);
-	l = args->resource->ptr;
-	vnetrs_stream_set_queue_limit(
-		l, yang_dnode_get_uint32(args->dnode, "./queue-limit"));
-	vnetrs_stream_start(inst, l);
-	nb_running_set_entry(args->dnode, l);
-	return NB_OK;
-}
-
-int vnetrs_sdn_listen_queue_limit_modify(struct nb_cb_modify_args *args)
-{
-	if (args->event != NB_EV_APPLY)
-		return NB_OK;
-	vnetrs_stream_set_queue_limit(nb_running_get_entry(args->dnode, NULL,
-							   true),
-				      yang_dnode_get_uint32(args->dnode, NULL));
-	return NB_OK;
-}
-
-int vnetrs_sdn_listen_destroy(struct nb_cb_destroy_args *args)
-{
-	if (args->event != NB_EV_APPLY)
-		return NB_OK;
-	vnetrs_stream_close(nb_running_unset_entry(args->dnode));
 	return NB_OK;
 }
 

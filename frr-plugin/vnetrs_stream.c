@@ -890,6 +890,11 @@ void vnetrs_stream_init(void)
 	hook_register(vnetrs_sdn_table_converged, stream_table_converged);
 }
 
+void vnetrs_stream_cleanup(void)
+{
+	vnetrs_tls_cleanup();
+}
+
 /*
  * Listeners.
  */
@@ -924,11 +929,13 @@ int vnetrs_stream_reload_tls(struct vnetrs_listener *l, const char *cert,
 			     const char *key, const char *ca, char *err,
 			     size_t errlen)
 {
-	if (vnetrs_tls_reload(l->tp, cert, key, ca, err, errlen) < 0)
-		return -1;
-	zlog_info("vnetrs: SDN stream tls %s: certificate files loaded again",
-		  vnetrs_listener_where(l));
-	return 0;
+	return vnetrs_tls_reload(l->tp, cert, key, ca, err, errlen);
+}
+
+int vnetrs_stream_check_tls(const char *cert, const char *key, const char *ca,
+			    char *err, size_t errlen)
+{
+	return vnetrs_tls_check(cert, key, ca, err, errlen);
 }
 
 void vnetrs_stream_set_max_consumers(struct vnetrs_listener *l, uint32_t max)

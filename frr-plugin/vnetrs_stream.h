@@ -22,6 +22,8 @@ struct vnetrs_listener;
 
 /* Register with the SDN hook API (at module start). */
 void vnetrs_stream_init(void);
+/* Free what the transports keep across listeners (at exit). */
+void vnetrs_stream_cleanup(void);
 
 /* Open a listening Unix socket at path (mode 0660), not yet serving: the
  * northbound opens it while preparing a commit, so that a path that cannot
@@ -35,8 +37,12 @@ int vnetrs_stream_open_tls(const char *addr, uint16_t port, const char *cert,
 			   const char *key, const char *ca,
 			   struct vnetrs_listener **out, char *err,
 			   size_t errlen);
-/* Load the certificate files of a TLS listener again (the connected
- * consumers keep their sessions). -1 with a message in err. */
+/* Do these files make a usable TLS listener? -1 with a message in err. */
+int vnetrs_stream_check_tls(const char *cert, const char *key, const char *ca,
+			    char *err, size_t errlen);
+/* Load the certificate files of a TLS listener again when they are other
+ * files or changed (the connected consumers keep their sessions). -1 with
+ * a message in err: the files loaded before stay in use. */
 int vnetrs_stream_reload_tls(struct vnetrs_listener *l, const char *cert,
 			     const char *key, const char *ca, char *err,
 			     size_t errlen);

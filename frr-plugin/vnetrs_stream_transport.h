@@ -86,9 +86,14 @@ extern const struct vnetrs_transport_ops vnetrs_tls_transport;
 void *vnetrs_tls_open(const char *addr, uint16_t port, const char *cert,
 		      const char *key, const char *ca, char *err,
 		      size_t errlen);
-/* Load the files again, for the connections to come. -1 (and the old
- * files stay in use) with a message in err. */
+/* Do these files make a usable context? -1 with a message in err. */
+int vnetrs_tls_check(const char *cert, const char *key, const char *ca,
+		     char *err, size_t errlen);
+/* Load the files again if they are others or changed, for the connections
+ * to come. -1 (and the old files stay in use) with a message in err. */
 int vnetrs_tls_reload(void *tp, const char *cert, const char *key,
 		      const char *ca, char *err, size_t errlen);
+/* Free what the TLS transport keeps across listeners (at exit). */
+void vnetrs_tls_cleanup(void);
 
 #endif /* VNETRS_STREAM_TRANSPORT_H */

@@ -40,6 +40,9 @@ eval "CFLAGS=($(mkvar FRR_CFLAGS))"
 eval "MOD_SRCS=($(mkvar frr_plugin_bgpd_vnetrs_la_SOURCES) \
 	$(mkvar nodist_frr_plugin_bgpd_vnetrs_la_SOURCES))"
 eval "LOG_SRCS=($(mkvar examples_sdn_logger_bgpd_vnetrs_sdnlog_la_SOURCES))"
+# Libraries the module links itself (GnuTLS): not in bgpd.
+eval "MOD_LIBS=($(mkvar frr_plugin_bgpd_vnetrs_la_LIBADD))"
+eval "MOD_CPPFLAGS=($(mkvar GNUTLS_CFLAGS))"
 
 SAN=(-fsanitize=address,undefined -fno-sanitize-recover=undefined
 	-fno-omit-frame-pointer)
@@ -75,12 +78,14 @@ link_module() {
 		wait "$pid" || { echo "build-asan: compiling failed" >&2; exit 1; }
 	done
 	# Undefined symbols resolve from the bgpd that loads the module.
-	"${CC[@]}" -shared "${SAN[@]}" -o "$so" "${objs[@]}"
+	"${CC[@]}" -shared "${SAN[@]}" -o "$so" "${objs[@]}" "${LIBS[@]}"
 }
 
 echo "build-asan: $out/bgpd_vnetrs.so"
-EXTRA=()
+EXTRA=("${MOD_CPPFLAGS[@]}")
+LIBS=("${MOD_LIBS[@]}")
 link_module "$out/bgpd_vnetrs.so" "${MOD_SRCS[@]}"
 echo "build-asan: $out/bgpd_vnetrs_sdnlog.so"
 EXTRA=(-I"$top/frr-plugin")
+LIBS=()
 link_module "$out/bgpd_vnetrs_sdnlog.so" "${LOG_SRCS[@]}"

@@ -23,6 +23,9 @@ PKGS=(
 	# vnetrs-agent's SDN stream over TLS; the openssl CLI makes the
 	# tests' certificates (tests/agent/test_tls.sh)
 	libssl-dev openssl
+	# the module's SDN stream over TLS: GnuTLS, as OpenSSL's libcrypto
+	# cannot run inside bgpd (docs/sdn-protocol.md, "Transports")
+	libgnutls28-dev
 	# fuzzing (libFuzzer and the sanitizer runtimes come with
 	# libclang-rt, only recommended by clang)
 	clang libclang-rt-14-dev

@@ -9,11 +9,16 @@ route server streams, applied batch by batch at COMMIT.
     c = SdnClient("/path/to/sock", "test-consumer")
     c.pump(2.0)                # read for up to 2 s
     c.table                    # {"10.250.0.0/16": ("nva", ["10.1.1.4"]), ...}
+
+Over TLS, path is (host, port) and tls an ssl.SSLContext (tls_context()).
+Every byte received is also kept in c.raw, for comparing what two
+transports carried.
 """
 
 import ipaddress
 import select
 import socket
+import ssl
 import struct
 import time
 
@@ -50,20 +55,58 @@ def encode_keepalive(seq):
     return _HDR.pack(16, 1, KEEPALIVE, 0, seq)
 
 
+def tls_context(cert=None, key=None, ca=None, server_name_check=False):
+    "A TLS 1.3 client context: our certificate (if any), the CA that signed the route server's."
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+    ctx.check_hostname = server_name_check
+    if ca:
+        ctx.load_verify_locations(ca)
+    else:
+        ctx.verify_mode = ssl.CERT_NONE
+    if cert:
+        ctx.load_cert_chain(cert, key)
+    return ctx
+
+
+def _connect_unix(path, timeout):
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            sock.connect(path)
+            return sock
+        except BlockingIOError:
+            # The listen backlog is full: the server is accepting.
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+
+
+def _connect_tls(addr, tls, timeout, rcvbuf=None):
+    family = socket.AF_INET6 if ":" in addr[0] else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    if rcvbuf:
+        # A small window: a consumer that stops reading is stuck soon.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+    sock.settimeout(timeout)
+    sock.connect(addr)
+    sock = tls.wrap_socket(sock, server_hostname=addr[0])
+    sock.settimeout(timeout)
+    # TLS 1.3: the server's verdict on our certificate comes with its
+    # first record; a refusal shows as an error on the first read.
+    return sock
+
+
 class SdnClient:
-    def __init__(self, path, name="topotest", hello=True, timeout=5.0):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                self.sock.connect(path)
-                break
-            except BlockingIOError:
-                # The listen backlog is full: the server is accepting.
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.01)
+    def __init__(self, path, name="topotest", hello=True, timeout=5.0, tls=None, rcvbuf=None):
+        if tls is not None:
+            self.sock = _connect_tls(path, tls, timeout, rcvbuf)
+        else:
+            self.sock = _connect_unix(path, timeout)
         self.sock.setblocking(False)
+        self.tls = tls is not None
+        self.raw = b""
         self.buf = b""
         self.table = {}
         self.server_hello = None
@@ -92,16 +135,21 @@ class SdnClient:
             left = deadline - time.monotonic()
             if left <= 0:
                 break
-            ready, _, _ = select.select([self.sock], [], [], left)
-            if not ready:
-                break
+            pending = self.tls and self.sock.pending()
+            if not pending:
+                ready, _, _ = select.select([self.sock], [], [], left)
+                if not ready:
+                    break
             try:
                 data = self.sock.recv(1 << 20)
+            except (ssl.SSLWantReadError, ssl.SSLWantWriteError):
+                continue
             except OSError:
                 data = b""
             if not data:
                 self.closed = True
                 break
+            self.raw += data
             self.buf += data
             self._parse()
 

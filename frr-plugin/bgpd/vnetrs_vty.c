@@ -24,6 +24,7 @@
 #include "bgpd/bgpd.h"
 
 #include "../../logic/vnetrs_prefix.h"
+#include "../../logic/vnetrs_sdn_wire.h"
 #include "../vnetrs.h"
 #include "../vnetrs_nb.h"
 #include "../vnetrs_node.h"
@@ -498,18 +499,42 @@ DEFPY_YANG(no_vnetrs_preference, no_vnetrs_preference_cmd,
 	return nb_cli_apply_changes(vty, NULL);
 }
 
+#define SDN_LISTEN_STR                                                         \
+	"SDN programming of the effective routes\n"                            \
+	"Stream the effective routes to SDN consumers\n"
+#define QUEUE_LIMIT_STR                                                        \
+	"Data queued per consumer before it is disconnected as stuck\n"       \
+	"KiB (default 262144: 256 MiB)\n"
+#define MAX_CONSUMERS_STR                                                      \
+	"Consumers connected at once, more are refused\n"                     \
+	"Number (default 1024)\n"
+
+/* A listener's queue-limit and max-consumers: the values given, or the
+ * defaults. */
+static void listener_limits(struct vty *vty, const char *xpath,
+			    const char *kib, const char *maxc)
+{
+	char sub[XPATH_MAXLEN + 32];
+
+	snprintf(sub, sizeof(sub), "%s/queue-limit", xpath);
+	nb_cli_enqueue_change(vty, sub, kib ? NB_OP_MODIFY : NB_OP_DESTROY,
+			      kib);
+	snprintf(sub, sizeof(sub), "%s/max-consumers", xpath);
+	nb_cli_enqueue_change(vty, sub, maxc ? NB_OP_MODIFY : NB_OP_DESTROY,
+			      maxc);
+}
+
 DEFPY_YANG(vnetrs_sdn_listen, vnetrs_sdn_listen_cmd,
-	   "[no] sdn listen unix PATH$path [queue-limit <(64-4194304)$kib|WORD$bad>]",
+	   "[no] sdn listen unix PATH$path [queue-limit <(64-4194304)$kib|WORD$bad>] [max-consumers (1-65535)$maxc]",
 	   NO_STR
-	   "SDN programming of the effective routes\n"
-	   "Stream the effective routes to SDN consumers\n"
+	   SDN_LISTEN_STR
 	   "On a Unix stream socket\n"
 	   "Absolute path of the socket\n"
-	   "Data queued per consumer before it is disconnected as stuck\n"
-	   "KiB (default 262144: 256 MiB)\n"
-	   "KiB (explained if out of range)\n")
+	   QUEUE_LIMIT_STR
+	   "KiB (explained if out of range)\n"
+	   MAX_CONSUMERS_STR)
 {
-	char xpath[XPATH_MAXLEN], sub[XPATH_MAXLEN + 16];
+	char xpath[XPATH_MAXLEN];
 
 	VNETRS_BLOCK_CHECK(vty);
 	if (bad) {
@@ -538,10 +563,78 @@ DEFPY_YANG(vnetrs_sdn_listen, vnetrs_sdn_listen_cmd,
 		return nb_cli_apply_changes(vty, NULL);
 	}
 	nb_cli_enqueue_change(vty, xpath, NB_OP_CREATE, NULL);
-	snprintf(sub, sizeof(sub), "%s/queue-limit", xpath);
-	nb_cli_enqueue_change(vty, sub, kib_str ? NB_OP_MODIFY : NB_OP_DESTROY,
-			      kib_str);
+	listener_limits(vty, xpath, kib_str, maxc_str);
 	return apply_entry(vty, NULL, xpath);
+}
+
+/* The address of a TLS listener as the configuration keys it. */
+static const char *tls_key(const union sockunion *addr, long port,
+			   const char *port_str, char *xpath, size_t len)
+{
+	char buf[INET6_ADDRSTRLEN];
+
+	snprintf(xpath, len, "./sdn-listen-tls[address='%s'][port='%ld']",
+		 sockunion2str(addr, buf, sizeof(buf)),
+		 port_str ? port : VNETRS_SDN_TLS_PORT);
+	return xpath;
+}
+
+DEFPY_YANG(vnetrs_sdn_listen_tls, vnetrs_sdn_listen_tls_cmd,
+	   "sdn listen tls <A.B.C.D|X:X::X:X>$addr [port (1-65535)$port] certificate PATH$cert key PATH$key ca PATH$ca [queue-limit (64-4194304)$kib] [max-consumers (1-65535)$maxc]",
+	   SDN_LISTEN_STR
+	   "Over TLS 1.3 on TCP, with certificates on both sides\n"
+	   "Local IPv4 address (0.0.0.0: all)\n"
+	   "Local IPv6 address (::: all)\n"
+	   "TCP port\n"
+	   "Port (default 7179)\n"
+	   "The route server's certificate\n"
+	   "PEM file of the certificate (and its chain)\n"
+	   "The certificate's private key\n"
+	   "PEM file of the key\n"
+	   "The CA consumers' certificates must be signed by\n"
+	   "PEM file of the CA certificate(s)\n"
+	   QUEUE_LIMIT_STR
+	   MAX_CONSUMERS_STR)
+{
+	char xpath[XPATH_MAXLEN], sub[XPATH_MAXLEN + 32];
+
+	VNETRS_BLOCK_CHECK(vty);
+	tls_key(addr, port, port_str, xpath, sizeof(xpath));
+	nb_cli_enqueue_change(vty, xpath, NB_OP_CREATE, NULL);
+	snprintf(sub, sizeof(sub), "%s/certificate", xpath);
+	nb_cli_enqueue_change(vty, sub, NB_OP_MODIFY, cert);
+	snprintf(sub, sizeof(sub), "%s/key", xpath);
+	nb_cli_enqueue_change(vty, sub, NB_OP_MODIFY, key);
+	snprintf(sub, sizeof(sub), "%s/ca", xpath);
+	nb_cli_enqueue_change(vty, sub, NB_OP_MODIFY, ca);
+	listener_limits(vty, xpath, kib_str, maxc_str);
+	return apply_entry(vty, NULL, xpath);
+}
+
+DEFPY_YANG(no_vnetrs_sdn_listen_tls, no_vnetrs_sdn_listen_tls_cmd,
+	   "no sdn listen tls <A.B.C.D|X:X::X:X>$addr [port (1-65535)$port] [certificate PATH key PATH ca PATH [queue-limit (64-4194304)] [max-consumers (1-65535)]]",
+	   NO_STR
+	   SDN_LISTEN_STR
+	   "Over TLS 1.3 on TCP, with certificates on both sides\n"
+	   "Local IPv4 address\n"
+	   "Local IPv6 address\n"
+	   "TCP port\n"
+	   "Port (default 7179)\n"
+	   "The route server's certificate\n"
+	   "PEM file of the certificate (and its chain)\n"
+	   "The certificate's private key\n"
+	   "PEM file of the key\n"
+	   "The CA consumers' certificates must be signed by\n"
+	   "PEM file of the CA certificate(s)\n"
+	   QUEUE_LIMIT_STR
+	   MAX_CONSUMERS_STR)
+{
+	char xpath[XPATH_MAXLEN];
+
+	VNETRS_BLOCK_CHECK(vty);
+	tls_key(addr, port, port_str, xpath, sizeof(xpath));
+	nb_cli_enqueue_change(vty, xpath, NB_OP_DESTROY, NULL);
+	return nb_cli_apply_changes(vty, NULL);
 }
 
 DEFPY(debug_vnetrs, debug_vnetrs_cmd, "[no] debug bgp vnet-route-server",
@@ -618,14 +711,42 @@ void vnetrs_cli_show_gateway(struct vty *vty, const struct lyd_node *dnode,
 	vty_out(vty, "\n");
 }
 
+/* queue-limit and max-consumers of a listener, when not the defaults. */
+static void cli_show_listener_limits(struct vty *vty,
+				     const struct lyd_node *dnode)
+{
+	if (!yang_dnode_is_default(dnode, "./queue-limit"))
+		vty_out(vty, " queue-limit %u",
+			yang_dnode_get_uint32(dnode, "./queue-limit"));
+	if (!yang_dnode_is_default(dnode, "./max-consumers"))
+		vty_out(vty, " max-consumers %u",
+			yang_dnode_get_uint32(dnode, "./max-consumers"));
+}
+
 void vnetrs_cli_show_sdn_listen(struct vty *vty, const struct lyd_node *dnode,
 				bool show_defaults)
 {
 	vty_out(vty, "  sdn listen unix %s",
 		yang_dnode_get_string(dnode, "./path"));
-	if (!yang_dnode_is_default(dnode, "./queue-limit"))
-		vty_out(vty, " queue-limit %u",
-			yang_dnode_get_uint32(dnode, "./queue-limit"));
+	cli_show_listener_limits(vty, dnode);
+	vty_out(vty, "\n");
+}
+
+void vnetrs_cli_show_sdn_listen_tls(struct vty *vty,
+				    const struct lyd_node *dnode,
+				    bool show_defaults)
+{
+	uint16_t port = yang_dnode_get_uint16(dnode, "./port");
+
+	vty_out(vty, "  sdn listen tls %s",
+		yang_dnode_get_string(dnode, "./address"));
+	if (port != VNETRS_SDN_TLS_PORT)
+		vty_out(vty, " port %u", port);
+	vty_out(vty, " certificate %s key %s ca %s",
+		yang_dnode_get_string(dnode, "./certificate"),
+		yang_dnode_get_string(dnode, "./key"),
+		yang_dnode_get_string(dnode, "./ca"));
+	cli_show_listener_limits(vty, dnode);
 	vty_out(vty, "\n");
 }
 
@@ -684,6 +805,8 @@ void vnetrs_vty_init(void)
 	install_element(VNETRS_NODE, &vnetrs_peer_route_map_cmd);
 	install_element(VNETRS_NODE, &no_vnetrs_peer_route_map_cmd);
 	install_element(VNETRS_NODE, &vnetrs_sdn_listen_cmd);
+	install_element(VNETRS_NODE, &vnetrs_sdn_listen_tls_cmd);
+	install_element(VNETRS_NODE, &no_vnetrs_sdn_listen_tls_cmd);
 	install_element(VNETRS_NODE, &vnetrs_gateway_cmd);
 	install_element(VNETRS_NODE, &no_vnetrs_gateway_cmd);
 	install_element(VNETRS_NODE, &vnetrs_b2b_cmd);
