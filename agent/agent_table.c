@@ -123,15 +123,6 @@ bool agent_route_same_nh(const struct agent_route *a,
 	return same_nh_max(a, b, 0);
 }
 
-static const char *addr2str(const struct vnetrs_prefix *a, char *buf,
-			    size_t len)
-{
-	if (!inet_ntop(a->family == VNETRS_AF_INET ? AF_INET : AF_INET6,
-		       a->addr, buf, (socklen_t)len))
-		snprintf(buf, len, "?");
-	return buf;
-}
-
 /* Append s to buf (len bytes, *used of them used); false when it does not
  * fit whole. */
 static bool append(char *buf, size_t len, size_t *used, const char *s)
@@ -176,7 +167,7 @@ const char *agent_route2str(const struct agent_route *r, char *buf, size_t len)
 		if (i && !append(buf, len, &used, ","))
 			goto cut;
 		if (!append(buf, len, &used,
-			    addr2str(&r->nh[i], abuf, sizeof(abuf))))
+			    vnetrs_addr2str(&r->nh[i], abuf, sizeof(abuf))))
 			goto cut;
 	}
 	return buf;
@@ -208,7 +199,7 @@ void agent_route_print(FILE *f, const struct agent_route *r)
 	fputs(" via ", f);
 	for (i = 0; i < r->n_nh; i++)
 		fprintf(f, "%s%s", i ? "," : "",
-			addr2str(&r->nh[i], abuf, sizeof(abuf)));
+			vnetrs_addr2str(&r->nh[i], abuf, sizeof(abuf)));
 	fputc('\n', f);
 }
 

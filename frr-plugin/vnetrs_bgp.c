@@ -16,6 +16,8 @@
 #include "bgpd/bgp_table.h"
 
 #include "vnetrs.h"
+#include "vnetrs_bgp.h"
+#include "vnetrs_instance.h"
 
 void vnetrs_prefix_from_frr(const struct prefix *p,
 			    struct vnetrs_prefix *vpfx)

@@ -16,6 +16,9 @@
 
 #include "../logic/vnetrs_converge.h"
 #include "vnetrs.h"
+#include "vnetrs_converge.h"
+#include "vnetrs_debug.h"
+#include "vnetrs_instance.h"
 #include "vnetrs_sdn.h"
 
 DEFINE_MTYPE_STATIC(VNETRS, VNETRS_CONVERGE, "vnetrs convergence inputs");
@@ -82,11 +85,11 @@ static void converge_check(struct thread *t)
 				&waiting, &why);
 	XFREE(MTYPE_VNETRS_CONVERGE, cps);
 	if (!done) {
-		if (vnetrs_debug && waiting >= 0) {
+		if (VNETRS_DEBUG_ON(effective) && waiting >= 0) {
 			i = 0;
 			frr_each (vnetrs_peers_const, &inst->peers, vp)
 				if (i++ == (size_t)waiting)
-					VNETRS_DEBUG("table of %s converging: waiting for %s",
+					VNETRS_DEBUG(effective, "table of %s converging: waiting for %s",
 						     inst->vrf, vp->addr);
 		}
 		thread_add_timer_msec(bm->master, converge_check, inst,
@@ -95,7 +98,7 @@ static void converge_check(struct thread *t)
 	}
 	inst->converged = true;
 	inst->converged_ms = elapsed;
-	zlog_info("vnetrs: effective route table of %s converged after %.1f s (%s): %zu routes; SDN snapshots may go out",
+	vnetrs_info("effective route table of %s converged after %.1f s (%s): %zu routes; SDN snapshots may go out",
 		  inst->vrf, elapsed / 1000.0, why,
 		  vnetrs_routes_count(&inst->routes));
 	vnetrs_sdn_table_is_converged(inst);

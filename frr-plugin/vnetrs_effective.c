@@ -30,6 +30,12 @@
 #include "bgpd/bgp_table.h"
 
 #include "vnetrs.h"
+#include "vnetrs_bgp.h"
+#include "vnetrs_debug.h"
+#include "vnetrs_effective.h"
+#include "vnetrs_instance.h"
+#include "vnetrs_judge.h"
+#include "vnetrs_route_views.h"
 #include "vnetrs_sdn.h"
 
 DEFINE_MTYPE(VNETRS, VNETRS_ROUTE, "vnetrs effective route");
@@ -122,11 +128,11 @@ static void route_replace(struct vnetrs_instance *inst,
 		vnetrs_routes_add(&inst->routes, r);
 	inst->effective_changes++;
 	vnetrs_sdn_changed(inst, p);
-	if (vnetrs_debug) {
+	if (VNETRS_DEBUG_ON(effective)) {
 		char buf[VNETRS_PREFIX_STRLEN];
 
 		vnetrs_prefix2str(p, buf, sizeof(buf));
-		zlog_debug("vnetrs: effective route %s %s (%u next hops)", buf,
+		zlog_debug(VNETRS_LOG_PREFIX "effective route %s %s (%u next hops)", buf,
 			   r ? (old ? "replaced" : "added") : "deleted",
 			   r ? (unsigned int)vnetrs_paths_nexthops(r->paths,
 								   r->n_paths)

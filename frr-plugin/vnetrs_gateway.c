@@ -19,6 +19,9 @@
 #include "bgpd/bgpd.h"
 
 #include "vnetrs.h"
+#include "vnetrs_debug.h"
+#include "vnetrs_gateway.h"
+#include "vnetrs_instance.h"
 
 /* Is vp one of the n addresses? */
 static bool gateway_listed(const struct vnetrs_peer *vp,
@@ -43,7 +46,7 @@ static struct vnetrs_peer *gateway_instance(struct vnetrs_instance *inst,
 
 	if (vp && vp->role != role) {
 		/* Validation keeps NVA and gateway addresses apart. */
-		zlog_err("vnetrs: gateway address %s is a %s peer", addr,
+		vnetrs_err("gateway address %s is a %s peer", addr,
 			 vnetrs_role2str(vp->role));
 		return NULL;
 	}

@@ -27,6 +27,13 @@
 #include "bgpd/bgpd.h"
 
 #include "vnetrs.h"
+#include "vnetrs_bgp.h"
+#include "vnetrs_debug.h"
+#include "vnetrs_guard.h"
+#include "vnetrs_instance.h"
+#include "vnetrs_origin.h"
+#include "vnetrs_owned.h"
+#include "vnetrs_policy.h"
 
 DEFINE_MTYPE_STATIC(VNETRS, VNETRS_GUARD, "vnetrs guarded command");
 
@@ -69,7 +76,7 @@ static int refuse(struct vty *vty, const char *fmt, ...)
 	vsnprintfrr(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	vty_out(vty, "%% %s\n", msg);
-	zlog_info("vnetrs: refused: %s", msg);
+	vnetrs_info("refused: %s", msg);
 	return CMD_WARNING_CONFIG_FAILED;
 }
 
@@ -443,7 +450,7 @@ void vnetrs_guard_init(void)
 	for (size_t i = 0; i < array_size(bgp_nodes); i++)
 		guard_node(bgp_nodes[i]);
 	guard_node(CONFIG_NODE);
-	zlog_info("vnetrs: %zu bgpd commands guarded", n_guards);
+	vnetrs_info("%zu bgpd commands guarded", n_guards);
 }
 
 void vnetrs_guard_fini(void)

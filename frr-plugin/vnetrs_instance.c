@@ -17,6 +17,14 @@
 #include "bgpd/bgp_updgrp.h"
 
 #include "vnetrs.h"
+#include "vnetrs_bgp.h"
+#include "vnetrs_converge.h"
+#include "vnetrs_debug.h"
+#include "vnetrs_effective.h"
+#include "vnetrs_gateway.h"
+#include "vnetrs_instance.h"
+#include "vnetrs_owned.h"
+#include "vnetrs_policy.h"
 #include "vnetrs_sdn.h"
 #include "vnetrs_stream.h"
 
@@ -257,7 +265,7 @@ void vnetrs_peer_sync(struct vnetrs_peer *vp)
 	int ret;
 
 	if (!bgp) {
-		zlog_warn("vnetrs: no BGP instance for VRF %s: peer %s not set up",
+		vnetrs_warn("no BGP instance for VRF %s: peer %s not set up",
 			  vp->inst->vrf, vp->addr);
 		return;
 	}
@@ -269,13 +277,13 @@ void vnetrs_peer_sync(struct vnetrs_peer *vp)
 	if (!peer || !vnetrs_peer_as_is_ours(vp, peer)) {
 		ret = peer_remote_as(bgp, &vp->su, NULL, &as, as_type);
 		if (ret < 0) {
-			zlog_err("vnetrs: cannot set up neighbor %s (AS %u): bgpd error %d",
+			vnetrs_err("cannot set up neighbor %s (AS %u): bgpd error %d",
 				 vp->addr, vp->remote_as, ret);
 			return;
 		}
 		peer = peer_lookup(bgp, &vp->su);
 		if (peer && created)
-			zlog_info("vnetrs: created neighbor %s AS %u (%s)",
+			vnetrs_info("created neighbor %s AS %u (%s)",
 				  vp->addr, peer->as, vnetrs_role2str(vp->role));
 	}
 	if (!peer)
@@ -294,7 +302,7 @@ void vnetrs_peer_unconfigure(struct vnetrs_peer *vp)
 	if (peer && !peer_dynamic_neighbor(peer)) {
 		struct peer *other = peer->doppelganger;
 
-		zlog_info("vnetrs: removing neighbor %s", vp->addr);
+		vnetrs_info("removing neighbor %s", vp->addr);
 		peer_notify_unconfig(peer);
 		peer_delete(peer);
 		if (other && other->status != Deleted) {
@@ -380,7 +388,7 @@ void vnetrs_instance_purge(const char *vrf)
 					  "vnetrs: BGP instance deleted", NULL,
 					  errmsg, sizeof(errmsg));
 		if (ret != NB_OK && ret != NB_ERR_NO_CHANGES)
-			zlog_err("vnetrs: could not remove the route server of VRF %s with its BGP instance: %s",
+			vnetrs_err("could not remove the route server of VRF %s with its BGP instance: %s",
 				 vrf, errmsg);
 	}
 	nb_config_free(candidate);

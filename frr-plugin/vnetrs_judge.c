@@ -18,6 +18,9 @@
 #include "bgpd/bgp_attr.h"
 
 #include "vnetrs.h"
+#include "vnetrs_bgp.h"
+#include "vnetrs_instance.h"
+#include "vnetrs_judge.h"
 
 /*
  * The acceptance rules want the ASNs of the path as an array; a path is

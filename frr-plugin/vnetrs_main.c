@@ -16,10 +16,16 @@
 #include "bgpd/bgpd.h"
 
 #include "vnetrs.h"
+#include "bgpd/vnetrs_cli.h"
+#include "vnetrs_debug.h"
+#include "vnetrs_effective.h"
+#include "vnetrs_guard.h"
+#include "vnetrs_instance.h"
+#include "vnetrs_nb.h"
+#include "vnetrs_policy.h"
 #include "vnetrs_sdn.h"
 #include "vnetrs_stream.h"
 
-bool vnetrs_debug;
 bool vnetrs_exiting;
 
 static int vnetrs_late_init(struct thread_master *master)
@@ -76,6 +82,7 @@ static int vnetrs_module_init(void)
 	hook_register(bgp_inst_delete, vnetrs_bgp_inst_delete);
 	vnetrs_effective_init();
 	vnetrs_stream_init();
+	vnetrs_debug_init();
 	hook_register(frr_fini, vnetrs_fini);
 	return 0;
 }

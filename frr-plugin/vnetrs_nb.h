@@ -112,4 +112,12 @@ void vnetrs_cli_show_aspace(struct vty *vty, const struct lyd_node *dnode,
 void vnetrs_cli_show_peer(struct vty *vty, const struct lyd_node *dnode,
 			  bool show_defaults);
 
+
+/* Northbound glue (vnetrs_nb.c, vnetrs_yang.c). */
+extern const struct frr_yang_module_info vnetrs_yang_info;
+int vnetrs_yang_load(const struct frr_yang_module_info *info);
+
+/* Free the operational-data snapshot (at exit). */
+void vnetrs_nb_state_cleanup(void);
+
 #endif /* VNETRS_NB_H */

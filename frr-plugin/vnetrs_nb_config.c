@@ -24,6 +24,12 @@
 #include "../logic/vnetrs_asn.h"
 #include "../logic/vnetrs_prefix.h"
 #include "vnetrs.h"
+#include "vnetrs_debug.h"
+#include "vnetrs_effective.h"
+#include "vnetrs_gateway.h"
+#include "vnetrs_instance.h"
+#include "vnetrs_origin.h"
+#include "vnetrs_policy.h"
 #include "vnetrs_nb.h"
 
 /* The BGP instance the route-server instance above dnode belongs to. */
@@ -101,7 +107,7 @@ int vnetrs_instance_create(struct nb_cb_create_args *args)
 		yang_dnode_get_bool(args->dnode, "./route-limit/warning-only");
 	inst->max_peers = yang_dnode_get_uint16(args->dnode, "./max-peers");
 	nb_running_set_entry(args->dnode, inst);
-	zlog_info("vnetrs: route server enabled for VRF %s", vrf);
+	vnetrs_info("route server enabled for VRF %s", vrf);
 	return NB_OK;
 }
 
@@ -118,7 +124,7 @@ int vnetrs_instance_destroy(struct nb_cb_destroy_args *args)
 		vnetrs_peer_unconfigure(vp);
 	frr_each (vnetrs_aspaces, &inst->aspaces, as)
 		vnetrs_origin_withdraw(inst, as);
-	zlog_info("vnetrs: route server disabled for VRF %s", inst->vrf);
+	vnetrs_info("route server disabled for VRF %s", inst->vrf);
 	vnetrs_instance_free(inst);
 	return NB_OK;
 }
@@ -213,7 +219,7 @@ int vnetrs_b2b_modify(struct nb_cb_modify_args *args)
 	if (inst->branch_to_branch == on)
 		return NB_OK;
 	inst->branch_to_branch = on;
-	zlog_info("vnetrs: branch-to-branch %s for VRF %s", on ? "on" : "off",
+	vnetrs_info("branch-to-branch %s for VRF %s", on ? "on" : "off",
 		  inst->vrf);
 	/* The outbound policy runs again: adds and withdraws, no reset. */
 	vnetrs_policy_readvertise(inst);

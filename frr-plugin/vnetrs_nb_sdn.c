@@ -19,6 +19,7 @@
 #include "lib/yang.h"
 
 #include "vnetrs.h"
+#include "vnetrs_debug.h"
 #include "vnetrs_nb.h"
 #include "vnetrs_stream.h"
 
@@ -258,6 +259,6 @@ void vnetrs_sdn_listen_tls_apply_finish(struct nb_cb_apply_finish_args *args)
 	/* Checked while preparing: only a file changed since fails here. */
 	if (vnetrs_stream_reload_tls(l, f.cert, f.key, f.ca, err,
 				     sizeof(err)) < 0)
-		zlog_warn("vnetrs: %s: %s; the files loaded before stay in use",
+		vnetrs_warn("%s: %s; the files loaded before stay in use",
 			  tls_line(args->dnode, line, sizeof(line)), err);
 }

@@ -8,6 +8,10 @@
 #include "lib/yang.h"
 
 #include "vnetrs.h"
+#include "vnetrs_bgp.h"
+#include "vnetrs_effective.h"
+#include "vnetrs_instance.h"
+#include "vnetrs_route_views.h"
 #include "vnetrs_nb.h"
 
 /*

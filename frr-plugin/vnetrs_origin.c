@@ -16,6 +16,10 @@
 #include "bgpd/bgp_table.h"
 
 #include "vnetrs.h"
+#include "vnetrs_bgp.h"
+#include "vnetrs_debug.h"
+#include "vnetrs_instance.h"
+#include "vnetrs_origin.h"
 
 /* A "network" statement of the user's for the same prefix? */
 static struct bgp_static *user_static(struct bgp *bgp, afi_t afi,
@@ -52,7 +56,7 @@ void vnetrs_origin_update(struct vnetrs_instance *inst,
 	bgp_static_update(bgp, &p, &st, afi, SAFI_UNICAST);
 	if (import_check)
 		SET_FLAG(bgp->flags, BGP_FLAG_IMPORT_CHECK);
-	VNETRS_DEBUG("advertising address space %pFX", &p);
+	VNETRS_DEBUG(policy, "advertising address space %pFX", &p);
 }
 
 void vnetrs_origin_withdraw(struct vnetrs_instance *inst,
@@ -68,5 +72,5 @@ void vnetrs_origin_withdraw(struct vnetrs_instance *inst,
 	if (user_static(bgp, afi, &p))
 		return;
 	bgp_static_withdraw(bgp, &p, afi, SAFI_UNICAST);
-	VNETRS_DEBUG("withdrawing address space %pFX", &p);
+	VNETRS_DEBUG(policy, "withdrawing address space %pFX", &p);
 }

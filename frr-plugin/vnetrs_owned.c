@@ -27,6 +27,13 @@
 #include "bgpd/bgp_route.h"
 
 #include "vnetrs.h"
+#include "vnetrs_bgp.h"
+#include "vnetrs_debug.h"
+#include "vnetrs_effective.h"
+#include "vnetrs_gateway.h"
+#include "vnetrs_instance.h"
+#include "vnetrs_owned.h"
+#include "vnetrs_policy.h"
 
 DEFINE_MTYPE_STATIC(VNETRS, VNETRS_IDENTITY, "vnetrs route server identity");
 
@@ -233,8 +240,8 @@ static void peer_check(struct vnetrs_peer *vp)
 	if (!peer) {
 		/* "no neighbor" got past the guard: the peer comes back. */
 		if (vnetrs_instance_bgp(vp->inst)) {
-			zlog_warn(
-				"vnetrs: peer %s: its bgpd neighbor was removed; re-creating it (remove the peer with 'no peer %s' under vnet-route-server)",
+			vnetrs_warn(
+				"peer %s: its bgpd neighbor was removed; re-creating it (remove the peer with 'no peer %s' under vnet-route-server)",
 				vp->addr, vp->addr);
 			vnetrs_peer_sync(vp);
 		}
@@ -243,8 +250,8 @@ static void peer_check(struct vnetrs_peer *vp)
 	peer_drift(vp, peer, drift, sizeof(drift), &restorable);
 	if (!*drift) {
 		if (*vp->warning)
-			zlog_info(
-				"vnetrs: peer %s: configuration consistent again",
+			vnetrs_info(
+				"peer %s: configuration consistent again",
 				vp->addr);
 		vp->warning[0] = '\0';
 		return;
@@ -252,15 +259,15 @@ static void peer_check(struct vnetrs_peer *vp)
 	/* The module's settings applied again put back what can be (and
 	 * log each user's setting they replace). */
 	if (restorable) {
-		zlog_warn(
-			"vnetrs: peer %s: its neighbor differs from the route server's settings (%s): restoring them",
+		vnetrs_warn(
+			"peer %s: its neighbor differs from the route server's settings (%s): restoring them",
 			vp->addr, drift);
 		vnetrs_peer_sync(vp);
 		peer_drift(vp, peer, drift, sizeof(drift), &restorable);
 	}
 	if (*drift && strcmp(drift, vp->warning))
-		zlog_warn(
-			"vnetrs: peer %s: %s: the route server's rules do not cover this",
+		vnetrs_warn(
+			"peer %s: %s: the route server's rules do not cover this",
 			vp->addr, drift);
 	strlcpy(vp->warning, drift, sizeof(vp->warning));
 }
@@ -289,8 +296,8 @@ static void rmaps_check(void)
 				      first->next->pref == 20 &&
 				      !first->next->set_list.head))
 			continue;
-		zlog_warn(
-			"vnetrs: route-map %s was changed; it belongs to the route server and is restored",
+		vnetrs_warn(
+			"route-map %s was changed; it belongs to the route server and is restored",
 			map->name);
 		route_map_delete(map);
 		vnetrs_policy_rmaps_create();
@@ -306,7 +313,7 @@ static void instance_check(struct vnetrs_instance *inst)
 	if (!bgp)
 		return;
 	if (identity_refresh(inst, bgp)) {
-		VNETRS_DEBUG(
+		VNETRS_DEBUG(policy, 
 			"the route server's ASes or addresses changed: the rules run again");
 		vnetrs_policy_reevaluate(inst);
 		vnetrs_effective_mark_all(inst);

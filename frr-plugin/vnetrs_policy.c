@@ -26,6 +26,11 @@
 #include "bgpd/bgp_table.h"
 
 #include "vnetrs.h"
+#include "vnetrs_bgp.h"
+#include "vnetrs_debug.h"
+#include "vnetrs_instance.h"
+#include "vnetrs_judge.h"
+#include "vnetrs_policy.h"
 
 DEFINE_MTYPE_STATIC(VNETRS, VNETRS_RMAP_RULE, "vnetrs route-map rule");
 
@@ -114,7 +119,7 @@ static void limit_exceeded(struct thread *t)
 
 	if (!peer || !peer_established(peer))
 		return;
-	zlog_warn("vnetrs: peer %s sent more than route-limit %u routes: session closed",
+	vnetrs_warn("peer %s sent more than route-limit %u routes: session closed",
 		  vp->addr, vp->inst->route_limit);
 	SET_FLAG(peer->sflags, PEER_STATUS_PREFIX_OVERFLOW);
 	bgp_notify_send_with_data(peer, BGP_NOTIFY_CEASE,
@@ -149,7 +154,7 @@ static bool over_limit(struct vnetrs_peer *vp, struct peer *peer,
 		return true;
 	}
 	if (!vp->limit_logged) {
-		zlog_warn("vnetrs: peer %s reached route-limit %u (%s): further routes are rejected",
+		vnetrs_warn("peer %s reached route-limit %u (%s): further routes are rejected",
 			  vp->addr, inst->route_limit,
 			  afi2str(afi));
 		vp->limit_logged = true;
@@ -172,7 +177,7 @@ static enum route_map_cmd_result_t match_inbound(const struct prefix *p,
 	    over_limit(vp, path->peer, p, path->net))
 		v = VNETRS_REJECT_ROUTE_LIMIT;
 	if (v != VNETRS_ACCEPTED)
-		VNETRS_DEBUG("%s: %pFX rejected: %s%s", vp->addr, p,
+		VNETRS_DEBUG(policy, "%s: %pFX rejected: %s%s", vp->addr, p,
 			     vnetrs_verdict2str(v),
 			     with_limit ? "" : " (after the user's route-map)");
 	return v == VNETRS_ACCEPTED ? RMAP_MATCH : RMAP_NOMATCH;
@@ -230,7 +235,7 @@ static enum route_map_cmd_result_t match_outbound(const struct match_rule *r,
 		   sizeof(src->attr->mp_nexthop_global)) ||
 	    copy->attr->mp_nexthop_global_in.s_addr !=
 		    src->attr->mp_nexthop_global_in.s_addr) {
-		VNETRS_DEBUG("%pFX to %s: the route-map %s changed the next hop: not advertised",
+		VNETRS_DEBUG(policy, "%pFX to %s: the route-map %s changed the next hop: not advertised",
 			     bgp_dest_get_prefix(copy->net), copy->peer->host,
 			     r->after);
 		return RMAP_NOMATCH;
@@ -282,7 +287,7 @@ static void rmap_add_match(struct route_map_index *index, const char *arg,
 {
 	if (route_map_add_match(index, "vnet-route-server", arg,
 				RMAP_EVENT_MATCH_ADDED) != RMAP_COMPILE_SUCCESS)
-		zlog_err("vnetrs: could not set up route-map %s", name);
+		vnetrs_err("could not set up route-map %s", name);
 }
 
 static void rmap_create(const char *name, const char *arg, const char *user,
@@ -408,7 +413,7 @@ enum vnetrs_verdict vnetrs_policy_verdict(const struct vnetrs_peer *vp,
 static void replaced(const struct vnetrs_peer *vp, afi_t afi,
 		     const char *what)
 {
-	zlog_warn("vnetrs: peer %s: %s %s; the route server's settings are restored (use the commands under vnet-route-server)",
+	vnetrs_warn("peer %s: %s %s; the route server's settings are restored (use the commands under vnet-route-server)",
 		  vp->addr, afi2str(afi), what);
 }
 
@@ -566,7 +571,7 @@ void vnetrs_policy_limits(struct vnetrs_instance *inst)
 		 * new one (which tears it down again if still exceeded). */
 		if (was_down &&
 		    CHECK_FLAG(peer->sflags, PEER_STATUS_PREFIX_OVERFLOW)) {
-			zlog_info("vnetrs: route-limit changed: restarting the session with %s",
+			vnetrs_info("route-limit changed: restarting the session with %s",
 				  vp->addr);
 			peer_clear(peer, NULL);
 		}

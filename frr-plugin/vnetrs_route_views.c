@@ -20,6 +20,12 @@
 #include "bgpd/bgp_updgrp.h"
 
 #include "vnetrs.h"
+#include "vnetrs_bgp.h"
+#include "vnetrs_effective.h"
+#include "vnetrs_instance.h"
+#include "vnetrs_judge.h"
+#include "vnetrs_policy.h"
+#include "vnetrs_route_views.h"
 
 /* An advertised route without a next hop of its own is sent with bgpd's. */
 static bool prefix_is_zero(const struct vnetrs_prefix *p)

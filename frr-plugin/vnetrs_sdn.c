@@ -21,6 +21,9 @@
 #include "bgpd/bgpd.h"
 
 #include "vnetrs.h"
+#include "vnetrs_bgp.h"
+#include "vnetrs_debug.h"
+#include "vnetrs_instance.h"
 #include "vnetrs_sdn.h"
 #include "vnetrs/sdn.h"
 
@@ -182,7 +185,7 @@ void vnetrs_sdn_flush(struct vnetrs_instance *inst)
 	}
 	XFREE(MTYPE_VNETRS_PENDING, all);
 	sink_commit(&to_hooks, inst->vrf, inst->sdn_seq, count);
-	VNETRS_DEBUG("SDN batch %" PRIu64 " of VRF %s: %u changes",
+	VNETRS_DEBUG(sdn, "SDN batch %" PRIu64 " of VRF %s: %u changes",
 		     inst->sdn_seq, inst->vrf, count);
 }
 

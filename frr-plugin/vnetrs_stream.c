@@ -32,6 +32,9 @@
 
 #include "../logic/vnetrs_sdn_wire.h"
 #include "vnetrs.h"
+#include "vnetrs_bgp.h"
+#include "vnetrs_debug.h"
+#include "vnetrs_instance.h"
 #include "vnetrs/sdn.h"
 #include "vnetrs_stream.h"
 #include "vnetrs_stream_transport.h"
@@ -301,7 +304,7 @@ static void consumer_close(struct consumer *c, const char *why)
 	struct vnetrs_listener *l = c->listener;
 	struct qent *q;
 
-	zlog_info("vnetrs: SDN consumer %s on %s disconnected: %s",
+	vnetrs_info("SDN consumer %s on %s disconnected: %s",
 		  c->name[0] ? c->name : "(no hello)", vnetrs_listener_where(l),
 		  why);
 	THREAD_OFF(c->t_read);
@@ -435,7 +438,7 @@ static void check_queue_limit(struct vnetrs_listener *l)
 		       2 * VNETRS_SDN_HDR_LEN;
 	below = need && l->queue_limit < need;
 	if (below && !l->limit_below_snapshot)
-		zlog_warn("vnetrs: SDN stream %s: queue-limit %zu KiB is below the table's snapshot (%zu KiB%s): a consumer is dropped while it reads it, at every reconnect; raise queue-limit",
+		vnetrs_warn("SDN stream %s: queue-limit %zu KiB is below the table's snapshot (%zu KiB%s): a consumer is dropped while it reads it, at every reconnect; raise queue-limit",
 			  vnetrs_listener_where(l), l->queue_limit >> 10,
 			  (need + 1023) >> 10,
 			  l->last_snapshot_bytes ? "" : " at least");
@@ -504,7 +507,7 @@ static bool consumer_take_snapshot(struct consumer *c, struct snap *sn)
 	c->seq_sent = sn->seq;
 	c->batches++;
 	c->state = LIVE;
-	zlog_info("vnetrs: SDN consumer %s on %s: snapshot of %u routes (batch %" PRIu64
+	vnetrs_info("SDN consumer %s on %s: snapshot of %u routes (batch %" PRIu64
 		  ", %zu bytes)",
 		  c->name, vnetrs_listener_where(l), sn->count, sn->seq,
 		  sn->w->bytes);
@@ -589,7 +592,7 @@ static bool consumer_hello(struct consumer *c, const struct vnetrs_sdn_msg *m)
 	if (vnetrs_sdn_converged(s->vrf) != 1) {
 		/* A snapshot now would delete what is merely late. */
 		c->state = WAIT_TABLE;
-		zlog_info("vnetrs: SDN consumer %s on %s: snapshot held until the table converges",
+		vnetrs_info("SDN consumer %s on %s: snapshot held until the table converges",
 			  c->name, vnetrs_listener_where(c->listener));
 		return true;
 	}
@@ -674,7 +677,7 @@ static bool consumer_setup(struct consumer *c)
 	}
 	if (ret < 0) {
 		listener_refused(c->listener, reason);
-		zlog_info("vnetrs: SDN stream %s: connection from %s refused: %s",
+		vnetrs_info("SDN stream %s: connection from %s refused: %s",
 			  vnetrs_listener_where(c->listener),
 			  c->conn->remote[0] ? c->conn->remote : "a local process",
 			  err);
@@ -759,7 +762,7 @@ void vnetrs_listener_accepted(struct vnetrs_listener *l,
 
 	if (consumers_count(&l->consumers) >= l->max_consumers) {
 		listener_refused(l, "too-many-consumers");
-		zlog_warn("vnetrs: SDN stream %s: connection from %s refused: %u consumers already (max-consumers)",
+		vnetrs_warn("SDN stream %s: connection from %s refused: %u consumers already (max-consumers)",
 			  vnetrs_listener_where(l),
 			  conn->remote[0] ? conn->remote : "a local process",
 			  l->max_consumers);
@@ -971,7 +974,7 @@ void vnetrs_stream_start(struct vnetrs_instance *inst,
 	listeners_add_tail(&s->listeners, l);
 	n_listeners++;
 	l->ops->start(l->tp, l);
-	zlog_info("vnetrs: SDN stream listening on %s %s", l->ops->name,
+	vnetrs_info("SDN stream listening on %s %s", l->ops->name,
 		  vnetrs_listener_where(l));
 	check_queue_limit(l);
 }

@@ -28,6 +28,7 @@
 #include "bgpd/bgpd.h"
 
 #include "vnetrs.h"
+#include "vnetrs_debug.h"
 #include "vnetrs_stream_transport.h"
 
 #include <gnutls/gnutls.h>
@@ -220,7 +221,7 @@ static int tls_load(struct tls_listener *tl, const char *const paths[3],
 	files_set(tl, paths);
 	tl->reloads++;
 	tl->reload_failed = false;
-	zlog_info("vnetrs: SDN stream tls %s: certificate files loaded again",
+	vnetrs_info("SDN stream tls %s: certificate files loaded again",
 		  tl->where);
 	return 0;
 }
@@ -235,7 +236,7 @@ static void tls_refresh(struct tls_listener *tl)
 	if (tls_load(tl, paths, err, sizeof(err)) == 0 || tl->reload_failed)
 		return;
 	tl->reload_failed = true;
-	zlog_warn("vnetrs: SDN stream tls %s: the certificate files changed but do not load (%s): the previous ones stay in use",
+	vnetrs_warn("SDN stream tls %s: the certificate files changed but do not load (%s): the previous ones stay in use",
 		  tl->where, err);
 	/* Not tried again at every connection: when they change again. */
 	files_set(tl, paths);
@@ -410,7 +411,7 @@ static struct tls_conn *conn_new(struct tls_listener *tl, int fd)
 	ret = gnutls_init(&tc->session,
 			  GNUTLS_SERVER | GNUTLS_NONBLOCK | GNUTLS_NO_TICKETS);
 	if (ret < 0) {
-		zlog_warn("vnetrs: SDN stream tls %s: TLS session: %s",
+		vnetrs_warn("SDN stream tls %s: TLS session: %s",
 			  tl->where, gnutls_strerror(ret));
 		XFREE(MTYPE_VNETRS_TLS_CONN, tc);
 		return NULL;
@@ -440,7 +441,7 @@ static void tls_accept(struct thread *t)
 	fd = accept(tl->fd, &su.sa, &len);
 	if (fd < 0) {
 		if (!ERRNO_IO_RETRY(errno))
-			zlog_warn("vnetrs: SDN stream tls %s: accept: %s",
+			vnetrs_warn("SDN stream tls %s: accept: %s",
 				  tl->where, safe_strerror(errno));
 		return;
 	}
@@ -495,7 +496,7 @@ static int priorities_init(char *err, size_t errlen)
 			 gnutls_strerror(ret));
 		return -1;
 	}
-	zlog_info("vnetrs: SDN stream TLS: GnuTLS %s",
+	vnetrs_info("SDN stream TLS: GnuTLS %s",
 		  gnutls_check_version(NULL));
 	return 0;
 }

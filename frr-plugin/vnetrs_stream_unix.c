@@ -23,6 +23,7 @@
 #include "bgpd/bgpd.h"
 
 #include "vnetrs.h"
+#include "vnetrs_debug.h"
 #include "vnetrs_stream_transport.h"
 
 DEFINE_MTYPE_STATIC(VNETRS, VNETRS_UNIX_LISTENER, "vnetrs SDN Unix socket");
@@ -113,7 +114,7 @@ static void unix_accept(struct thread *t)
 	fd = accept(ul->fd, NULL, NULL);
 	if (fd < 0) {
 		if (!ERRNO_IO_RETRY(errno))
-			zlog_warn("vnetrs: SDN socket %s: accept: %s", ul->path,
+			vnetrs_warn("SDN socket %s: accept: %s", ul->path,
 				  safe_strerror(errno));
 		return;
 	}
@@ -206,7 +207,7 @@ static void unix_recreate(struct unix_listener *ul)
 	ul->recreated++;
 	ul->broken[0] = '\0';
 	thread_add_read(bm->master, unix_accept, ul, ul->fd, &ul->t_accept);
-	zlog_warn("vnetrs: SDN stream %s: the socket file was removed: re-created",
+	vnetrs_warn("SDN stream %s: the socket file was removed: re-created",
 		  ul->path);
 }
 
@@ -229,7 +230,7 @@ static void unix_check(struct thread *t)
 		return;
 	}
 	if (!ul->broken[0])
-		zlog_warn("vnetrs: SDN stream %s: the path is now another file: no new consumer can reach this listener",
+		vnetrs_warn("SDN stream %s: the path is now another file: no new consumer can reach this listener",
 			  ul->path);
 	snprintf(ul->broken, sizeof(ul->broken),
 		 "the path is now another file: unreachable");

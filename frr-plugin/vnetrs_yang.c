@@ -30,6 +30,8 @@
 #include "lib/yang.h"
 
 #include "vnetrs.h"
+#include "vnetrs_debug.h"
+#include "vnetrs_nb.h"
 
 static struct memtype *lib_nb_node_mtype;
 
@@ -98,7 +100,7 @@ static void refresh_config_tree(struct nb_config *config)
 		return;
 	if (lyd_validate_all(&config->dnode, ly_native_ctx,
 			     LYD_VALIDATE_NO_STATE, NULL) != LY_SUCCESS)
-		zlog_warn("vnetrs: validating the configuration tree after loading our model failed");
+		vnetrs_warn("validating the configuration tree after loading our model failed");
 	config->dnode = lyd_first_sibling(config->dnode);
 }
 
@@ -108,7 +110,7 @@ int vnetrs_yang_load(const struct frr_yang_module_info *info)
 
 	qmem_walk(find_nb_node_mtype, NULL);
 	if (!lib_nb_node_mtype) {
-		zlog_err("vnetrs: lib's \"Northbound Node\" memory type not found: cannot load YANG model %s",
+		vnetrs_err("lib's \"Northbound Node\" memory type not found: cannot load YANG model %s",
 			 info->name);
 		return -1;
 	}
@@ -120,7 +122,7 @@ int vnetrs_yang_load(const struct frr_yang_module_info *info)
 		struct nb_node *nb_node = nb_node_find(info->nodes[i].xpath);
 
 		if (!nb_node) {
-			zlog_err("vnetrs: YANG model %s has no node %s",
+			vnetrs_err("YANG model %s has no node %s",
 				 info->name, info->nodes[i].xpath);
 			return -1;
 		}

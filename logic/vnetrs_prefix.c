@@ -88,14 +88,28 @@ int vnetrs_prefix_parse(const char *str, struct vnetrs_prefix *p, char *err,
 	return 0;
 }
 
+/* The one address-to-text of the module, the wire code and the agent. */
+const char *vnetrs_addr2str(const struct vnetrs_prefix *host, char *buf,
+			    size_t len)
+{
+	if (!len)
+		return buf;
+	if (!host->family) {
+		buf[0] = '\0';
+		return buf;
+	}
+	if (!inet_ntop(host->family == VNETRS_AF_INET ? AF_INET : AF_INET6,
+		       host->addr, buf, (socklen_t)len))
+		snprintf(buf, len, "?");
+	return buf;
+}
+
 const char *vnetrs_prefix2str(const struct vnetrs_prefix *p, char *buf,
 			      size_t len)
 {
 	char abuf[INET6_ADDRSTRLEN];
 
-	if (!inet_ntop(p->family == VNETRS_AF_INET ? AF_INET : AF_INET6,
-		       p->addr, abuf, sizeof(abuf)))
-		snprintf(abuf, sizeof(abuf), "?");
+	vnetrs_addr2str(p, abuf, sizeof(abuf));
 	snprintf(buf, len, "%s/%u", abuf, p->len);
 	return buf;
 }
@@ -146,22 +160,6 @@ int vnetrs_prefix_cmp(const struct vnetrs_prefix *a,
 	return (int)a->len - (int)b->len;
 }
 
-const char *vnetrs_addr2str(const struct vnetrs_prefix *host, char *buf,
-			    size_t len)
-{
-	char *slash;
-
-	if (!host->family) {
-		if (len)
-			buf[0] = '\0';
-		return buf;
-	}
-	vnetrs_prefix2str(host, buf, len);
-	slash = strchr(buf, '/');
-	if (slash)
-		*slash = '\0';
-	return buf;
-}
 
 struct reserved_range {
 	const char *prefix;

@@ -19,6 +19,13 @@
 
 #include "../../logic/vnetrs_prefix.h"
 #include "../vnetrs.h"
+#include "vnetrs_cli.h"
+#include "../vnetrs_bgp.h"
+#include "../vnetrs_debug.h"
+#include "../vnetrs_effective.h"
+#include "../vnetrs_gateway.h"
+#include "../vnetrs_instance.h"
+#include "../vnetrs_route_views.h"
 #include "../vnetrs_stream.h"
 
 #ifndef VTYSH_EXTRACT_PL
@@ -204,7 +211,7 @@ DEFPY(show_vnetrs, show_vnetrs_cmd, "show bgp vnet-route-server [json$json]",
 					inst->branch_to_branch);
 		json_object_int_add(o, "effective-route-count",
 				    vnetrs_routes_count(&inst->routes));
-		json_object_boolean_add(o, "debug", vnetrs_debug);
+		json_object_boolean_add(o, "debug", vnetrs_debug_any());
 		json_object_object_add(o, "peers", peers_json(inst));
 	}
 	vty_json(vty, o);

@@ -26,6 +26,9 @@
 #include "../../logic/vnetrs_prefix.h"
 #include "../../logic/vnetrs_sdn_wire.h"
 #include "../vnetrs.h"
+#include "vnetrs_cli.h"
+#include "../vnetrs_debug.h"
+#include "../vnetrs_instance.h"
 #include "../vnetrs_nb.h"
 #include "../vnetrs_node.h"
 
@@ -637,11 +640,23 @@ DEFPY_YANG(no_vnetrs_sdn_listen_tls, no_vnetrs_sdn_listen_tls_cmd,
 	return nb_cli_apply_changes(vty, NULL);
 }
 
-DEFPY(debug_vnetrs, debug_vnetrs_cmd, "[no] debug bgp vnet-route-server",
+DEFPY(debug_vnetrs, debug_vnetrs_cmd,
+      "[no] debug bgp vnet-route-server [<sdn|policy|effective>$cat]",
       NO_STR DEBUG_STR BGP_STR
-      "VNet route server: route decisions, effective route changes\n")
+      "VNet route server (every category)\n"
+      "SDN batches, stream listeners and consumers\n"
+      "What is accepted, advertised and refused; the settings it owns\n"
+      "Effective route changes, convergence\n")
 {
-	vnetrs_debug = !no;
+	vnetrs_debug_set(vty, cat, !no);
+	return CMD_SUCCESS;
+}
+
+DEFPY(show_debugging_vnetrs, show_debugging_vnetrs_cmd,
+      "show debugging bgp vnet-route-server",
+      SHOW_STR DEBUG_STR BGP_STR "VNet route server\n")
+{
+	vnetrs_debug_show(vty);
 	return CMD_SUCCESS;
 }
 
@@ -817,5 +832,6 @@ void vnetrs_vty_init(void)
 	install_element(VNETRS_NODE, &vnetrs_max_peers_cmd);
 	install_element(VNETRS_NODE, &no_vnetrs_max_peers_cmd);
 	install_element(ENABLE_NODE, &debug_vnetrs_cmd);
+	install_element(ENABLE_NODE, &show_debugging_vnetrs_cmd);
 	install_element(CONFIG_NODE, &debug_vnetrs_cmd);
 }

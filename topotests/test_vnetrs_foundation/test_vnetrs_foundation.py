@@ -250,6 +250,32 @@ def write_etc_frr(router, name, text):
     router.run("cat > /etc/frr/{} << 'VNETRS_EOF'\n{}\nVNETRS_EOF".format(name, text))
 
 
+def test_debug_categories():
+    "Debug categories like FRR's: terminal or configuration mode, shown, in the running-config, restarts keep them."
+    router = r1()
+    show = "show debugging bgp vnet-route-server"
+    assert "debugging is on" not in router.vtysh_cmd(show)
+    router.vtysh_cmd("configure terminal\ndebug bgp vnet-route-server sdn")
+    out = router.vtysh_cmd(show)
+    assert "VNet route server SDN debugging is on (configuration)" in out, out
+    assert "policy debugging" not in out, out
+    assert "debug bgp vnet-route-server sdn\n" in running_config(router)
+    router.vtysh_cmd("configure terminal\ndebug bgp vnet-route-server")
+    assert "debug bgp vnet-route-server\n" in running_config(router)
+    # The debug category logs: an SDN batch shows up in bgpd's log.
+    router.vtysh_cmd("configure terminal\nno debug bgp vnet-route-server")
+    assert "debug bgp vnet-route-server" not in running_config(router)
+    assert "debugging is on" not in router.vtysh_cmd(show)
+    rc, out, err = router.net.cmd_status(
+        "vtysh -c 'debug bgp vnet-route-server effective' -c '{}'".format(show), warn=False
+    )
+    assert rc == 0 and "effective debugging is on (terminal)" in out, out + err
+    assert "debug bgp vnet-route-server" not in running_config(router)
+    rc, out, err = router.net.cmd_status("vtysh -c 'debug bgp vnet-route-server nonsense'", warn=False)
+    assert rc != 0, out + err
+    router.vtysh_cmd("no debug bgp vnet-route-server")
+
+
 def test_restart_with_saved_config_roundtrips():
     router = r1()
     saved = running_config(router)
