@@ -8,6 +8,7 @@
 #   tools/demo.sh status           the route server's state
 #   tools/demo.sh vtysh NODE [ARGS] vtysh of a node (rs1, rs2, sdwan, firewall)
 #   tools/demo.sh measure N        time N routes from an NVA to the VM's kernel
+#   tools/demo.sh agent            the agent's --status on the hypervisor
 #   tools/demo.sh shell NODE       a shell inside a node's namespace
 #   tools/demo.sh stop             stop the lab, remove its namespaces
 #
@@ -17,9 +18,20 @@
 # over multihop eBGP: an SD-WAN appliance (AS 65001, 10.1.1.4) in front of
 # on-premises 10.250.0.0/16, and a firewall (AS 65002, 10.1.1.5) announcing
 # the default route. Each route server learns both, programs them into its
-# effective routes, and advertises 10.1.0.0/16 back. A VM (10.1.2.4, no
-# FRR) runs vnetrs-agent, connected to both route servers' SDN sockets: its
-# kernel holds the effective routes.
+# effective routes, and advertises 10.1.0.0/16 back.
+#
+# The VM (10.1.2.4) lives on hv1, a hypervisor that shares no file with the
+# route servers: its namespace's kernel is the VM's, and vnetrs-agent there
+# follows both instances over TLS across a fabric network (10.9.0.0/24, a
+# second bridge, in namespace vnetrs-fabric), as it would between machines:
+# rs1 and rs2 listen with `sdn listen tls` on their fabric addresses
+# 10.9.0.1 and 10.9.0.2, port 7179. The certificates are made at each start
+# with the openssl CLI, in build/demo/pki: a CA, one per route server (its fabric
+# address as IP subjectAltName, which the agent checks) and one for hv1
+# (the route servers require a client certificate from the CA). The NVAs
+# hold a stand-in of what is behind them, so the VM can ping through them:
+# an on-premises host 10.250.0.1 on the SD-WAN NVA, an Internet host
+# 203.0.113.1 on the firewall.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -27,9 +39,14 @@ lab="$top/build/demo"
 FRR=/usr/lib/frr
 NODES=(rs1 rs2 sdwan firewall)
 ROUTE_SERVERS=(rs1 rs2)
+HV=hv1
 
+# Addresses on the VNet (eth0) and on the fabric (eth1).
 declare -A ADDR=([rs1]=10.1.0.4 [rs2]=10.1.0.5 [sdwan]=10.1.1.4 [firewall]=10.1.1.5
-	[vm]=10.1.2.4)
+	[hv1]=10.1.2.4)
+declare -A FABRIC=([rs1]=10.9.0.1 [rs2]=10.9.0.2 [hv1]=10.9.0.11)
+# What the NVAs announce, and a host of it on each for the VM's pings.
+declare -A BEHIND=([sdwan]=10.250.0.1 [firewall]=203.0.113.1)
 AGENT_PROTO=245
 
 ns() { echo "vnetrs-$1"; }
@@ -52,10 +69,12 @@ stop_lab() {
 		done
 	done
 	sleep 0.5
-	if [ -f "$lab/vm/agent.pid" ]; then
-		kill "$(cat "$lab/vm/agent.pid")" 2>/dev/null || true
+	if [ -f "$lab/$HV/agent.pid" ]; then
+		kill "$(cat "$lab/$HV/agent.pid")" 2>/dev/null || true
 	fi
-	for node in "${NODES[@]}" vm vnet; do
+	# vm: the namespace of the VM before it moved to a hypervisor, in a lab
+	# an earlier version of this script left running.
+	for node in "${NODES[@]}" "$HV" vnet fabric vm; do
 		ip netns pids "$(ns "$node")" 2>/dev/null | xargs -r kill -9 2>/dev/null || true
 		ip netns del "$(ns "$node")" 2>/dev/null || true
 	done
@@ -81,7 +100,7 @@ write_configs() {
 			  address-space 10.1.0.0/16
 			  peer 10.1.1.4 remote-as 65001 description SD-WAN NVA
 			  peer 10.1.1.5 remote-as 65002 description firewall NVA
-			  sdn listen unix $lab/$rs/sdn.sock
+			  sdn listen tls ${FABRIC[$rs]} certificate $lab/pki/$rs.crt key $lab/pki/$rs.key ca $lab/pki/ca.crt
 			 exit
 			exit
 		BEOF
@@ -100,8 +119,8 @@ write_configs() {
 			echo "router bgp $as"
 			echo " bgp router-id ${ADDR[$nva]}"
 			echo " no bgp ebgp-requires-policy"
-			# The lab has no on-premises network nor Internet behind
-			# the NVAs: announce without a route in their RIB.
+			# Behind the NVAs is one host address each, not the
+			# networks they announce: no route for them in their RIB.
 			echo " no bgp network import-check"
 			for rs in "${ROUTE_SERVERS[@]}"; do
 				echo " neighbor ${ADDR[$rs]} remote-as 65515"
@@ -117,24 +136,106 @@ write_configs() {
 	chown -R frr:frr "$lab"
 }
 
+# openssl with its output kept for when it fails.
+ossl() {
+	local out
+	out=$(openssl "$@" 2>&1) || { echo "$out" >&2; die "openssl $1 failed"; }
+}
+
+# A key (EC P-256: made in milliseconds) and a certificate signed by the
+# demo's CA: cert NAME EXTENSIONS...
+cert() {
+	local name=$1 d="$lab/pki"
+	shift
+	printf '%s\n' "basicConstraints=CA:FALSE" "keyUsage=critical,digitalSignature" \
+		"$@" >"$d/$name.ext"
+	ossl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$d/$name.key" -out "$d/$name.csr" -subj "/O=vnetrs demo/CN=$name"
+	ossl x509 -req -in "$d/$name.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" \
+		-CAcreateserial -days 30 -extfile "$d/$name.ext" -out "$d/$name.crt"
+	rm -f "$d/$name.csr" "$d/$name.ext"
+}
+
+# The lab's PKI, new at each start (it takes a fraction of a second, and
+# a lab left for a month never meets an expired certificate on restart).
+make_pki() {
+	local d="$lab/pki" rs
+	rm -rf "$d"
+	mkdir -p "$d"
+	ossl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$d/ca.key" -out "$d/ca.crt" -subj "/O=vnetrs demo/CN=vnetrs demo CA" \
+		-days 30 -addext "basicConstraints=critical,CA:TRUE" \
+		-addext "keyUsage=critical,keyCertSign,cRLSign"
+	# A route server's certificate holds the address the agents connect
+	# to: the agent checks a tls://ADDRESS against the IP SANs.
+	for rs in "${ROUTE_SERVERS[@]}"; do
+		cert "$rs" "subjectAltName=IP:${FABRIC[$rs]},DNS:$rs" \
+			"extendedKeyUsage=serverAuth"
+	done
+	cert "$HV" "extendedKeyUsage=clientAuth"
+	rm -f "$d/ca.srl"
+	# bgpd runs as frr and reads its certificate and key; the CA's key
+	# and the hypervisor's stay root's.
+	chmod 755 "$d"
+	chmod 644 "$d"/*.crt
+	chmod 600 "$d"/*.key
+	for rs in "${ROUTE_SERVERS[@]}"; do
+		chown frr:frr "$d/$rs.key"
+	done
+}
+
+# A veth from a node's namespace (as DEV) to the bridge of SEGMENT's:
+# plug NODE SEGMENT DEV ADDRESS/LEN
+plug() {
+	local node=$1 seg=$2 dev=$3 addr=$4
+	ip link add "vnetrs-$node" netns "$(ns "$seg")" type veth \
+		peer name "$dev" netns "$(ns "$node")"
+	ip -n "$(ns "$seg")" link set "vnetrs-$node" master br0 up
+	ip -n "$(ns "$node")" addr add "$addr" dev "$dev"
+	ip -n "$(ns "$node")" link set "$dev" up
+}
+
+# Whether every route server has both NVAs' routes in its effective routes
+# and the hypervisor as a live TLS consumer, and the VM's kernel has both
+# routes from the agent through their NVA.
+lab_ready() {
+	local rs eff sdn
+	for rs in "${ROUTE_SERVERS[@]}"; do
+		eff=$(node_vtysh "$rs" -c 'show bgp vnet-route-server effective-routes json')
+		grep -q '"10.250.0.0/16"' <<<"$eff" && grep -q '"0.0.0.0/0"' <<<"$eff" || return 1
+		sdn=$(node_vtysh "$rs" -c 'show bgp vnet-route-server sdn')
+		grep -q "demo-$HV .*live" <<<"$sdn" || return 1
+	done
+	local routes
+	routes=$(ip -n "$(ns "$HV")" route show proto $AGENT_PROTO)
+	grep -q "^10.250.0.0/16 via ${ADDR[sdwan]} " <<<"$routes" &&
+		grep -q "^default via ${ADDR[firewall]} " <<<"$routes"
+}
+
 start_lab() {
 	bash "$top/tools/build.sh"
 	stop_lab
 	mkdir -p "$lab"
 	write_configs
+	make_pki
 
-	# The VNet: a bridge in its own namespace, one veth per node.
-	ip netns add "$(ns vnet)"
-	ip -n "$(ns vnet)" link add br0 type bridge
-	ip -n "$(ns vnet)" link set br0 up
-	for node in "${NODES[@]}" vm; do
+	# The VNet and the fabric: a bridge each, in a namespace of its own.
+	local seg node
+	for seg in vnet fabric; do
+		ip netns add "$(ns "$seg")"
+		ip -n "$(ns "$seg")" link add br0 type bridge
+		ip -n "$(ns "$seg")" link set br0 up
+	done
+	for node in "${NODES[@]}" "$HV"; do
 		ip netns add "$(ns "$node")"
 		ip -n "$(ns "$node")" link set lo up
-		ip link add "vnetrs-$node" netns "$(ns vnet)" type veth \
-			peer name eth0 netns "$(ns "$node")"
-		ip -n "$(ns vnet)" link set "vnetrs-$node" master br0 up
-		ip -n "$(ns "$node")" addr add "${ADDR[$node]}/16" dev eth0
-		ip -n "$(ns "$node")" link set eth0 up
+		plug "$node" vnet eth0 "${ADDR[$node]}/16"
+		if [ -n "${FABRIC[$node]:-}" ]; then
+			plug "$node" fabric eth1 "${FABRIC[$node]}/24"
+		fi
+		if [ -n "${BEHIND[$node]:-}" ]; then
+			ip -n "$(ns "$node")" addr add "${BEHIND[$node]}/32" dev lo
+		fi
 	done
 
 	for node in "${NODES[@]}"; do
@@ -150,43 +251,62 @@ start_lab() {
 			--log "file:$d/bgpd.log" "${mod[@]}"
 	done
 
-	# The VM: no FRR, the agent programs its kernel from both instances.
-	mkdir -p "$lab/vm"
-	ip netns exec "$(ns vm)" "$top/agent/vnetrs-agent" \
-		--connect "$lab/rs1/sdn.sock" --connect "$lab/rs2/sdn.sock" \
-		--name demo-vm --daemon --pidfile "$lab/vm/agent.pid" \
-		2>>"$lab/vm/agent.log"
+	# The hypervisor: no FRR, the agent programs its kernel (the VM's)
+	# from both instances, over TLS only.
+	local pki="$lab/pki" rs connect=()
+	for rs in "${ROUTE_SERVERS[@]}"; do
+		connect+=(--connect "tls://${FABRIC[$rs]}")
+	done
+	mkdir -p "$lab/$HV"
+	ip netns exec "$(ns "$HV")" "$top/agent/vnetrs-agent" "${connect[@]}" \
+		--cert "$pki/$HV.crt" --key "$pki/$HV.key" --ca "$pki/ca.crt" \
+		--expect-as 65515 --name "demo-$HV" \
+		--daemon --pidfile "$lab/$HV/agent.pid" 2>>"$lab/$HV/agent.log"
 
-	echo "demo: waiting for the NVA sessions and their routes"
-	local i ready
-	for i in $(seq 1 90); do
-		ready=0
-		for rs in "${ROUTE_SERVERS[@]}"; do
-			if node_vtysh "$rs" -c 'show bgp vnet-route-server effective-routes json' |
-				grep -q '"10.250.0.0/16"' &&
-				node_vtysh "$rs" -c 'show bgp vnet-route-server effective-routes json' |
-				grep -q '"0.0.0.0/0"'; then
-				ready=$((ready + 1))
-			fi
-		done
-		[ "$ready" = "${#ROUTE_SERVERS[@]}" ] && break
+	echo "demo: waiting for the NVA sessions, their routes and the VM's kernel"
+	local i
+	for i in $(seq 1 120); do
+		lab_ready && break
 		sleep 0.5
 	done
 	show_status
+	lab_ready || die "the lab did not come up within 60 s (logs in $lab)"
+	check_pings
 	cat <<-HELP
 
 		The lab is running (namespaces vnetrs-rs1, vnetrs-rs2, vnetrs-sdwan,
-		vnetrs-firewall, vnetrs-vm, vnetrs-vnet; files and logs in $lab).
+		vnetrs-firewall, vnetrs-$HV, vnetrs-vnet, vnetrs-fabric; files, logs
+		and certificates in $lab).
 		  $0 vtysh rs1                 # vtysh on the route server
 		  $0 vtysh rs1 -c 'show bgp vnet-route-server effective-routes json'
+		  $0 vtysh rs1 -c 'show bgp vnet-route-server sdn'
 		  $0 vtysh rs2 -c 'show bgp vnet-route-server rejected-routes'
 		  $0 vtysh sdwan -c 'show bgp ipv4 unicast'
 		  $0 shell firewall            # a shell in the firewall's namespace
-		  $0 shell vm                  # the VM: ip route show proto $AGENT_PROTO
+		  $0 shell $HV                 # the VM's hypervisor: ip route show proto $AGENT_PROTO
+		  $0 agent                     # vnetrs-agent --status on $HV
 		  $0 measure 10000             # time 10k routes from an NVA to the VM
 		  $0 status                    # this summary again
 		  $0 stop                      # stop everything
 	HELP
+}
+
+agent_status() {
+	ip netns exec "$(ns "$HV")" "$top/agent/vnetrs-agent" --status
+}
+
+# The VM pings a host behind each NVA: its kernel sends it by the agent's
+# route, through that NVA.
+check_pings() {
+	local nva failed=0
+	for nva in sdwan firewall; do
+		echo
+		echo "=== $HV (the VM): ping ${BEHIND[$nva]}, behind the $nva NVA (${ADDR[$nva]})"
+		ip -n "$(ns "$HV")" route get "${BEHIND[$nva]}"
+		ip netns exec "$(ns "$HV")" ping -n -c 3 -i 0.2 -W 1 "${BEHIND[$nva]}" |
+			tail -2 || failed=1
+	done
+	[ "$failed" = 0 ] || die "a ping from the VM failed"
 }
 
 show_status() {
@@ -199,13 +319,19 @@ show_status() {
 		echo
 		echo "=== $rs: show bgp vnet-route-server effective-routes"
 		node_vtysh "$rs" -c 'show bgp vnet-route-server effective-routes'
+		echo
+		echo "=== $rs: show bgp vnet-route-server sdn (the hypervisor over TLS)"
+		node_vtysh "$rs" -c 'show bgp vnet-route-server sdn'
 	done
 	echo
 	echo "=== sdwan: show bgp ipv4 unicast (the VNet from both route servers)"
 	node_vtysh sdwan -c 'show bgp ipv4 unicast'
 	echo
-	echo "=== vm: ip route (programmed by vnetrs-agent: proto $AGENT_PROTO)"
-	ip -n "$(ns vm)" route show
+	echo "=== $HV: vnetrs-agent --status"
+	agent_status || true
+	echo
+	echo "=== $HV (the VM's kernel): ip route (programmed by vnetrs-agent: proto $AGENT_PROTO)"
+	ip -n "$(ns "$HV")" route show
 }
 
 # Time N routes from the SD-WAN NVA to the VM's kernel: the routes are
@@ -230,7 +356,7 @@ measure() {
 	} >"$cmds"
 	node_vtysh sdwan -f "$cmds" >/dev/null
 	local base
-	base=$(ip -n "$(ns vm)" route show proto $AGENT_PROTO | wc -l)
+	base=$(ip -n "$(ns "$HV")" route show proto $AGENT_PROTO | wc -l)
 	t0=$(date +%s.%N)
 	node_vtysh sdwan -c 'conf t' -c 'router bgp 65001' \
 		-c "no neighbor ${ADDR[rs1]} shutdown" \
@@ -241,7 +367,7 @@ measure() {
 			grep -q '"bgpState":"Established"'; then
 			tup=$(date +%s.%N)
 		fi
-		got=$(ip -n "$(ns vm)" route show proto $AGENT_PROTO | wc -l)
+		got=$(ip -n "$(ns "$HV")" route show proto $AGENT_PROTO | wc -l)
 		[ "$got" -ge $((base + n)) ] && break
 		[ -n "$tup" ] || continue
 		sleep 0.02
@@ -251,13 +377,14 @@ measure() {
 	echo "measure: $n routes announced -> all in the VM's kernel" \
 		"$(echo "$t1 - $tup" | bc) s after the session came up" \
 		"($(echo "$t1 - $t0" | bc) s with the session set-up)"
-	node_vtysh rs1 -c 'show bgp vnet-route-server sdn' | head -3
+	# The batches, and the hypervisor's TLS consumer with its sequence.
+	node_vtysh rs1 -c 'show bgp vnet-route-server sdn' | grep -A2 -e '^SDN batches' -e '^SDN stream'
 	# And back: every route withdrawn.
 	sed -i 's/^network /no network /' "$cmds"
 	t0=$(date +%s.%N)
 	node_vtysh sdwan -f "$cmds" >/dev/null
 	while :; do
-		got=$(ip -n "$(ns vm)" route show proto $AGENT_PROTO | wc -l)
+		got=$(ip -n "$(ns "$HV")" route show proto $AGENT_PROTO | wc -l)
 		[ "$got" -le "$base" ] && break
 		sleep 0.02
 	done
@@ -272,6 +399,7 @@ measure() {
 case "${1:-start}" in
 start) start_lab ;;
 status) show_status ;;
+agent) agent_status ;;
 measure)
 	[ $# -eq 2 ] || die "usage: $0 measure N"
 	measure "$2"
@@ -289,5 +417,5 @@ shell)
 	[ $# -eq 2 ] || die "usage: $0 shell NODE"
 	exec ip netns exec "$(ns "$2")" bash
 	;;
-*) die "unknown command '$1' (start, status, vtysh, shell, measure, stop)" ;;
+*) die "unknown command '$1' (start, status, agent, vtysh, shell, measure, stop)" ;;
 esac
