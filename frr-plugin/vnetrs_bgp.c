@@ -160,3 +160,12 @@ void vnetrs_local_nexthop(const struct peer *peer, afi_t afi,
 	}
 	vnetrs_prefix_from_frr(&p, nh);
 }
+
+void vnetrs_rib_walk(struct bgp *bgp, vnetrs_rib_visit_cb visit, void *arg)
+{
+	for (afi_t afi = AFI_IP; afi <= AFI_IP6; afi++)
+		for (struct bgp_dest *dest =
+			     bgp_table_top(bgp->rib[afi][SAFI_UNICAST]);
+		     dest; dest = bgp_route_next(dest))
+			visit(dest, afi, arg);
+}

@@ -8,6 +8,7 @@
 #include "vnetrs.h"
 
 struct attr;
+struct bgp;
 struct bgp_dest;
 struct bgp_path_info;
 struct ipaddr;
@@ -44,5 +45,10 @@ enum vnetrs_source vnetrs_source_of(const struct vnetrs_instance *inst,
 enum vnetrs_source vnetrs_path_source(struct vnetrs_instance *inst,
 				      const struct bgp_path_info *pi,
 				      const struct prefix *p);
+
+/* Visit every destination of the IPv4 and IPv6 unicast RIBs of bgp. */
+typedef void (*vnetrs_rib_visit_cb)(struct bgp_dest *dest, afi_t afi,
+				    void *arg);
+void vnetrs_rib_walk(struct bgp *bgp, vnetrs_rib_visit_cb visit, void *arg);
 
 #endif /* VNETRS_BGP_H */

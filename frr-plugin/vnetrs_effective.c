@@ -35,7 +35,6 @@
 #include "vnetrs_effective.h"
 #include "vnetrs_instance.h"
 #include "vnetrs_judge.h"
-#include "vnetrs_route_views.h"
 #include "vnetrs_sdn.h"
 
 DEFINE_MTYPE(VNETRS, VNETRS_ROUTE, "vnetrs effective route");

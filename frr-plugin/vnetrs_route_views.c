@@ -2,7 +2,8 @@
 /*
  * vnetrs: the routes of one peer as the show commands explain them:
  * learned (accepted), advertised, and rejected with a reason. Each view is
- * one visit per destination of the unicast RIBs (vnetrs_rib_walk).
+ * one visit per destination of the unicast RIBs (vnetrs_rib_walk(), in
+ * the bgpd adapter).
  *
  * Rejected routes are not copied anywhere: route-server peers keep what
  * they sent in bgpd's adj-in (soft-reconfiguration inbound), and the reason
@@ -34,15 +35,6 @@ static bool prefix_is_zero(const struct vnetrs_prefix *p)
 		if (p->addr[i])
 			return false;
 	return true;
-}
-
-void vnetrs_rib_walk(struct bgp *bgp, vnetrs_rib_visit_cb visit, void *arg)
-{
-	for (afi_t afi = AFI_IP; afi <= AFI_IP6; afi++)
-		for (struct bgp_dest *dest =
-			     bgp_table_top(bgp->rib[afi][SAFI_UNICAST]);
-		     dest; dest = bgp_route_next(dest))
-			visit(dest, afi, arg);
 }
 
 /* Is the route vp sent for prefix p among the chosen paths? */

@@ -38,9 +38,5 @@ void vnetrs_advertised_walk(struct vnetrs_peer *vp, vnetrs_route_view_cb cb,
 uint32_t vnetrs_peer_rejected_count(const struct vnetrs_peer *vp);
 /* Set every peer's rejected count of inst, in one walk for all. */
 void vnetrs_rejected_recount(struct vnetrs_instance *inst);
-/* Visit every destination of the IPv4 and IPv6 unicast RIBs of bgp. */
-typedef void (*vnetrs_rib_visit_cb)(struct bgp_dest *dest, afi_t afi,
-				    void *arg);
-void vnetrs_rib_walk(struct bgp *bgp, vnetrs_rib_visit_cb visit, void *arg);
 
 #endif /* VNETRS_ROUTE_VIEWS_H */

@@ -452,6 +452,24 @@ def router(name):
     return tgen.gears[name]
 
 
+def expect_json(router, cmd, expected, what, timeout=30.0, wait=0.5):
+    """
+    Poll the JSON of cmd on router until it contains expected, as upstream
+    topotests do (topotest.router_json_cmp: dictionaries by subset, lists
+    by their items in any order); fail the test with what and the
+    difference.
+    """
+    import functools  # pylint: disable=import-outside-toplevel
+
+    import pytest  # imported late: only tests call this
+    from lib import topotest  # imported late: FRR's path is set up
+
+    check = functools.partial(topotest.router_json_cmp, router, cmd, expected)
+    ok, diff = topotest.run_and_expect(check, None, count=max(1, int(timeout / wait)), wait=wait)
+    if not ok:
+        pytest.fail("{}: {}".format(what, diff))
+
+
 def vtysh_json(router, cmd):
     "The JSON output of a vtysh command ({} when there is none)."
     out = router.vtysh_cmd(cmd)

@@ -288,9 +288,23 @@ def test_hypervisors_programmed_over_tls():
     wait_kernels(WANT, "both hypervisors programmed over TLS", timeout=60)
     tgen = get_topogen()
     for rs in ("rs1", "rs2"):
-        vnetrs_topo.poll(
-            lambda: None if consumers(rs) == good_consumers() else consumers(rs), rs + "'s consumers are live"
+        vnetrs_topo.expect_json(
+            tgen.gears[rs],
+            "show bgp vnet-route-server sdn json",
+            {
+                "listeners": [
+                    {
+                        "transport": "tls",
+                        "consumers": [
+                            {"name": hv + "-agent", "state": "live", "transport": "tls", "identity": "CN=" + hv}
+                            for hv in HVS
+                        ],
+                    }
+                ]
+            },
+            rs + "'s TLS consumers are live",
         )
+        assert consumers(rs) == good_consumers(), consumers(rs)
         l = tls_listener(rs)
         assert l["connections"] >= 2, l
         for c in l["consumers"]:
