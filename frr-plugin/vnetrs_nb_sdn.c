@@ -39,6 +39,40 @@ static void listener_start(const struct lyd_node *dnode,
 }
 
 /*
+ * Listeners are opened while the commit is prepared, so that a socket
+ * bgpd cannot bind, or files that do not load, refuse the command instead
+ * of failing later; line names the listener in messages.
+ */
+typedef struct vnetrs_listener *(*listener_open_fn)(
+	const struct lyd_node *dnode, char *err, size_t errlen);
+
+static int listener_create(struct nb_cb_create_args *args,
+			   listener_open_fn open_listener, const char *line)
+{
+	switch (args->event) {
+	case NB_EV_VALIDATE:
+		return NB_OK;
+	case NB_EV_PREPARE:
+		if (!vnetrs_stream_room()) {
+			snprintf(args->errmsg, args->errmsg_len,
+				 "%s: too many SDN listeners", line);
+			return NB_ERR_RESOURCE;
+		}
+		args->resource->ptr = open_listener(args->dnode, args->errmsg,
+						    args->errmsg_len);
+		return args->resource->ptr ? NB_OK : NB_ERR_RESOURCE;
+	case NB_EV_ABORT:
+		if (args->resource->ptr)
+			vnetrs_stream_close(args->resource->ptr);
+		return NB_OK;
+	case NB_EV_APPLY:
+		break;
+	}
+	listener_start(args->dnode, args->resource->ptr);
+	return NB_OK;
+}
+
+/*
  * Unix sockets.
  */
 /*
@@ -89,45 +123,32 @@ int vnetrs_sdn_listen_pre_validate(struct nb_cb_pre_validate_args *args)
 	return NB_OK;
 }
 
-/*
- * SDN stream sockets: opened while the commit is prepared, so that a path
- * bgpd cannot use refuses the command instead of failing later.
- */
+/* A Unix listener of dnode, opened (not serving yet); NULL with a message
+ * in err. */
+static struct vnetrs_listener *unix_open(const struct lyd_node *dnode,
+					 char *err, size_t errlen)
+{
+	const char *path = yang_dnode_get_string(dnode, "./path");
+	struct vnetrs_listener *l;
+
+	if (vnetrs_stream_open(path, &l, err, errlen) < 0)
+		return NULL;
+	return l;
+}
+
 int vnetrs_sdn_listen_create(struct nb_cb_create_args *args)
 {
 	const char *path = yang_dnode_get_string(args->dnode, "./path");
-	struct vnetrs_listener *l;
+	char line[PATH_MAX + 32];
 
-	switch (args->event) {
-	case NB_EV_VALIDATE:
-		if (socket_in_use(path)) {
-			snprintf(args->errmsg, args->errmsg_len,
-				 "sdn listen unix %s: a program is listening on this socket already",
-				 path);
-			return NB_ERR_VALIDATION;
-		}
-		return NB_OK;
-	case NB_EV_PREPARE:
-		if (!vnetrs_stream_room()) {
-			snprintf(args->errmsg, args->errmsg_len,
-				 "sdn listen unix %s: too many SDN sockets",
-				 path);
-			return NB_ERR_RESOURCE;
-		}
-		if (vnetrs_stream_open(path, &l, args->errmsg,
-				       args->errmsg_len) < 0)
-			return NB_ERR_RESOURCE;
-		args->resource->ptr = l;
-		return NB_OK;
-	case NB_EV_ABORT:
-		if (args->resource->ptr)
-			vnetrs_stream_close(args->resource->ptr);
-		return NB_OK;
-	case NB_EV_APPLY:
-		break;
+	snprintf(line, sizeof(line), "sdn listen unix %s", path);
+	if (args->event == NB_EV_VALIDATE && socket_in_use(path)) {
+		snprintf(args->errmsg, args->errmsg_len,
+			 "%s: a program is listening on this socket already",
+			 line);
+		return NB_ERR_VALIDATION;
 	}
-	listener_start(args->dnode, args->resource->ptr);
-	return NB_OK;
+	return listener_create(args, unix_open, line);
 }
 
 /*
@@ -186,42 +207,33 @@ static const char *tls_line(const struct lyd_node *entry, char *buf,
 	return buf;
 }
 
-int vnetrs_sdn_listen_tls_create(struct nb_cb_create_args *args)
+/* A TLS listener of dnode, opened (not serving yet); NULL with a message
+ * in err. */
+static struct vnetrs_listener *tls_open(const struct lyd_node *dnode,
+					char *err, size_t errlen)
 {
 	struct vnetrs_listener *l;
 	struct tls_files f;
-	char line[96], err[512];
+	char line[96], why[512];
 
-	tls_files_of(args->dnode, &f);
-	switch (args->event) {
-	case NB_EV_VALIDATE:
-		return NB_OK;
-	case NB_EV_PREPARE:
-		tls_line(args->dnode, line, sizeof(line));
-		if (!vnetrs_stream_room()) {
-			snprintf(args->errmsg, args->errmsg_len,
-				 "%s: too many SDN listeners", line);
-			return NB_ERR_RESOURCE;
-		}
-		if (vnetrs_stream_open_tls(
-			    yang_dnode_get_string(args->dnode, "./address"),
-			    yang_dnode_get_uint16(args->dnode, "./port"),
-			    f.cert, f.key, f.ca, &l, err, sizeof(err)) < 0) {
-			snprintf(args->errmsg, args->errmsg_len, "%s: %s", line,
-				 err);
-			return NB_ERR_RESOURCE;
-		}
-		args->resource->ptr = l;
-		return NB_OK;
-	case NB_EV_ABORT:
-		if (args->resource->ptr)
-			vnetrs_stream_close(args->resource->ptr);
-		return NB_OK;
-	case NB_EV_APPLY:
-		break;
+	tls_files_of(dnode, &f);
+	if (vnetrs_stream_open_tls(yang_dnode_get_string(dnode, "./address"),
+				   yang_dnode_get_uint16(dnode, "./port"),
+				   f.cert, f.key, f.ca, &l, why,
+				   sizeof(why)) < 0) {
+		snprintf(err, errlen, "%s: %s",
+			 tls_line(dnode, line, sizeof(line)), why);
+		return NULL;
 	}
-	listener_start(args->dnode, args->resource->ptr);
-	return NB_OK;
+	return l;
+}
+
+int vnetrs_sdn_listen_tls_create(struct nb_cb_create_args *args)
+{
+	char line[96];
+
+	return listener_create(args, tls_open,
+			       tls_line(args->dnode, line, sizeof(line)));
 }
 
 /*

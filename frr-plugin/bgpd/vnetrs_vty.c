@@ -512,6 +512,20 @@ DEFPY_YANG(no_vnetrs_preference, no_vnetrs_preference_cmd,
 	"Consumers connected at once, more are refused\n"                     \
 	"Number (default 1024)\n"
 
+#define TLS_LISTEN_STR                                                         \
+	"Over TLS 1.3 on TCP, with certificates on both sides\n"              \
+	"Local IPv4 address (0.0.0.0: all)\n"                                 \
+	"Local IPv6 address (::: all)\n"                                      \
+	"TCP port\n"                                                          \
+	"Port (default 7179)\n"                                               \
+	"The route server's certificate\n"                                    \
+	"PEM file of the certificate (and its chain)\n"                       \
+	"The certificate's private key\n"                                     \
+	"PEM file of the key\n"                                               \
+	"The CA consumers' certificates must be signed by\n"                  \
+	"PEM file of the CA certificate(s)\n" QUEUE_LIMIT_STR                 \
+		MAX_CONSUMERS_STR
+
 /* A listener's queue-limit and max-consumers: the values given, or the
  * defaults. */
 static void listener_limits(struct vty *vty, const char *xpath,
@@ -585,19 +599,7 @@ static const char *tls_key(const union sockunion *addr, long port,
 DEFPY_YANG(vnetrs_sdn_listen_tls, vnetrs_sdn_listen_tls_cmd,
 	   "sdn listen tls <A.B.C.D|X:X::X:X>$addr [port (1-65535)$port] certificate PATH$cert key PATH$key ca PATH$ca [queue-limit (64-4194304)$kib] [max-consumers (1-65535)$maxc]",
 	   SDN_LISTEN_STR
-	   "Over TLS 1.3 on TCP, with certificates on both sides\n"
-	   "Local IPv4 address (0.0.0.0: all)\n"
-	   "Local IPv6 address (::: all)\n"
-	   "TCP port\n"
-	   "Port (default 7179)\n"
-	   "The route server's certificate\n"
-	   "PEM file of the certificate (and its chain)\n"
-	   "The certificate's private key\n"
-	   "PEM file of the key\n"
-	   "The CA consumers' certificates must be signed by\n"
-	   "PEM file of the CA certificate(s)\n"
-	   QUEUE_LIMIT_STR
-	   MAX_CONSUMERS_STR)
+	   TLS_LISTEN_STR)
 {
 	char xpath[XPATH_MAXLEN], sub[XPATH_MAXLEN + 32];
 
@@ -618,19 +620,7 @@ DEFPY_YANG(no_vnetrs_sdn_listen_tls, no_vnetrs_sdn_listen_tls_cmd,
 	   "no sdn listen tls <A.B.C.D|X:X::X:X>$addr [port (1-65535)$port] [certificate PATH key PATH ca PATH [queue-limit (64-4194304)] [max-consumers (1-65535)]]",
 	   NO_STR
 	   SDN_LISTEN_STR
-	   "Over TLS 1.3 on TCP, with certificates on both sides\n"
-	   "Local IPv4 address\n"
-	   "Local IPv6 address\n"
-	   "TCP port\n"
-	   "Port (default 7179)\n"
-	   "The route server's certificate\n"
-	   "PEM file of the certificate (and its chain)\n"
-	   "The certificate's private key\n"
-	   "PEM file of the key\n"
-	   "The CA consumers' certificates must be signed by\n"
-	   "PEM file of the CA certificate(s)\n"
-	   QUEUE_LIMIT_STR
-	   MAX_CONSUMERS_STR)
+	   TLS_LISTEN_STR)
 {
 	char xpath[XPATH_MAXLEN];
 
