@@ -217,8 +217,9 @@ static void learned_visit(struct bgp_dest *dest, afi_t afi, void *arg)
 	}
 }
 
-void vnetrs_learned_walk(struct vnetrs_peer *vp, vnetrs_route_view_cb cb,
-			 void *arg)
+/* Visit the RIB for the routes of vp (nothing without its neighbor). */
+static void peer_rib_walk(struct vnetrs_peer *vp, vnetrs_rib_visit_cb visit,
+			  vnetrs_route_view_cb cb, void *arg)
 {
 	struct bgp *bgp = vnetrs_instance_bgp(vp->inst);
 	struct peer_walk w = {
@@ -228,10 +229,15 @@ void vnetrs_learned_walk(struct vnetrs_peer *vp, vnetrs_route_view_cb cb,
 		.arg = arg,
 	};
 
-	if (!bgp || !w.peer)
-		return;
+	if (bgp && w.peer)
+		vnetrs_rib_walk(bgp, visit, &w);
+}
+
+void vnetrs_learned_walk(struct vnetrs_peer *vp, vnetrs_route_view_cb cb,
+			 void *arg)
+{
 	vnetrs_effective_flush(vp->inst);
-	vnetrs_rib_walk(bgp, learned_visit, &w);
+	peer_rib_walk(vp, learned_visit, cb, arg);
 }
 
 static void advertised_visit(struct bgp_dest *dest, afi_t afi, void *arg)
@@ -263,15 +269,5 @@ static void advertised_visit(struct bgp_dest *dest, afi_t afi, void *arg)
 void vnetrs_advertised_walk(struct vnetrs_peer *vp, vnetrs_route_view_cb cb,
 			    void *arg)
 {
-	struct bgp *bgp = vnetrs_instance_bgp(vp->inst);
-	struct peer_walk w = {
-		.vp = vp,
-		.peer = vnetrs_peer_bgp(vp),
-		.cb = cb,
-		.arg = arg,
-	};
-
-	if (!bgp || !w.peer)
-		return;
-	vnetrs_rib_walk(bgp, advertised_visit, &w);
+	peer_rib_walk(vp, advertised_visit, cb, arg);
 }
