@@ -412,7 +412,7 @@ static void guard_node(enum node_type node)
 	if (!cn || !cn->cmdgraph)
 		return;
 	max = vector_active(cn->cmd_vector);
-	found = XCALLOC(MTYPE_TMP, max * sizeof(*found) + 1);
+	found = XCALLOC(MTYPE_VNETRS_GUARD, max * sizeof(*found) + 1);
 	for (size_t i = 0; i < max; i++) {
 		const struct cmd_element *cmd = vector_slot(cn->cmd_vector, i);
 		enum guard_kind kind;
@@ -442,7 +442,7 @@ static void guard_node(enum node_type node)
 				  (n_guards + 1) * sizeof(*guards));
 		guards[n_guards++] = g;
 	}
-	XFREE(MTYPE_TMP, found);
+	XFREE(MTYPE_VNETRS_GUARD, found);
 }
 
 void vnetrs_guard_init(void)

@@ -22,6 +22,8 @@
 #include "vnetrs_instance.h"
 #include "vnetrs_judge.h"
 
+DEFINE_MTYPE_STATIC(VNETRS, VNETRS_JUDGE_ASPATH, "vnetrs AS path being judged");
+
 /*
  * The acceptance rules want the ASNs of the path as an array; a path is
  * rarely longer than a few hops, so a stack buffer nearly always does.
@@ -78,7 +80,7 @@ enum vnetrs_verdict vnetrs_judge(const struct vnetrs_peer *vp,
 	vnetrs_attr_nexthop(family2afi(p->family), attr, &r.nexthop);
 	r.as_path_len = aspath_len(attr->aspath);
 	if (r.as_path_len > ASLIST_INLINE)
-		asns = XMALLOC(MTYPE_TMP, r.as_path_len * sizeof(*asns));
+		asns = XMALLOC(MTYPE_VNETRS_JUDGE_ASPATH, r.as_path_len * sizeof(*asns));
 	aspath_copy(attr->aspath, asns);
 	r.as_path = asns;
 	/* The AS bgpd prepended itself (the peer's local-as) is no loop. */
@@ -89,6 +91,6 @@ enum vnetrs_verdict vnetrs_judge(const struct vnetrs_peer *vp,
 
 	v = vnetrs_accept(&r, &ctx);
 	if (asns != inline_asns)
-		XFREE(MTYPE_TMP, asns);
+		XFREE(MTYPE_VNETRS_JUDGE_ASPATH, asns);
 	return v;
 }

@@ -14,6 +14,9 @@
 #include "vnetrs_route_views.h"
 #include "vnetrs_nb.h"
 
+DEFINE_MTYPE_STATIC(VNETRS, VNETRS_STATE_SNAPSHOT,
+		    "vnetrs operational-data snapshot");
+
 /*
  * Instance list.
  */
@@ -269,7 +272,7 @@ static void snap_add(const struct vnetrs_route_view *v, void *arg)
 
 	if (snap_n == snap_cap) {
 		snap_cap = snap_cap ? 2 * snap_cap : 64;
-		snap = XREALLOC(MTYPE_TMP, snap, snap_cap * sizeof(*snap));
+		snap = XREALLOC(MTYPE_VNETRS_STATE_SNAPSHOT, snap, snap_cap * sizeof(*snap));
 	}
 	e = &snap[snap_n++];
 	strlcpy(e->peer, v->vp->addr, sizeof(e->peer));
@@ -347,6 +350,6 @@ struct yang_data *vnetrs_rroute_nexthop_get(struct nb_cb_get_elem_args *args)
 
 void vnetrs_nb_state_cleanup(void)
 {
-	XFREE(MTYPE_TMP, snap);
+	XFREE(MTYPE_VNETRS_STATE_SNAPSHOT, snap);
 	snap_n = snap_cap = 0;
 }
