@@ -103,6 +103,8 @@ struct consumer {
 	size_t queued;
 	uint8_t in[VNETRS_SDN_MSG_MAX];
 	size_t in_len;
+	/* The last read waits for the socket to take data (TLS). */
+	bool read_wants_write;
 	time_t last_rx;
 	struct thread *t_read, *t_write, *t_timer;
 };
@@ -340,7 +342,8 @@ static void consumer_arm(struct consumer *c)
 {
 	thread_add_read(bm->master, consumer_read, c, c->conn->fd,
 			&c->t_read);
-	if (qents_count(&c->queue) || c->conn->want_write)
+	if (qents_count(&c->queue) || c->conn->want_write ||
+	    c->read_wants_write)
 		thread_add_write(bm->master, consumer_write, c, c->conn->fd,
 				 &c->t_write);
 }
@@ -407,13 +410,19 @@ static void consumer_write(struct thread *t)
 {
 	struct consumer *c = THREAD_ARG(t);
 
-	/* A transport that had to write to read (TLS) reads again too. */
-	if (c->state == SETUP || c->conn->want_write) {
-		c->conn->want_write = false;
+	/* The handshake goes on where the reads drive it. */
+	if (c->state == SETUP) {
 		consumer_read(t);
 		return;
 	}
-	consumer_flush(c);
+	if (!consumer_flush(c))
+		return;
+	/* A read that could not go on before the socket took data (TLS)
+	 * goes on now. */
+	if (c->read_wants_write) {
+		c->read_wants_write = false;
+		consumer_read(t);
+	}
 }
 
 /* The smallest ROUTE_ADD: an IPv4 prefix without next hop
@@ -705,6 +714,7 @@ static void consumer_read(struct thread *t)
 					    sizeof(err));
 
 		if (n == VNETRS_IO_AGAIN) {
+			c->read_wants_write = conn->want_write;
 			consumer_arm(c);
 			return;
 		}
