@@ -540,6 +540,7 @@ METRICS = [
     ("t_sink", "(c) all routes re-advertised to the sink", "s"),
     ("cpu_rs", "route server CPU (bgpd or BIRD)", "s"),
     ("cpu_zebra", "zebra CPU", "s"),
+    ("cpu_agent", "vnetrs-agent CPU (the VM)", "s"),
     ("hwm_mb", "route server peak RSS (VmHWM)", "MB"),
     ("bytes_per_path", "bytes per path over the idle process", "B"),
     ("lat_p50", "single prefix to kernel p50", "ms"),
@@ -557,6 +558,7 @@ def flat(r):
     cpu = r.get("cpu", {})
     f["cpu_rs"] = cpu.get("bgpd", cpu.get("bird"))
     f["cpu_zebra"] = cpu.get("zebra")
+    f["cpu_agent"] = cpu.get("agent")
     if r.get("hwm_kib"):
         f["hwm_mb"] = r["hwm_kib"] / 1024.0
     f["bytes_per_path"] = r.get("bytes_per_path")

@@ -159,6 +159,15 @@ class Vnetrs(Contender):
             time.sleep(0.1)
         raise RuntimeError("vnetrs-agent got no snapshot")
 
+    def pids(self, rs="rs1"):
+        # The agent's CPU too: what the stream costs at the VM's end (a
+        # TLS stream is decrypted there).
+        res = super().pids(rs)
+        pid = L.pidof(os.path.join(L.nodedir("vm"), "agent.pid"))
+        if pid and L.alive(pid):
+            res["agent"] = pid
+        return res
+
     def effective(self):
         try:
             j = json.loads(L.vtysh("rs1", "show bgp vnet-route-server json")
