@@ -306,8 +306,9 @@ def make_pki():
     """A CA, a certificate per route-server instance (its address as IP
     SAN: the agent connects to tls://ADDR and checks it) and the agent's
     client certificate, all EC P-256 (quick to make, the handshake's cost
-    is not what is measured), with the openssl CLI. Made again at every
-    call: nothing outlives a run. Returns {name: (crt, key)}."""
+    is not what is measured), with the openssl CLI. Made again at each
+    start: no key is kept from one run to the next. Returns {name:
+    (crt, key)}."""
     shutil.rmtree(PKI, ignore_errors=True)
     os.makedirs(PKI)
 
