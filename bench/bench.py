@@ -167,7 +167,7 @@ def _ts(s):
         tzinfo=datetime.timezone.utc).timestamp()
 
 
-def agent_figures(path, since, want, conn="/rs1/sdn.sock"):
+def agent_figures(path, since, want, conn):
     """SDN stream and programming figures from the agent's log: rs1's
     stream until its table holds want routes, and the agent's work."""
     recv = []  # (ts, path, adds, table)
@@ -331,7 +331,7 @@ def run_one(lab, cname, wname, rep, opts):
     if c.has_agent:
         res["agent"] = agent_figures(
             os.path.join(L.nodedir("vm"), "agent.log"), t0,
-            base["effective"] + nprefixes)
+            base["effective"] + nprefixes, conn=c.stream_name("rs1"))
         a = res["agent"]
         if a.get("stream_last"):
             res["t_stream_last"] = round(a.pop("stream_last") - t0, 4)
@@ -540,6 +540,7 @@ METRICS = [
     ("t_sink", "(c) all routes re-advertised to the sink", "s"),
     ("cpu_rs", "route server CPU (bgpd or BIRD)", "s"),
     ("cpu_zebra", "zebra CPU", "s"),
+    ("cpu_agent", "vnetrs-agent CPU (the VM)", "s"),
     ("hwm_mb", "route server peak RSS (VmHWM)", "MB"),
     ("bytes_per_path", "bytes per path over the idle process", "B"),
     ("lat_p50", "single prefix to kernel p50", "ms"),
@@ -557,6 +558,7 @@ def flat(r):
     cpu = r.get("cpu", {})
     f["cpu_rs"] = cpu.get("bgpd", cpu.get("bird"))
     f["cpu_zebra"] = cpu.get("zebra")
+    f["cpu_agent"] = cpu.get("agent")
     if r.get("hwm_kib"):
         f["hwm_mb"] = r["hwm_kib"] / 1024.0
     f["bytes_per_path"] = r.get("bytes_per_path")
@@ -592,6 +594,21 @@ def summarize(runs):
                     "median": statistics.median(vals), "min": min(vals),
                     "max": max(vals), "n": len(vals)}
     return out
+
+
+def tls_line(summ, w):
+    """What the SDN stream over TLS changes, when both variants ran."""
+    parts = []
+    for k, name in (("stream_rate", "stream rate"),
+                    ("t_kernel", "time to the VM's kernel"),
+                    ("cpu_rs", "bgpd CPU")):
+        rt = ratio(summ, w, k, "vnetrs-tls", "vnetrs")
+        if rt:
+            parts.append("%s %.2f" % (name, rt))
+    if not parts:
+        return None
+    return "SDN stream over TLS / over the Unix socket (medians): " + \
+        ", ".join(parts) + "."
 
 
 def fmt(v, unit):
@@ -633,10 +650,10 @@ def machine():
 
 
 def write_markdown(summ, runs, info, opts, path):
-    names = [c for c in ("vnetrs", "plain", "bird", "feed")
+    names = [c for c in ("vnetrs", "vnetrs-tls", "plain", "bird", "feed")
              if any(c in summ.get(w, {}) for w in summ)]
     labels = {"vnetrs": "bgpd + vnetrs", "plain": "plain bgpd", "feed": "feeders alone",
-              "bird": "BIRD 2"}
+              "bird": "BIRD 2", "vnetrs-tls": "bgpd + vnetrs, SDN over TLS"}
     lines = ["# vnetrs benchmark results", "",
              "Machine: %s, %s vCPUs, %s RAM; %s, kernel %s; %s; %s; vnetrs "
              "%s; %s." % (info["cpu"], info["cpus"], info["memory"],
@@ -687,6 +704,9 @@ def write_markdown(summ, runs, info, opts, path):
                 label, unit, " | ".join(cells),
                 "%.2f" % rt if rt else ""))
         lines.append("")
+        tls = tls_line(summ, w)
+        if tls:
+            lines += [tls, ""]
     lines += [
         "Kernel figures (b): for vnetrs the VM's kernel, programmed by "
         "vnetrs-agent from the SDN streams of every instance; for plain "
@@ -737,8 +757,9 @@ def write_markdown(summ, runs, info, opts, path):
 
 def plot(summ, path):
     """convergence.png with gnuplot: times per workload, CPU and memory."""
-    names = [c for c in ("vnetrs", "plain", "bird", "feed")]
-    labels = {"vnetrs": "bgpd+vnetrs", "plain": "plain-bgpd",
+    names = [c for c in ("vnetrs", "vnetrs-tls", "plain", "bird", "feed")]
+    labels = {"vnetrs": "bgpd+vnetrs", "vnetrs-tls": "bgpd+vnetrs-TLS",
+              "plain": "plain-bgpd",
               "bird": "BIRD2", "feed": "feeders-alone"}
     dat = path + ".dat"
     panels = []
@@ -801,9 +822,9 @@ def plot(summ, path):
 
 def quick_lines(summ):
     labels = {"vnetrs": "bgpd + vnetrs", "plain": "plain bgpd", "feed": "feeders alone",
-              "bird": "BIRD 2"}
+              "bird": "BIRD 2", "vnetrs-tls": "vnetrs (TLS)"}
     w = "W1"
-    for c in ("vnetrs", "plain", "bird"):
+    for c in ("vnetrs", "vnetrs-tls", "plain", "bird"):
         m = summ.get(w, {}).get(c)
         if not m:
             continue

@@ -5,6 +5,8 @@ and to answer the few questions the benchmark asks:
 
   vnetrs  bgpd -M vnetrs with zebra; the VM's kernel is programmed by
           vnetrs-agent from the SDN stream of every instance.
+  vnetrs-tls  the same, the agent connected over TLS (sdn listen tls on
+          the instance's address) instead of the Unix socket.
   plain   bgpd with zebra and the nearest native configuration (same
           neighbor settings, inbound route-map rejecting VNet overlaps and
           next hops outside the VNet, ECMP across NVAs); no module.
@@ -117,10 +119,22 @@ class Vnetrs(Contender):
         if rs == "rs1":
             lines.append("  peer %s remote-as %d description sink" %
                          (L.SINK_ADDR, L.SINK_AS))
-        lines += ["  sdn listen unix " + os.path.join(L.nodedir(rs),
-                                                        "sdn.sock"),
-                  " exit", "exit", ""]
+        lines += ["  " + self.sdn_listen(rs), " exit", "exit", ""]
         return "\n".join(lines)
+
+    # The SDN stream's transport: the Unix socket here, TLS in VnetrsTls.
+    def sdn_listen(self, rs):
+        return "sdn listen unix " + self.stream_name(rs)
+
+    def stream_name(self, rs):
+        """The instance's stream as the agent names it in its log."""
+        return os.path.join(L.nodedir(rs), "sdn.sock")
+
+    def agent_connect(self):
+        args = []
+        for rs in self.lab.route_servers():
+            args += ["--connect", self.stream_name(rs)]
+        return args
 
     def start(self):
         for rs in self.lab.route_servers():
@@ -130,8 +144,7 @@ class Vnetrs(Contender):
         log = open(os.path.join(d, "agent.log"), "w")
         args = ["ip", "netns", "exec", L.ns("vm"), "taskset", "-c",
                 L.LOAD_CPU, L.AGENT]
-        for rs in self.lab.route_servers():
-            args += ["--connect", os.path.join(L.nodedir(rs), "sdn.sock")]
+        args += self.agent_connect()
         args += ["--name", "vb-vm", "--daemon", "--pidfile",
                  os.path.join(d, "agent.pid")]
         subprocess.run(args, stderr=log, check=True)
@@ -146,6 +159,15 @@ class Vnetrs(Contender):
             time.sleep(0.1)
         raise RuntimeError("vnetrs-agent got no snapshot")
 
+    def pids(self, rs="rs1"):
+        # The agent's CPU too: what the stream costs at the VM's end (a
+        # TLS stream is decrypted there).
+        res = super().pids(rs)
+        pid = L.pidof(os.path.join(L.nodedir("vm"), "agent.pid"))
+        if pid and L.alive(pid):
+            res["agent"] = pid
+        return res
+
     def effective(self):
         try:
             j = json.loads(L.vtysh("rs1", "show bgp vnet-route-server json")
@@ -153,6 +175,33 @@ class Vnetrs(Contender):
         except ValueError:
             return -1
         return j.get("effective-route-count", -1)
+
+
+class VnetrsTls(Vnetrs):
+    """vnetrs with the agent on the SDN stream over TLS 1.3: TCP from the
+    VM's namespace to the instance's address over the lab's bridge, mutual
+    certificates (made at start), as an agent on another host would."""
+    name = "vnetrs-tls"
+    label = "bgpd + vnetrs, SDN over TLS"
+
+    def start(self):
+        self.pki = L.make_pki()
+        super().start()
+
+    def sdn_listen(self, rs):
+        crt, key = self.pki[rs]
+        return "sdn listen tls %s port %d certificate %s key %s ca %s" % (
+            L.RS_ADDR[rs], L.SDN_TLS_PORT, crt, key, self.pki["ca"][0])
+
+    def stream_name(self, rs):
+        return "tls://%s:%d" % (L.RS_ADDR[rs], L.SDN_TLS_PORT)
+
+    def agent_connect(self):
+        # The URL's address is checked against the instance certificate's
+        # IP SAN: no --server-name.
+        args = super().agent_connect()
+        crt, key = self.pki["agent"]
+        return args + ["--cert", crt, "--key", key, "--ca", self.pki["ca"][0]]
 
 
 class Plain(Contender):
@@ -321,4 +370,5 @@ class Feed(Contender):
             self.lab.start_bgpd(rs, self.conf(rs), cpu=L.rs_cpu(rs))
 
 
-CONTENDERS = {"vnetrs": Vnetrs, "plain": Plain, "bird": Bird, "feed": Feed}
+CONTENDERS = {"vnetrs": Vnetrs, "vnetrs-tls": VnetrsTls, "plain": Plain,
+              "bird": Bird, "feed": Feed}

@@ -32,6 +32,10 @@ RS_ADDR = {"rs1": "10.1.0.4", "rs2": "10.1.0.5"}
 SINK_ADDR = "10.1.1.100"
 VM_ADDR = "10.1.2.4"
 AGENT_PROTO = 245
+# The SDN stream over TLS: the module's default port, certificates made at
+# bench time in PKI (see make_pki()).
+SDN_TLS_PORT = 7179
+PKI = os.path.join(WORK, "pki")
 
 # Cores: rs1 (the route server measured) on one, everything else
 # (feeders, sink, agent, tcpdump, this script, and rs2, the second
@@ -296,6 +300,43 @@ class Lab:
 
     def destroy(self):
         destroy_all()
+
+
+def make_pki():
+    """A CA, a certificate per route-server instance (its address as IP
+    SAN: the agent connects to tls://ADDR and checks it) and the agent's
+    client certificate, all EC P-256 (quick to make, the handshake's cost
+    is not what is measured), with the openssl CLI. Made again at each
+    start: no key is kept from one run to the next. Returns {name:
+    (crt, key)}."""
+    shutil.rmtree(PKI, ignore_errors=True)
+    os.makedirs(PKI)
+
+    def ossl(*args):
+        run(["openssl"] + list(args), cwd=PKI, capture_output=True)
+
+    def newkey(name):
+        return ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+                "-nodes", "-keyout", name + ".key", "-subj", "/CN=vb-" + name]
+
+    ossl("req", "-x509", *newkey("ca"), "-out", "ca.crt", "-days", "2",
+         "-addext", "basicConstraints=critical,CA:TRUE",
+         "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+    leaves = {rs: "IP:" + a for rs, a in RS_ADDR.items()}
+    leaves["agent"] = None
+    for name, san in leaves.items():
+        ossl("req", "-new", *newkey(name), "-out", name + ".csr")
+        with open(os.path.join(PKI, name + ".ext"), "w") as f:
+            f.write("basicConstraints=CA:FALSE\n")
+            if san:
+                f.write("subjectAltName=%s\n" % san)
+        ossl("x509", "-req", "-in", name + ".csr", "-CA", "ca.crt",
+             "-CAkey", "ca.key", "-CAcreateserial", "-out", name + ".crt",
+             "-days", "2", "-extfile", name + ".ext")
+    # bgpd runs as frr and reads its certificate and key (bench keys only).
+    run(["chown", "-R", "frr:frr", PKI])
+    return {n: (os.path.join(PKI, n + ".crt"), os.path.join(PKI, n + ".key"))
+            for n in ["ca"] + list(leaves)}
 
 
 def bgp_table_count(node):
