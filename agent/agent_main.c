@@ -48,6 +48,8 @@
  * one's. Until every instance is synced, or this long.
  */
 #define SYNC_GRACE_MS 5000
+/* --keep-routes: at most a year, in seconds. */
+#define KEEP_ROUTES_MAX_S 31536000UL
 /*
  * Next hops of one kernel route, at most. The kernel dumps a route in one
  * message, and silently ends an IPv6 dump at a route too long for the
@@ -80,6 +82,7 @@ struct agent {
 	unsigned long timeout_s;
 	uint32_t silent_ms;
 	uint32_t settle_ms;
+	uint64_t keep_ms; /* --keep-routes (AGENT_KEEP_FOREVER) */
 	bool remove_on_exit;
 	bool daemon;
 	const char *pidfile;
@@ -94,6 +97,8 @@ struct agent {
 	uint64_t started_ms;
 	/* The first reconcile's grace for the other snapshots (0: over). */
 	uint64_t grace_ms;
+	/* Routes removed when no instance was live for keep_ms. */
+	size_t keep_removed;
 	bool taken_over;
 	bool pidfile_written;
 };
@@ -225,17 +230,45 @@ static void remerge(struct agent *a, const char *why)
 	agent_sync_set(&a->sync, &want, why);
 }
 
+/* The keep timer went from state was to what it is now: say so. */
+static void keep_log(const struct agent *a, enum agent_keep_state was)
+{
+	enum agent_keep_state is = agent_members_keep_state(&a->members);
+
+	if (is == was)
+		return;
+	if (is == AGENT_KEEP_HELD)
+		agent_log(
+			"no route server is live: keeping the routes "
+			"forever (--keep-routes forever)");
+	else if (is == AGENT_KEEP_WAITING)
+		agent_log(
+			"no route server is live: keeping the routes for "
+			"%" PRIu64 " s, then removing them (--keep-routes)",
+			a->keep_ms / 1000);
+	else if (was == AGENT_KEEP_WAITING)
+		agent_log(
+			"a route server is live again: the routes are kept, "
+			"the --keep-routes timer is cancelled");
+	else if (was == AGENT_KEEP_REMOVED)
+		agent_log(
+			"a route server is live again: its routes are "
+			"programmed");
+}
+
 /* Instance c is live or not now; true when that changed the set. */
 static bool member_update(struct agent *a, const struct agent_conn *c)
 {
 	bool live = c->synced && !c->silent;
 	uint64_t now = agent_now_ms();
+	enum agent_keep_state was = agent_members_keep_state(&a->members);
 
 	if (!agent_members_set(&a->members, conn_index(a, c), live, now))
 		return false;
 	agent_log("%s %s the merge; settling for %" PRIu32
 		  " ms (nothing removed until then)",
 		  c->path, live ? "joins" : "leaves", a->settle_ms);
+	keep_log(a, was);
 	return true;
 }
 
@@ -279,10 +312,6 @@ static void on_down(struct agent_conn *c, bool had_table, void *arg)
 		return;
 	if (!member_update(a, c))
 		return;
-	if (!agent_members_n_counted(&a->members, agent_now_ms()))
-		agent_log(
-			"no route server counts: leaving the kernel's routes "
-			"as they are");
 	snprintf(what, sizeof(what), "%s gone", c->path);
 	remerge(a, what);
 }
@@ -304,6 +333,24 @@ static const struct agent_conn_cb conn_cb = {
 	.down = on_down,
 	.silence = on_silence,
 };
+
+/*
+ * No instance was live for --keep-routes: every route of ours goes, and
+ * the desired table is empty, so nothing restores them; the merge holds
+ * nothing back any more (agent_members_hold) until an instance is live.
+ */
+static void keep_expired(struct agent *a)
+{
+	struct agent_table none;
+
+	agent_table_init(&none);
+	agent_sync_reconcile(&a->sync, &none, false,
+			     "no route server live for --keep-routes");
+	a->keep_removed = a->sync.last.deletes;
+	agent_log("no route server was live for %" PRIu64
+		  " s: removed %zu routes (--keep-routes)",
+		  a->keep_ms / 1000, a->keep_removed);
+}
 
 /* --remove-on-exit: every route of our protocol and table goes. */
 static void remove_routes(struct agent *a)
@@ -349,24 +396,59 @@ static void status_instance(const struct agent *a, size_t i, FILE *f,
 		c->table.n, c->connects, c->silences);
 }
 
+/* --keep-routes as given: "forever" or "N s". */
+static const char *keep_str(uint64_t keep_ms, char *buf, size_t size)
+{
+	if (keep_ms == AGENT_KEEP_FOREVER)
+		return "forever";
+	snprintf(buf, size, "%" PRIu64 " s", keep_ms / 1000);
+	return buf;
+}
+
+/* What --keep-routes did or will do, once no instance is live. */
+static void status_keep(const struct agent *a, FILE *f, uint64_t now)
+{
+	uint64_t d = agent_members_keep_deadline(&a->members);
+
+	switch (agent_members_keep_state(&a->members)) {
+	case AGENT_KEEP_LIVE:
+		break;
+	case AGENT_KEEP_HELD:
+		fprintf(f, "no instance: routes kept forever\n");
+		break;
+	case AGENT_KEEP_WAITING:
+		fprintf(f, "no instance: routes kept for another %.1f s\n",
+			d > now ? (double)(d - now) / 1000.0 : 0.0);
+		break;
+	case AGENT_KEEP_REMOVED:
+		fprintf(f,
+			"no instance: routes removed after %" PRIu64
+			" s (%zu routes)\n",
+			a->keep_ms / 1000, a->keep_removed);
+		break;
+	}
+}
+
 static void status_print(FILE *f, void *arg)
 {
 	const struct agent *a = arg;
 	uint64_t now = agent_now_ms();
+	char keep[32];
 	size_t i;
 
 	fprintf(f, "vnetrs-agent '%s', pid %ld, up %.0f s\n", a->name,
 		(long)getpid(), (double)(now - a->started_ms) / 1000.0);
 	fprintf(f,
 		"table %" PRIu32 ", protocol %u, metric %" PRIu32
-		", watch %s, settle %" PRIu32 " ms\n",
+		", watch %s, settle %" PRIu32 " ms, keep routes %s\n",
 		a->table, a->protocol, a->metric, a->watch ? "on" : "off",
-		a->settle_ms);
+		a->settle_ms, keep_str(a->keep_ms, keep, sizeof(keep)));
 	for (i = 0; i < a->nconn; i++)
 		status_instance(a, i, f, now);
 	fprintf(f, "merge: %zu instance(s) counted%s\n",
 		agent_members_n_counted(&a->members, now),
 		holding(a, now) ? ", holding (nothing removed now)" : "");
+	status_keep(a, f, now);
 	agent_sync_status(&a->sync, f, now);
 }
 
@@ -413,6 +495,11 @@ static void status_print(FILE *f, void *arg)
 	"                         remove nothing this long, and add a\n"        \
 	"                         returning instance's routes after it\n"       \
 	"                         (default %d)\n"                               \
+	"      --keep-routes SECONDS|forever\n"                                 \
+	"                         with no instance live, keep the routes\n"     \
+	"                         this long, then remove them (an\n"            \
+	"                         instance back programs them again)\n"         \
+	"                         (default forever)\n"                          \
 	"  -W, --no-watch         do not follow the kernel's route, link\n"     \
 	"                         and address events (no restoring)\n"          \
 	"  -B, --watch-buffer N   bytes of kernel events queued at most\n"      \
@@ -543,7 +630,31 @@ static int check_tls(struct agent *a)
 }
 
 /* Long options without a short one. */
-enum { OPT_CERT = 256, OPT_KEY, OPT_CA, OPT_SERVER_NAME };
+enum { OPT_CERT = 256, OPT_KEY, OPT_CA, OPT_SERVER_NAME, OPT_KEEP_ROUTES };
+
+/* --keep-routes SECONDS|forever. */
+static bool parse_keep(const char *s, uint64_t *keep_ms)
+{
+	char *end;
+	unsigned long v;
+
+	if (!strcmp(s, "forever")) {
+		*keep_ms = AGENT_KEEP_FOREVER;
+		return true;
+	}
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (!*s || *end || errno || s[0] == '-' || s[0] == '+' || v < 1 ||
+	    v > KEEP_ROUTES_MAX_S) {
+		fprintf(stderr,
+			"vnetrs-agent: --keep-routes %s: expected 'forever' "
+			"or a number of seconds from 1 to %lu\n",
+			s, KEEP_ROUTES_MAX_S);
+		return false;
+	}
+	*keep_ms = (uint64_t)v * 1000;
+	return true;
+}
 
 static int parse_args(struct agent *a, int argc, char **argv)
 {
@@ -572,6 +683,7 @@ static int parse_args(struct agent *a, int argc, char **argv)
 		{"key", required_argument, NULL, OPT_KEY},
 		{"ca", required_argument, NULL, OPT_CA},
 		{"server-name", required_argument, NULL, OPT_SERVER_NAME},
+		{"keep-routes", required_argument, NULL, OPT_KEEP_ROUTES},
 		{},
 	};
 	char host[256], err[128];
@@ -585,6 +697,7 @@ static int parse_args(struct agent *a, int argc, char **argv)
 	a->timeout_s = DEFAULT_TIMEOUT_S;
 	a->silent_ms = AGENT_SILENT_MS_DEFAULT;
 	a->settle_ms = DEFAULT_SETTLE_MS;
+	a->keep_ms = AGENT_KEEP_FOREVER;
 	a->watch = true;
 	a->watch_buffer = AGENT_KERNEL_WATCH_BUFFER_DEFAULT;
 	agent_trust_defaults(&a->trust);
@@ -696,6 +809,10 @@ static int parse_args(struct agent *a, int argc, char **argv)
 			break;
 		case OPT_CA:
 			a->tls.ca = optarg;
+			break;
+		case OPT_KEEP_ROUTES:
+			if (!parse_keep(optarg, &a->keep_ms))
+				return -1;
 			break;
 		case OPT_SERVER_NAME:
 			if (set_server_name(a, optarg) < 0)
@@ -879,14 +996,21 @@ static nfds_t poll_setup(struct agent *a, int sigfd, struct pollfd *pfd,
 	d = agent_members_deadline(&a->members);
 	if (d && d < *next)
 		*next = d;
+	d = agent_members_keep_deadline(&a->members);
+	if (d && d < *next)
+		*next = d;
 	return n;
 }
 
-/* The timers of the sync and the settling, due at now. */
+/* The timers of the sync, the settling and --keep-routes, due at now. */
 static void run_timers(struct agent *a, uint64_t now)
 {
 	char why[160];
 
+	if (agent_members_keep_expired(&a->members, now)) {
+		keep_expired(a);
+		return;
+	}
 	if (agent_members_settled(&a->members, now)) {
 		reconcile(a, "the instances settled");
 		return;
@@ -1001,7 +1125,7 @@ int main(int argc, char **argv)
 	struct agent a;
 	sigset_t set;
 	int sigfd = -1, status = 1;
-	char err[160];
+	char err[160], keep[32];
 	size_t i;
 
 	memset(&a, 0, sizeof(a));
@@ -1014,6 +1138,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	a.started_ms = agent_now_ms();
 	agent_members_init(&a.members, a.nconn, a.settle_ms);
+	agent_members_keep(&a.members, a.keep_ms);
 	if (!a.once && setup_kernel(&a) < 0)
 		goto out;
 	if (a.daemon) {
@@ -1040,9 +1165,10 @@ int main(int argc, char **argv)
 	agent_log(
 		"starting as '%s': %zu route server(s), protocol %u, table "
 		"%" PRIu32 ", metric %" PRIu32 ", silent after %" PRIu32
-		" ms, settle %" PRIu32 " ms, watch %s%s",
+		" ms, settle %" PRIu32 " ms, keep routes %s, watch %s%s",
 		a.name, a.nconn, a.protocol, a.table, a.metric, a.silent_ms,
-		a.settle_ms, a.watch ? "on" : "off",
+		a.settle_ms, keep_str(a.keep_ms, keep, sizeof(keep)),
+		a.watch ? "on" : "off",
 		a.once ? ", once (the kernel is not touched)" : "");
 	for (i = 0; i < a.nconn; i++) {
 		agent_conn_init(&a.conns[i], a.paths[i], a.name, &conn_cb, &a);

@@ -15,8 +15,9 @@
  * hang withdraws what it must), then reconciles with the exact merge.
  * Once every instance counts again there is nothing left to wait for: the
  * settling no longer holds removals (a lone instance's new snapshot
- * applies whole at once). When no instance counts, nothing is removed at
- * all.
+ * applies whole at once). When no instance counts, nothing is removed
+ * for keep_ms (--keep-routes; AGENT_KEEP_FOREVER: never): past it, the
+ * routes go, and the next instance to become live programs them again.
  */
 #ifndef AGENT_MEMBERS_H
 #define AGENT_MEMBERS_H
@@ -26,6 +27,8 @@
 #include <stdint.h>
 
 #define AGENT_MEMBERS_MAX 2
+/* keep_ms: the routes stay however long no instance is live. */
+#define AGENT_KEEP_FOREVER UINT64_MAX
 
 struct agent_member {
 	bool live;
@@ -39,9 +42,28 @@ struct agent_members {
 	uint32_t settle_ms;
 	uint64_t settle_until; /* the end of the settling (0: none yet) */
 	bool end_pending;      /* the end of the settling is not handled */
+	/*
+	 * With no instance live, the routes are kept keep_ms from gone_ms
+	 * (0: some instance is live, or none ever was: a start removes
+	 * nothing it did not program), then removed (until one is live).
+	 */
+	uint64_t keep_ms;
+	uint64_t gone_ms;
+	bool removed;
+};
+
+/* What happened to the routes of the agent when no instance is live. */
+enum agent_keep_state {
+	AGENT_KEEP_LIVE,    /* some instance is live (or none ever was) */
+	AGENT_KEEP_WAITING, /* none is: kept until the deadline */
+	AGENT_KEEP_HELD,    /* none is: kept forever */
+	AGENT_KEEP_REMOVED, /* none was for keep_ms: removed */
 };
 
 void agent_members_init(struct agent_members *ms, size_t n, uint32_t settle_ms);
+/* --keep-routes: how long the routes stay with no instance live (ms, or
+ * AGENT_KEEP_FOREVER, the default of agent_members_init). */
+void agent_members_keep(struct agent_members *ms, uint64_t keep_ms);
 /*
  * Instance i is live, or not, at now. Returns true when that changes the
  * set of live instances (the settling starts again).
@@ -53,12 +75,19 @@ bool agent_members_counted(const struct agent_members *ms, size_t i,
 			   uint64_t now);
 size_t agent_members_n_counted(const struct agent_members *ms, uint64_t now);
 /* Removing nothing (settling while not every instance counts, or no
- * instance counts)? */
+ * instance counts and the routes are not removed)? */
 bool agent_members_hold(const struct agent_members *ms, uint64_t now);
 bool agent_members_settling(const struct agent_members *ms, uint64_t now);
 /* When the settling ends and the exact merge is due (0: not pending). */
 uint64_t agent_members_deadline(const struct agent_members *ms);
 /* At the deadline: true once per settling (then reconcile exactly). */
 bool agent_members_settled(struct agent_members *ms, uint64_t now);
+
+
+enum agent_keep_state agent_members_keep_state(const struct agent_members *ms);
+/* When the routes kept with no instance live are due to go (0: not). */
+uint64_t agent_members_keep_deadline(const struct agent_members *ms);
+/* At that deadline: true once (then remove the routes). */
+bool agent_members_keep_expired(struct agent_members *ms, uint64_t now);
 
 #endif /* AGENT_MEMBERS_H */

@@ -32,6 +32,9 @@ done
 echo "check: the agent over TLS against fake_rs (tests/agent/test_tls.sh)"
 bash tests/agent/test_tls.sh
 
+echo "check: the agent's --keep-routes against fake_rs (tests/agent/test_keep_routes.sh)"
+bash tests/agent/test_keep_routes.sh
+
 echo "check: fuzzing every parser (tests/fuzz/run.sh)"
 bash tests/fuzz/run.sh "${VNETRS_FUZZ_SECONDS:-60}"
 

@@ -3,7 +3,8 @@
  * Unit tests of vnetrs-agent's tables (agent/agent_table.c): routes and
  * their text, batches applied to an instance's table, the merge of two
  * instances, and the kernel operations diffs produce; and which instances
- * count in the merge, with the settling rule (agent/agent_members.c).
+ * count in the merge, with the settling rule and --keep-routes
+ * (agent/agent_members.c).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -759,6 +760,73 @@ static void test_max_nh(void **state UNUSED)
 	agent_table_clear(&old);
 }
 
+/* --keep-routes: the default keeps the routes forever with no instance
+ * live; a timer removes them once, an instance back cancels it, and an
+ * instance settling still counts as there. */
+static void test_members_keep_routes(void **state UNUSED)
+{
+	struct agent_members ms;
+
+	/* Default: forever. Nothing ever live: no timer at all (a start
+	 * removes nothing). */
+	agent_members_init(&ms, 2, 2000);
+	assert_int_equal(agent_members_keep_state(&ms), AGENT_KEEP_LIVE);
+	assert_true(agent_members_set(&ms, 0, true, 1000));
+	assert_true(agent_members_set(&ms, 0, false, 5000));
+	assert_int_equal(agent_members_keep_state(&ms), AGENT_KEEP_HELD);
+	assert_int_equal(agent_members_keep_deadline(&ms), 0);
+	assert_false(agent_members_keep_expired(&ms, UINT64_MAX - 1));
+	assert_true(agent_members_hold(&ms, 1000000));
+
+	/* 3 s: both gone at 10000, removed at 13000, once. */
+	agent_members_init(&ms, 2, 2000);
+	agent_members_keep(&ms, 3000);
+	assert_int_equal(agent_members_keep_deadline(&ms), 0);
+	assert_true(agent_members_set(&ms, 0, true, 1000));
+	assert_true(agent_members_set(&ms, 1, true, 1500));
+	assert_true(agent_members_set(&ms, 0, false, 8000));
+	/* rs2 still live: no timer. */
+	assert_int_equal(agent_members_keep_state(&ms), AGENT_KEEP_LIVE);
+	assert_true(agent_members_set(&ms, 1, false, 10000));
+	assert_int_equal(agent_members_keep_state(&ms), AGENT_KEEP_WAITING);
+	assert_int_equal(agent_members_keep_deadline(&ms), 13000);
+	assert_false(agent_members_keep_expired(&ms, 12999));
+	assert_true(agent_members_hold(&ms, 12999));
+	assert_true(agent_members_keep_expired(&ms, 13000));
+	assert_false(agent_members_keep_expired(&ms, 13001)); /* once */
+	assert_int_equal(agent_members_keep_state(&ms), AGENT_KEEP_REMOVED);
+	assert_int_equal(agent_members_keep_deadline(&ms), 0);
+	/* Removed on purpose: nothing is held back any more (no restore). */
+	assert_false(agent_members_hold(&ms, 13001));
+
+	/* rs1 back: counts at once, its routes go in; no timer. */
+	assert_true(agent_members_set(&ms, 0, true, 20000));
+	assert_int_equal(agent_members_keep_state(&ms), AGENT_KEEP_LIVE);
+	assert_true(agent_members_counted(&ms, 0, 20000));
+
+	/* Gone again at 30000, back at 32999: cancelled, nothing removed;
+	 * the next loss starts a whole new timer. */
+	assert_true(agent_members_set(&ms, 0, false, 30000));
+	assert_int_equal(agent_members_keep_deadline(&ms), 33000);
+	assert_true(agent_members_set(&ms, 1, true, 32999));
+	assert_int_equal(agent_members_keep_state(&ms), AGENT_KEEP_LIVE);
+	assert_false(agent_members_keep_expired(&ms, 40000));
+	assert_true(agent_members_set(&ms, 1, false, 50000));
+	assert_int_equal(agent_members_keep_deadline(&ms), 53000);
+
+	/* An instance live but settling (another counted when it came back)
+	 * holds the timer off when the other leaves: its routes are coming. */
+	agent_members_init(&ms, 2, 2000);
+	agent_members_keep(&ms, 1000);
+	assert_true(agent_members_set(&ms, 0, true, 1000));
+	assert_true(agent_members_set(&ms, 1, true, 5000));
+	assert_true(agent_members_set(&ms, 0, false, 5500));
+	assert_int_equal(agent_members_n_counted(&ms, 5500), 0);
+	assert_int_equal(agent_members_keep_state(&ms), AGENT_KEEP_LIVE);
+	assert_false(agent_members_keep_expired(&ms, 6999));
+	assert_true(agent_members_hold(&ms, 6999));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -774,6 +842,7 @@ int main(void)
 		cmocka_unit_test(test_max_nh),
 		cmocka_unit_test(test_update_holding),
 		cmocka_unit_test(test_members_settling),
+		cmocka_unit_test(test_members_keep_routes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -13,13 +13,17 @@ The overview lab of test_vnetrs_agent (its configs are reused):
 In the VM two agents run: "vm-agent" with both instances, into the main
 table (protocol 245); "lone-agent" with rs1 only, into table 100
 (protocol 246): a consumer with no second instance to cover for a
-restart, the hard case for "nothing stale, nothing lost".
+restart, the hard case for "nothing stale, nothing lost"; "keep-agent"
+with both instances and --keep-routes 3, into table 101 (protocol 247):
+when both instances are gone its routes leave after 3 s, while the
+others (the default, --keep-routes forever) keep theirs.
 """
 
 import os
 import re
 import signal
 import time
+from datetime import datetime
 
 import pytest
 
@@ -36,10 +40,13 @@ pytestmark = [pytest.mark.bgpd, pytest.mark.vnetrs]
 SDWAN, FIREWALL = "10.1.1.4", "10.1.1.5"
 WANT = {"10.250.0.0/16": [SDWAN], "default": [FIREWALL]}
 AGENTS = {
-    # name: (route servers, table, protocol)
-    "vm-agent": (("rs1", "rs2"), 254, 245),
-    "lone-agent": (("rs1",), 100, 246),
+    # name: (route servers, table, protocol, more options)
+    "vm-agent": (("rs1", "rs2"), 254, 245, ()),
+    "lone-agent": (("rs1",), 100, 246, ()),
+    "keep-agent": (("rs1", "rs2"), 101, 247, ("--keep-routes", "3")),
 }
+TABLES = tuple(a[1] for a in AGENTS.values())
+KEEP_S = 3
 PING_DESTS = ("10.250.0.1", "203.0.113.1")
 
 gear = vnetrs_topo.router
@@ -59,12 +66,12 @@ def agent_files(name):
 
 
 def start_agent(name):
-    servers, table, proto = AGENTS[name]
+    servers, table, proto, extra = AGENTS[name]
     pidfile, log = agent_files(name)
     connects = " ".join("--connect " + sock(rs) for rs in servers)
     get_topogen().gears["vm"].run(
-        "{} {} --name {} --table {} --protocol {} --daemon --pidfile {} 2>>{}".format(
-            vnetrs_topo.agent_binary(), connects, name, table, proto, pidfile, log
+        "{} {} --name {} --table {} --protocol {} --daemon --pidfile {} {} 2>>{}".format(
+            vnetrs_topo.agent_binary(), connects, name, table, proto, pidfile, " ".join(extra), log
         )
     )
     vnetrs_topo.poll(lambda: None if os.path.exists(pidfile) else "no pidfile", name + " starts", timeout=10)
@@ -99,7 +106,7 @@ def kernel_routes(table):
     return vnetrs_topo.kernel_routes(get_topogen().gears["vm"], proto, table)
 
 
-def wait_kernel(want, what, tables=(254, 100), timeout=30):
+def wait_kernel(want, what, tables=TABLES, timeout=30):
     def check():
         got = {t: kernel_routes(t) for t in tables}
         return None if all(g == want for g in got.values()) else got
@@ -158,7 +165,8 @@ def restart_instance(rs, how):
     start = time.monotonic()
     # Down for 3 s: the VM's routes stay as they are all along.
     while time.monotonic() - start < 3:
-        assert kernel_routes(254) == WANT and kernel_routes(100) == WANT, (kernel_routes(254), kernel_routes(100))
+        got = {t: kernel_routes(t) for t in TABLES}
+        assert all(g == WANT for g in got.values()), got
         time.sleep(0.1)
     router.startDaemons(["bgpd"])
     want = sorted((name, "live") for name, a in AGENTS.items() if rs in a[0])
@@ -170,8 +178,10 @@ def restart_instance(rs, how):
 
 def test_both_tables_programmed():
     wait_kernel(WANT, "both agents programmed the VM", timeout=60)
-    assert consumers("rs1") == [("lone-agent", "live"), ("vm-agent", "live")], consumers("rs1")
-    assert consumers("rs2") == [("vm-agent", "live")], consumers("rs2")
+    assert consumers("rs1") == [("keep-agent", "live"), ("lone-agent", "live"), ("vm-agent", "live")], consumers(
+        "rs1"
+    )
+    assert consumers("rs2") == [("keep-agent", "live"), ("vm-agent", "live")], consumers("rs2")
 
 
 @pytest.mark.parametrize("rs,how", [("rs1", "kill9"), ("rs2", "stop"), ("rs1", "stop"), ("rs2", "kill9")])
@@ -192,8 +202,8 @@ def test_restart_with_changes_leaves_nothing_stale():
     rs1.killDaemons(["bgpd"])
     onprem.vtysh_cmd("conf t\nrouter bgp 65100\naddress-family ipv4 unicast\nno network 10.250.0.0/16")
     gone = {"default": [FIREWALL]}
-    # rs2 tells the VM's main agent; the lone agent keeps what it had.
-    wait_kernel(gone, "the withdraw reaches the main table via rs2", tables=(254,))
+    # rs2 tells the VM's main agents; the lone agent keeps what it had.
+    wait_kernel(gone, "the withdraw reaches the main table via rs2", tables=(254, 101))
     assert kernel_routes(100) == WANT
     rs1.startDaemons(["bgpd"])
     # The lone agent's snapshot from the restarted rs1 removes it.
@@ -230,3 +240,88 @@ def test_snapshot_waits_for_convergence():
     data = vnetrs_topo.vtysh_json(rs1, "show bgp vnet-route-server sdn json")
     assert data["table-converged"] is True and data["converged-after-ms"] < 60000, data
     logger.info("rs1 converged after (s, why): {}".format([(s, w) for s, w, _ in conv]))
+
+
+def agent_status(name):
+    _, table, proto, _ = AGENTS[name]
+    return vnetrs_topo.agent_status(get_topogen().gears["vm"], "--table", str(table), "--protocol", str(proto))
+
+
+def status_says(name, text):
+    "A poll check: None once name's --status holds text."
+    out = agent_status(name)
+    return None if text in out else out
+
+
+def test_keep_routes_when_both_instances_are_gone():
+    """
+    Both instances stop: the agent with --keep-routes 3 removes its routes
+    (only its own) about 3 s after the second is gone, and does not put
+    them back; the others, with the default (forever), keep theirs for a
+    window well past 3 s.
+    """
+    tgen = get_topogen()
+    wait_kernel(WANT, "every table programmed before both instances stop")
+    tgen.gears["rs1"].killDaemons(["bgpd"])
+    # The timer starts when the last live instance goes.
+    start = time.monotonic()
+    tgen.gears["rs2"].killDaemons(["bgpd"])
+    stopped = time.monotonic()
+    vnetrs_topo.poll(
+        lambda: status_says("keep-agent", "no instance: routes kept for another"),
+        "keep-agent counts down",
+        timeout=KEEP_S,
+        wait=0.1,
+    )
+    vnetrs_topo.poll(
+        lambda: kernel_routes(101) or None, "keep-agent's routes leave", timeout=KEEP_S + 10, wait=0.05
+    )
+    gone = time.monotonic()
+    logger.info(
+        "keep-agent's routes left {:.2f} s after rs2's stop began, {:.2f} s after it returned".format(
+            gone - start, gone - stopped
+        )
+    )
+    assert gone - start >= KEEP_S - 0.1, gone - start
+    assert gone - stopped <= KEEP_S + 2, gone - stopped
+
+    def others_kept():
+        got = {t: kernel_routes(t) for t in TABLES}
+        return None if got == {254: WANT, 100: WANT, 101: {}} else got
+
+    # Held to twice the timeout: the default keeps them, and nothing
+    # (restore, retry) brings keep-agent's back.
+    vnetrs_topo.hold(others_kept, "the default keeps its routes, keep-agent's stay out", seconds=KEEP_S * 2)
+    assert "no instance: routes removed after 3 s (2 routes)" in agent_status("keep-agent")
+    for name in ("vm-agent", "lone-agent"):
+        out = agent_status(name)
+        assert "no instance: routes kept forever" in out, out
+    with open(agent_files("keep-agent")[1]) as f:
+        text = f.read()
+    # The agent's own clock: from rs2's disconnect to the removal.
+    began = re.findall(r"^(\S+)Z \S+ no route server is live: keeping the routes for 3 s", text, re.M)
+    removed = re.findall(r"^(\S+)Z \S+ no route server was live for 3 s: removed 2 routes", text, re.M)
+    assert len(began) == 1 and len(removed) == 1, text[-3000:]
+    took = (datetime.fromisoformat(removed[0]) - datetime.fromisoformat(began[0])).total_seconds()
+    logger.info("keep-agent: removed {:.3f} s after the last instance left".format(took))
+    assert KEEP_S <= took < KEEP_S + 0.5, took
+
+
+def test_keep_routes_back_with_an_instance():
+    "rs1 back: its snapshot programs keep-agent's routes again; then rs2."
+    tgen = get_topogen()
+    tgen.gears["rs1"].startDaemons(["bgpd"])
+    vnetrs_topo.poll(
+        lambda: None if kernel_routes(101) == WANT else kernel_routes(101),
+        "keep-agent's routes come back with rs1",
+        timeout=60,
+    )
+    out = agent_status("keep-agent")
+    assert "no instance:" not in out, out
+    with open(agent_files("keep-agent")[1]) as f:
+        assert "a route server is live again: its routes are programmed" in f.read()
+    tgen.gears["rs2"].startDaemons(["bgpd"])
+    for rs in ("rs1", "rs2"):
+        want = sorted((name, "live") for name, a in AGENTS.items() if rs in a[0])
+        vnetrs_topo.poll(lambda: None if consumers(rs) == want else consumers(rs), rs + "'s consumers are back", timeout=60)
+    wait_kernel(WANT, "every table as before")

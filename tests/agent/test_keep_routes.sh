@@ -1,0 +1,208 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# vnetrs-agent --keep-routes, against tests/agent/fake_rs (no bgpd needed),
+# in a network namespace of its own (loopback and a veth pair only).
+#
+#   tests/agent/test_keep_routes.sh   (as root, after tools/build.sh)
+#
+# Checks: bad values are refused (exit 2); with --keep-routes 2, a route
+# server back within 2 s cancels the timer (nothing removed); gone for
+# 2 s, the agent's routes leave (not before), stay out after a reconcile
+# (nothing restores them), and come back with the route server; with the
+# default (forever) they stay. The topotest test_vnetrs_ha does the same
+# with two real route servers.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+agent=${VNETRS_AGENT:-$top/agent/vnetrs-agent}
+fake=$top/tests/agent/fake_rs
+
+if [ "$(id -u)" != 0 ]; then
+	echo "test_keep_routes: run as root (network namespace)" >&2
+	exit 1
+fi
+for f in "$top/agent/vnetrs-agent" "$fake"; do
+	[ -x "$f" ] || {
+		echo "test_keep_routes: $f missing: tools/build.sh" >&2
+		exit 1
+	}
+done
+
+tmp=$(mktemp -d /tmp/vnetrs-keep-XXXXXX)
+ns=vnetrs-keep-$$
+pids=()
+fake_pid=
+passed=0
+ok=false
+
+cleanup() {
+	local p
+	for p in "${pids[@]}" $fake_pid; do
+		kill "$p" 2>/dev/null || true
+	done
+	for p in "${pids[@]}" $fake_pid; do
+		wait "$p" 2>/dev/null || true
+	done
+	ip netns del "$ns" 2>/dev/null || true
+	if $ok; then
+		rm -rf "$tmp"
+	else
+		echo "test_keep_routes: logs kept in $tmp" >&2
+	fi
+}
+trap cleanup EXIT
+
+fail() {
+	echo "test_keep_routes: FAILED: $*" >&2
+	exit 1
+}
+
+pass() {
+	passed=$((passed + 1))
+	echo "test_keep_routes: ok: $*"
+}
+
+nsx() {
+	ip netns exec "$ns" "$@"
+}
+
+now_ms() {
+	echo $(($(date +%s%N) / 1000000))
+}
+
+# poll SECONDS DESCRIPTION COMMAND...: until COMMAND succeeds, or fail.
+poll() {
+	local end=$(($(now_ms) + $1 * 1000)) what=$2
+	shift 2
+	until "$@"; do
+		[ "$(now_ms)" -lt "$end" ] || fail "not within the deadline: $what"
+		sleep 0.05
+	done
+}
+
+# hold SECONDS DESCRIPTION COMMAND...: COMMAND succeeds all along, or fail.
+hold() {
+	local end=$(($(now_ms) + $1 * 1000)) what=$2
+	shift 2
+	while [ "$(now_ms)" -lt "$end" ]; do
+		"$@" || fail "$what"
+		sleep 0.05
+	done
+}
+
+# --- bad values ------------------------------------------------------------
+
+for bad in 0 -1 3x "" 31536001 Forever; do
+	rc=0
+	"$agent" --connect /nonexistent --keep-routes "$bad" \
+		2>"$tmp/bad.err" || rc=$?
+	[ "$rc" = 2 ] && grep -q "^vnetrs-agent: --keep-routes .*expected 'forever'" "$tmp/bad.err" ||
+		fail "--keep-routes '$bad': exit $rc, $(cat "$tmp/bad.err")"
+done
+pass "bad --keep-routes values: exit 2 with a message"
+
+# --- the namespace, a route server, two agents ---------------------------
+
+ip netns add "$ns"
+nsx ip link set lo up
+nsx ip link add d0 type veth peer name d1
+nsx ip link set d1 up
+nsx ip link set d0 up
+nsx ip addr add 10.1.1.1/24 dev d0
+echo "10.77.0.0/16 10.1.1.5" >"$tmp/rs.routes"
+sock=$tmp/rs.sock
+
+# The route server (again): it listens before this returns.
+fake_start() {
+	local log=$tmp/fake.log
+	: >"$log"
+	# Not through nsx: $! must be fake_rs itself (ip execs it).
+	ip netns exec "$ns" "$fake" --listen "$sock" --routes "$tmp/rs.routes" \
+		--name rs </dev/null 2>"$log" &
+	fake_pid=$!
+	poll 10 "fake_rs listens" grep -q "listening" "$log"
+}
+
+fake_stop() {
+	kill "$fake_pid"
+	wait "$fake_pid" 2>/dev/null || true
+	fake_pid=
+}
+
+# agent NAME TABLE PROTOCOL ARGS...: one agent in the namespace.
+agent_start() {
+	local n=$1 table=$2 proto=$3
+	shift 3
+	nsx "$agent" --connect "$sock" --table "$table" --protocol "$proto" \
+		--daemon --pidfile "$tmp/$n.pid" "$@" 2>>"$tmp/$n.log"
+	pids+=("$(cat "$tmp/$n.pid")")
+}
+
+# has TABLE PROTOCOL: the route is in the table.
+has() {
+	nsx ip -4 route show table "$1" proto "$2" | grep -q "^10.77.0.0/16 via 10.1.1.5"
+}
+
+hasnt() {
+	! has "$@"
+}
+
+status() {
+	nsx "$agent" --status --table "$1" --protocol "$2"
+}
+
+status_has() {
+	local table=$1 proto=$2
+	shift 2
+	status "$table" "$proto" | grep -q "$*"
+}
+
+fake_start
+agent_start keep 254 245 --keep-routes 2
+agent_start default 100 246
+both_have() {
+	has 254 245 && has 100 246
+}
+poll 10 "both agents program the route" both_have
+status_has 254 245 "keep routes 2 s" || fail "status: $(status 254 245)"
+status_has 100 246 "keep routes forever" || fail "status: $(status 100 246)"
+pass "both agents program the route; the status shows --keep-routes"
+
+# Back within 2 s: the timer is cancelled, nothing removed.
+fake_stop
+poll 2 "the timer runs" status_has 254 245 "no instance: routes kept for another"
+fake_start
+poll 10 "the route server is back in the merge" \
+	grep -q "the --keep-routes timer is cancelled" "$tmp/keep.log"
+hold 3 "the route stays after the cancelled timer" has 254 245
+status_has 254 245 "no instance" && fail "status: $(status 254 245)"
+pass "a route server back before the timer's end: nothing removed"
+
+# Gone for 2 s: removed (not before), not restored; the default keeps it.
+fake_stop
+start=$(now_ms)
+poll 2 "the timer starts" grep -q "keeping the routes for 2 s" "$tmp/keep.log"
+poll 5 "the route leaves" hasnt 254 245
+took=$(($(now_ms) - start))
+[ "$took" -ge 1900 ] || fail "the route left after $took ms, before 2 s"
+grep -q "no route server was live for 2 s: removed 1 routes" "$tmp/keep.log" ||
+	fail "log: $(tail -5 "$tmp/keep.log")"
+status_has 254 245 "no instance: routes removed after 2 s (1 routes)" ||
+	fail "status: $(status 254 245)"
+kill -HUP "${pids[0]}"
+hold 2 "removed routes stay out (SIGHUP reconciles)" hasnt 254 245
+has 100 246 || fail "the default agent's route left"
+status_has 100 246 "no instance: routes kept forever" ||
+	fail "status: $(status 100 246)"
+pass "gone for 2 s: removed after $took ms, not restored; the default keeps its own"
+
+fake_start
+poll 15 "the route comes back with the route server" has 254 245
+status_has 254 245 "no instance" && fail "status: $(status 254 245)"
+grep -q "a route server is live again: its routes are programmed" "$tmp/keep.log" ||
+	fail "log: $(tail -5 "$tmp/keep.log")"
+pass "the route server back: its snapshot programs the route again"
+
+ok=true
+echo "test_keep_routes: all $passed checks passed"
