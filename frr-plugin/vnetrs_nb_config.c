@@ -242,6 +242,9 @@ int vnetrs_preference_modify(struct nb_cb_modify_args *args)
 	else
 		inst->preference = VNETRS_PREF_EXPRESSROUTE;
 	vnetrs_effective_mark_all(inst);
+	/* The inbound policy ranks paths by it (local preference): run it
+	 * again, so bgpd's best path, hence what peers receive, follows. */
+	vnetrs_policy_reevaluate(inst);
 	return NB_OK;
 }
 

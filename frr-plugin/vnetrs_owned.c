@@ -273,7 +273,8 @@ static void peer_check(struct vnetrs_peer *vp)
 }
 
 /* The module's own route-maps: one or two entries, as vnetrs_policy.c
- * makes them. An edit that got past the guard is undone. */
+ * makes them (a match each, and their own set). An edit that got past
+ * the guard is undone. */
 static void rmaps_check(void)
 {
 	struct route_map *map, *next;
@@ -288,13 +289,13 @@ static void rmaps_check(void)
 		for (struct route_map_index *i = map->head; i; i = i->next)
 			n++;
 		if (first && first->type == RMAP_PERMIT && first->pref == 10 &&
-		    !first->set_list.head && first->match_list.head &&
+		    vnetrs_policy_own_sets(first) && first->match_list.head &&
 		    !first->match_list.head->next &&
 		    (n == 1 ? !first->nextrm
 			    : n == 2 && first->nextrm &&
 				      first->next->type == RMAP_PERMIT &&
 				      first->next->pref == 20 &&
-				      !first->next->set_list.head))
+				      vnetrs_policy_own_sets(first->next)))
 			continue;
 		vnetrs_warn(
 			"route-map %s was changed; it belongs to the route server and is restored",

@@ -5,6 +5,11 @@
  * - A route-map match rule, "vnet-route-server", that runs the acceptance
  *   rules (inbound) or the exchange matrix (outbound), as bgpd_rpki adds
  *   "match rpki".
+ * - A route-map set rule, "vnet-route-server", that sets the local
+ *   preference (inbound) so that bgpd's best path, hence what peers
+ *   receive, is the path the routing preference chooses
+ *   (vnetrs_local_pref()), and keeps that ranking from iBGP peers
+ *   (outbound).
  * - Route-maps the module owns: "vnetrs-in" (permit what the rules accept)
  *   and "vnetrs-to-<role>" (permit what the matrix lets a peer of that role
  *   receive). Applied to route-server peers, they also satisfy
@@ -20,6 +25,7 @@
 #include "lib/thread.h"
 
 #include "bgpd/bgpd.h"
+#include "bgpd/bgp_aspath.h"
 #include "bgpd/bgp_attr.h"
 #include "bgpd/bgp_packet.h"
 #include "bgpd/bgp_route.h"
@@ -274,13 +280,108 @@ static const struct route_map_rule_cmd match_vnetrs_cmd = {
 };
 
 /*
+ * What a "set vnet-route-server ..." rule does:
+ *   routing-preference     inbound: the local preference of
+ *                          vnetrs_local_pref(), so that bgpd's best path
+ *                          is one the route server chooses
+ *   ibgp-local-preference  outbound: towards an iBGP peer (a gateway in
+ *                          the route server's AS), bgpd's default instead
+ * The ranking is the route server's own business: sent to an iBGP
+ * gateway, a local preference above the gateway's own would make it
+ * prefer a route via the route server to its own branch's, and withdraw
+ * its own path from the route server. Towards it, paths keep the default
+ * bgpd gave them before the ranking (eBGP peers never receive it).
+ */
+enum set_kind {
+	SET_ROUTING_PREFERENCE,
+	SET_IBGP_DEFAULT,
+};
+
+static void *set_compile(const char *arg)
+{
+	enum set_kind k, *rule;
+
+	if (strcmp(arg, "routing-preference") == 0)
+		k = SET_ROUTING_PREFERENCE;
+	else if (strcmp(arg, "ibgp-local-preference") == 0)
+		k = SET_IBGP_DEFAULT;
+	else
+		return NULL;
+	rule = XCALLOC(MTYPE_VNETRS_RMAP_RULE, sizeof(*rule));
+	*rule = k;
+	return rule;
+}
+
+static void set_free(void *rule)
+{
+	XFREE(MTYPE_VNETRS_RMAP_RULE, rule);
+}
+
+static void local_pref_set(struct attr *attr, uint32_t lp)
+{
+	attr->local_pref = lp;
+	attr->flag |= ATTR_FLAG_BIT(BGP_ATTR_LOCAL_PREF);
+}
+
+/* Inbound, path->peer is the peer that sent the route. */
+static void rank(struct bgp_path_info *path)
+{
+	struct vnetrs_peer *vp = vnetrs_peer_of(path->peer);
+	uint32_t hops;
+
+	if (!vp)
+		return;
+	/* The same AS-path length the effective table judges by. */
+	hops = aspath_count_hops(path->attr->aspath);
+	local_pref_set(path->attr,
+		       vnetrs_local_pref(vp->inst->preference, vp->role, hops));
+}
+
+/* Outbound, path->peer is the destination. */
+static void unrank(struct bgp_path_info *path)
+{
+	struct peer *peer = path->peer;
+
+	if (peer->sort == BGP_PEER_IBGP || peer->sort == BGP_PEER_CONFED)
+		local_pref_set(path->attr, peer->bgp->default_local_pref);
+}
+
+static enum route_map_cmd_result_t set_apply(void *rule, const struct prefix *p,
+					     void *object)
+{
+	const enum set_kind *kind = rule;
+
+	if (*kind == SET_ROUTING_PREFERENCE)
+		rank(object);
+	else
+		unrank(object);
+	return RMAP_OKAY;
+}
+
+static const struct route_map_rule_cmd set_vnetrs_cmd = {
+	"vnet-route-server",
+	set_apply,
+	set_compile,
+	set_free,
+};
+
+bool vnetrs_policy_own_sets(const struct route_map_index *index)
+{
+	const struct route_map_rule *set = index->set_list.head;
+
+	return !set || (!set->next && set->cmd == &set_vnetrs_cmd);
+}
+
+/*
  * The module's route-maps. Without a user's map, one "permit 10" entry
- * with one vnet-route-server match. With one (USER):
+ * with one vnet-route-server match and one set. With one (USER):
  *   permit 10: match the rules (or the matrix); call USER; on-match next
  *   permit 20: match the rules again on what USER made of the route
  * so the rules come first, the user's map may deny or set attributes, and
  * nothing it sets can undo a rule. "call" also makes bgpd re-run the
- * policy when USER changes.
+ * policy when USER changes. Inbound, the set is on the last entry, so
+ * the user's map cannot undo the routing preference; outbound on the
+ * first, so a local preference the user's map sets stands.
  */
 static void rmap_add_match(struct route_map_index *index, const char *arg,
 			   const char *name)
@@ -290,9 +391,19 @@ static void rmap_add_match(struct route_map_index *index, const char *arg,
 		vnetrs_err("could not set up route-map %s", name);
 }
 
-static void rmap_create(const char *name, const char *arg, const char *user,
-			const char *recheck)
+static void rmap_add_set(struct route_map_index *index, const char *arg,
+			 const char *name)
 {
+	if (route_map_add_set(index, "vnet-route-server", arg) !=
+	    RMAP_COMPILE_SUCCESS)
+		vnetrs_err("could not set up route-map %s", name);
+}
+
+static void rmap_create(const char *name, const char *arg, bool inbound,
+			const char *user, const char *recheck)
+{
+	const char *set = inbound ? "routing-preference"
+				  : "ibgp-local-preference";
 	struct route_map *map;
 	struct route_map_index *index;
 	char buf[VNETRS_RMAP_NAME_MAX + 32];
@@ -302,6 +413,8 @@ static void rmap_create(const char *name, const char *arg, const char *user,
 	map = route_map_get(name);
 	index = route_map_index_get(map, RMAP_PERMIT, 10);
 	rmap_add_match(index, arg, name);
+	if (!user || !inbound)
+		rmap_add_set(index, set, name);
 	if (!user)
 		return;
 	index->nextrm = XSTRDUP(MTYPE_ROUTE_MAP_NAME, user);
@@ -310,19 +423,23 @@ static void rmap_create(const char *name, const char *arg, const char *user,
 	index = route_map_index_get(map, RMAP_PERMIT, 20);
 	snprintf(buf, sizeof(buf), "%s after %s", recheck, user);
 	rmap_add_match(index, buf, name);
+	if (inbound)
+		rmap_add_set(index, set, name);
 }
 
 void vnetrs_policy_rmaps_create(void)
 {
-	rmap_create(VNETRS_RMAP_IN, "accepted", NULL, NULL);
-	rmap_create(VNETRS_RMAP_TO_NVA, "export-to nva", NULL, NULL);
-	rmap_create(VNETRS_RMAP_TO_ER, "export-to expressroute", NULL, NULL);
-	rmap_create(VNETRS_RMAP_TO_VPN, "export-to vpn", NULL, NULL);
+	rmap_create(VNETRS_RMAP_IN, "accepted", true, NULL, NULL);
+	rmap_create(VNETRS_RMAP_TO_NVA, "export-to nva", false, NULL, NULL);
+	rmap_create(VNETRS_RMAP_TO_ER, "export-to expressroute", false, NULL,
+		    NULL);
+	rmap_create(VNETRS_RMAP_TO_VPN, "export-to vpn", false, NULL, NULL);
 }
 
 void vnetrs_policy_init(void)
 {
 	route_map_install_match(&match_vnetrs_cmd);
+	route_map_install_set(&set_vnetrs_cmd);
 	vnetrs_policy_rmaps_create();
 }
 
@@ -350,7 +467,7 @@ const char *vnetrs_policy_rmap_in(const struct vnetrs_peer *vp, char *buf,
 	if (!vp->rmap_in)
 		return VNETRS_RMAP_IN;
 	snprintf(buf, len, "%s-via-%s", VNETRS_RMAP_IN, vp->rmap_in);
-	rmap_create(buf, "accepted", vp->rmap_in, "still-accepted");
+	rmap_create(buf, "accepted", true, vp->rmap_in, "still-accepted");
 	return buf;
 }
 
@@ -365,7 +482,7 @@ const char *vnetrs_policy_rmap_out(const struct vnetrs_peer *vp, char *buf,
 		return rmap_out_base(vp->role);
 	snprintf(buf, len, "%s-via-%s", rmap_out_base(vp->role), vp->rmap_out);
 	snprintf(arg, sizeof(arg), "export-to %s", vnetrs_role2str(vp->role));
-	rmap_create(buf, arg, vp->rmap_out, "still-exported");
+	rmap_create(buf, arg, false, vp->rmap_out, "still-exported");
 	return buf;
 }
 

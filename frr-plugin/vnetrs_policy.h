@@ -10,6 +10,7 @@
 struct attr;
 struct peer;
 struct prefix;
+struct route_map_index;
 
 /* Policy: route-maps and neighbor settings (vnetrs_policy.c). */
 void vnetrs_policy_init(void);
@@ -41,6 +42,9 @@ const char *vnetrs_policy_rmap_out(const struct vnetrs_peer *vp, char *buf,
 				   size_t len);
 /* Is name one of the module's own route-maps ("vnetrs-...")? */
 bool vnetrs_policy_owns_rmap(const char *name);
+/* Are the set rules of index the module's own (none, or its one
+ * "set vnet-route-server")? */
+bool vnetrs_policy_own_sets(const struct route_map_index *index);
 /* Set the user's route-map of vp for a direction (NULL: none). */
 void vnetrs_policy_user_rmap_set(struct vnetrs_peer *vp, bool inbound,
 				 const char *name);

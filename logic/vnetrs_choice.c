@@ -52,6 +52,35 @@ static uint32_t winner(uint32_t er, uint32_t other,
 	return *win_er ? er : other;
 }
 
+static bool preferred_class(enum vnetrs_preference pref, enum vnetrs_role role)
+{
+	switch (pref) {
+	case VNETRS_PREF_EXPRESSROUTE:
+		return role == VNETRS_ROLE_EXPRESSROUTE;
+	case VNETRS_PREF_VPN_NVA:
+		return role != VNETRS_ROLE_EXPRESSROUTE;
+	case VNETRS_PREF_AS_PATH:
+		break;
+	}
+	return false;
+}
+
+uint32_t vnetrs_local_pref(enum vnetrs_preference pref, enum vnetrs_role role,
+			   uint32_t as_path_len)
+{
+	uint32_t hops = as_path_len < VNETRS_LOCAL_PREF_HOPS_MAX
+				? as_path_len
+				: VNETRS_LOCAL_PREF_HOPS_MAX;
+	uint32_t lp = VNETRS_LOCAL_PREF_BASE - 2 * hops;
+
+	if (preferred_class(pref, role))
+		lp += VNETRS_LOCAL_PREF_CLASS;
+	/* Mirrors winner(): a tie of lengths goes to ExpressRoute. */
+	if (pref == VNETRS_PREF_AS_PATH && role == VNETRS_ROLE_EXPRESSROUTE)
+		lp++;
+	return lp;
+}
+
 static void shortest_update(enum vnetrs_role role, uint32_t len,
 			    uint32_t *er, uint32_t *other)
 {

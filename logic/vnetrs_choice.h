@@ -54,6 +54,25 @@ struct vnetrs_path {
 size_t vnetrs_select_paths(struct vnetrs_path *p, size_t n,
 			   enum vnetrs_preference pref);
 
+/*
+ * The local preference that makes bgpd's best path one vnetrs_select_paths()
+ * chooses, for a path from a peer of role with an AS path of as_path_len
+ * hops (aspath_count_hops): among a prefix's paths, those of the highest
+ * local preference are exactly the chosen ones. bgpd compares local
+ * preference before AS-path length, origin and eBGP/iBGP, so those cannot
+ * overturn the choice; paths of equal local preference are all chosen, so
+ * whatever bgpd's later tie-breakers pick is too. The preferred class gets
+ * VNETRS_LOCAL_PREF_CLASS more; each hop costs 2; under as-path
+ * ExpressRoute gets 1 more (it wins a tie of lengths).
+ */
+uint32_t vnetrs_local_pref(enum vnetrs_preference pref, enum vnetrs_role role,
+			   uint32_t as_path_len);
+
+#define VNETRS_LOCAL_PREF_BASE 100000
+#define VNETRS_LOCAL_PREF_CLASS 200000
+/* Hops beyond this compare equal; no BGP message can carry that many. */
+#define VNETRS_LOCAL_PREF_HOPS_MAX 49999
+
 /* Order of paths: next hop, then peer, then role and AS-path length. */
 int vnetrs_path_cmp(const struct vnetrs_path *a, const struct vnetrs_path *b);
 

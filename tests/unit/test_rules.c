@@ -351,6 +351,62 @@ static void test_select_paths_preference(void **state UNUSED)
 	assert_int_equal(p[0].role, VNETRS_ROLE_NVA);
 }
 
+/* Do the paths of highest local preference equal the chosen ones? */
+static bool local_pref_agrees(const struct vnetrs_path *in, size_t n,
+			      enum vnetrs_preference pref)
+{
+	const char *want = chosen(in, n, pref);
+	uint32_t best = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		uint32_t lp =
+			vnetrs_local_pref(pref, in[i].role, in[i].as_path_len);
+
+		best = lp > best ? lp : best;
+	}
+	for (size_t i = 0; i < n; i++) {
+		bool top = vnetrs_local_pref(pref, in[i].role,
+					     in[i].as_path_len) == best;
+
+		if (top != (want[i] == '1'))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * bgpd's best path must be one the route server chose, whatever the mix:
+ * every set of up to three paths (any role, AS paths of 0 to 3 hops).
+ */
+static void test_local_pref_equals_choice(void **state UNUSED)
+{
+	static const enum vnetrs_role roles[] = {
+		VNETRS_ROLE_NVA, VNETRS_ROLE_EXPRESSROUTE, VNETRS_ROLE_VPN};
+	enum { KINDS = 3 * 4 };
+	struct vnetrs_path p[3] = {};
+
+	for (enum vnetrs_preference pref = VNETRS_PREF_EXPRESSROUTE;
+	     pref <= VNETRS_PREF_AS_PATH; pref++)
+		for (size_t n = 1; n <= 3; n++)
+			for (size_t k = 0; k < KINDS * KINDS * KINDS; k++) {
+				size_t code = k;
+
+				for (size_t i = 0; i < n; i++, code /= KINDS) {
+					p[i].role = roles[code % KINDS / 4];
+					p[i].as_path_len = code % 4;
+				}
+				assert_true(local_pref_agrees(p, n, pref));
+			}
+	/* Far beyond what a message carries, lengths still compare. */
+	assert_true(
+		vnetrs_local_pref(VNETRS_PREF_AS_PATH, VNETRS_ROLE_NVA, 16000) >
+		vnetrs_local_pref(VNETRS_PREF_AS_PATH, VNETRS_ROLE_EXPRESSROUTE,
+				  16001));
+	assert_int_equal(vnetrs_local_pref(VNETRS_PREF_EXPRESSROUTE,
+					   VNETRS_ROLE_EXPRESSROUTE, 2),
+			 299996);
+}
+
 static void test_exchange_matrix(void **state UNUSED)
 {
 	enum vnetrs_role nva = VNETRS_ROLE_NVA, er = VNETRS_ROLE_EXPRESSROUTE,
@@ -402,6 +458,7 @@ int main(void)
 		cmocka_unit_test(test_choose_preference),
 		cmocka_unit_test(test_select_paths_ecmp_set),
 		cmocka_unit_test(test_select_paths_preference),
+		cmocka_unit_test(test_local_pref_equals_choice),
 		cmocka_unit_test(test_exchange_matrix),
 	};
 

@@ -13,6 +13,10 @@ Gateways and branch-to-branch (SPEC §2-§3, issue 5).
       vpn2 10.1.253.5       in front of a third site (site3, 10.230.0.0/16)
     10.200.0.0/16 comes from both the SD-WAN NVA (AS path 65001) and the
     ExpressRoute gateway (AS path 12076 12076): routing preference decides.
+    10.201.0.0/16 comes from the ExpressRoute gateway (12076 12076) and
+    both VPN instances (65010 65010): a tie of lengths, which as-path gives
+    to ExpressRoute (bgpd alone would prefer the eBGP VPN path). Together
+    the two prefixes tell the three preferences apart.
 """
 
 import os
@@ -217,6 +221,103 @@ def test_routing_preference():
     config("no routing-preference")
     vnetrs_topo.poll(
         lambda: None if chosen() == ("expressroute", [ERGW]) else chosen(), "back to default"
+    )
+
+
+SHARED, TIE = "10.200.0.0/16", "10.201.0.0/16"
+
+
+def peer_best(name, prefix):
+    "The next hop and AS path of the best path a peer has for prefix."
+    data = vnetrs_topo.vtysh_json(gear(name), "show bgp ipv4 unicast {} json".format(prefix))
+    for path in data.get("paths", []):
+        if path.get("bestpath", {}).get("overall"):
+            return path["nexthops"][0]["ip"], path["aspath"]["string"]
+    return None
+
+
+def peer_paths(name, prefix):
+    "Every path a peer has for prefix: {next hop: local preference}."
+    data = vnetrs_topo.vtysh_json(gear(name), "show bgp ipv4 unicast {} json".format(prefix))
+    return {p["nexthops"][0]["ip"]: p.get("locPrf") for p in data.get("paths", [])}
+
+
+# Per preference, for each prefix: the effective route (source, next hops),
+# what a peer that is not a source receives (next hop(s), AS path) and the
+# paths the route server's rejected view lists as lost-preference. vpn1 observes SHARED (from ergw and
+# sdwan), sdwan observes TIE (from ergw, vpn1 and vpn2).
+ER_SHARED = ("vpn1", {ERGW}, "65515 12076 12076")
+NVA_SHARED = ("vpn1", {SDWAN}, "65515 65001")
+ER_TIE = ("sdwan", {ERGW}, "65515 12076 12076")
+VPN_TIE = ("sdwan", {VPN1, VPN2}, "65515 65010 65010")
+EXPECT = {
+    "expressroute": {
+        SHARED: (("expressroute", [ERGW]), ER_SHARED, {SDWAN: "lost-preference"}),
+        TIE: (("expressroute", [ERGW]), ER_TIE,
+              {VPN1: "lost-preference", VPN2: "lost-preference"}),
+    },
+    "vpn-nva": {
+        SHARED: (("nva", [SDWAN]), NVA_SHARED, {ERGW: "lost-preference"}),
+        TIE: (("vpn", [VPN1, VPN2]), VPN_TIE, {ERGW: "lost-preference"}),
+    },
+    "as-path": {
+        # The shorter AS path, the NVA's ...
+        SHARED: (("nva", [SDWAN]), NVA_SHARED, {ERGW: "lost-preference"}),
+        # ... and a tie to ExpressRoute, though it is iBGP and VPN eBGP.
+        TIE: (("expressroute", [ERGW]), ER_TIE,
+              {VPN1: "lost-preference", VPN2: "lost-preference"}),
+    },
+}
+
+
+def preference_mismatch(pref):
+    "What differs from EXPECT[pref], or None."
+    bad = {}
+    for prefix, (route, (observer, hops, aspath), rejected) in EXPECT[pref].items():
+        best = peer_best(observer, prefix)
+        # Peers also echo routes back (their AS path has the route
+        # server's AS: as-loop); the choice is what lost-preference says.
+        lost = {p: r for p, r in rejected_for(prefix).items() if r == "lost-preference"}
+        got = (chosen(prefix), best, lost)
+        if (
+            got[0] != route
+            or best is None
+            or best[0] not in hops
+            or best[1] != aspath
+            or got[2] != rejected
+        ):
+            bad[prefix] = got
+    return bad or None
+
+
+def test_routing_preference_reaches_peers():
+    """
+    With branch-to-branch on, what NVAs and gateways receive is the path
+    the route server chose under each preference, as in the effective
+    routes and the rejected view.
+    """
+    config("branch-to-branch")
+    for pref in ("expressroute", "vpn-nva", "as-path", "expressroute"):
+        config("routing-preference " + pref)
+        vnetrs_topo.poll(
+            lambda: preference_mismatch(pref),
+            "routing-preference {}: effective routes, rejected view and "
+            "peers agree".format(pref),
+        )
+        # The ranking stays in the route server: the iBGP ExpressRoute
+        # gateway gets the default local preference on what it receives
+        # (here the NVA's path when that wins).
+        if pref == "vpn-nva":
+            vnetrs_topo.poll(
+                lambda: None
+                if peer_paths("ergw", SHARED).get(SDWAN) == 100
+                else peer_paths("ergw", SHARED),
+                "the ExpressRoute gateway gets local preference 100",
+            )
+    config("no routing-preference", "no branch-to-branch")
+    vnetrs_topo.poll(
+        lambda: None if peer_best("sdwan", TIE) is None else peer_best("sdwan", TIE),
+        "branch-to-branch off: the gateways' routes leave the NVA",
     )
 
 
