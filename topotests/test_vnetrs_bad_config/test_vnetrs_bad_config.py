@@ -74,7 +74,22 @@ def setup_module(mod):
 
 
 def teardown_module(mod):
+    write_tried()
     get_topogen().stop_topology()
+
+
+def write_tried():
+    """
+    How many bad inputs were tried, by category, for the issue's note. Not
+    a test: the count is of the count() calls the tests make, so comparing
+    it to the tables would only repeat pytest's own report of each case
+    (a case that did not run is a failed or skipped test there).
+    """
+    total = sum(TRIED.values())
+    lines = ["{} {}".format(k, v) for k, v in sorted(TRIED.items())]
+    lines.append("total {}".format(total))
+    with open(os.path.join(get_topogen().logdir, "bad_inputs.txt"), "w") as f:
+        f.write("\n".join(lines) + "\n")
 
 
 def rs1():
@@ -526,14 +541,3 @@ def test_running_config_loads_back_through_vtysh_f():
     wait_same_config(router, saved, "running-config after vtysh -f of the saved one",
                      part=bgp_block)
     wait_nva(router)
-
-
-def test_bad_inputs_tried():
-    "How many bad inputs were tried, by category (for the issue's note)."
-    total = sum(TRIED.values())
-    lines = ["{} {}".format(k, v) for k, v in sorted(TRIED.items())]
-    lines.append("total {}".format(total))
-    with open(os.path.join(get_topogen().logdir, "bad_inputs.txt"), "w") as f:
-        f.write("\n".join(lines) + "\n")
-    want = len(CASES) + len(WRONG_NODE) + len(FILE_CASES) + 2
-    assert total == want, "bad inputs tried: {} of {}".format(TRIED, want)
