@@ -22,12 +22,24 @@ start=$(date +%s)
 bash tools/build.sh
 
 echo "check: unit tests"
-# Every unit-test binary make built (check_PROGRAMS in Makefile.am).
-for t in tests/unit/test_*; do
-	if [ -f "$t" ] && [ -x "$t" ]; then
-		"./$t"
+# Every unit test's source must have given a binary (check_PROGRAMS in
+# Makefile.am, built by "make" through all-local): a missing one is a
+# failure, not a test skipped, and so is finding no unit test at all.
+units=0
+for src in tests/unit/test_*.c; do
+	[ -f "$src" ] || continue
+	t=${src%.c}
+	if [ ! -x "$t" ]; then
+		echo "check: FAILED: unit test $t was not built" >&2
+		exit 1
 	fi
+	"./$t"
+	units=$((units + 1))
 done
+if [ "$units" -eq 0 ]; then
+	echo "check: FAILED: no unit test found in tests/unit/" >&2
+	exit 1
+fi
 
 echo "check: the agent over TLS against fake_rs (tests/agent/test_tls.sh)"
 bash tests/agent/test_tls.sh

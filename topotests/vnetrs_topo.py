@@ -596,6 +596,17 @@ def stop_agent(pidfile, timeout=20):
         raise RuntimeError("vnetrs-agent pid {} survived SIGKILL".format(pid))
 
 
+def tcp_ext(node, name):
+    """
+    The kernel's TcpExt counter name (e.g. TCPMD5Failure, TCPMinTTLDrop) in
+    node's network namespace, from /proc/net/netstat: the evidence that a
+    peer did try, for a test that then holds a negative.
+    """
+    lines = [l.split() for l in node.run("cat /proc/net/netstat").splitlines() if l.startswith("TcpExt:")]
+    names, values = lines[0], lines[1]
+    return int(values[names.index(name)])
+
+
 def pings(node, dest, count=1, timeout=1):
     "True if dest answers a ping from node (ping -6 for an IPv6 address)."
     family = "-6 " if ":" in dest else ""

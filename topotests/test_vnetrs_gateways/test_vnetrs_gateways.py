@@ -134,8 +134,27 @@ def test_branch_to_branch_off_keeps_branches_apart():
     routes = effective()
     assert routes[SITE3]["next-hops"] == [VPN1, VPN2], routes[SITE3]
     assert routes[SITE3]["source"] == "vpn"
-    assert not ping("onprem1", "10.250.0.1", "10.240.0.1")
-    assert not ping("site3", "10.230.0.1", "10.240.0.1")
+    # The branches cannot reach each other. First the proof that a failed
+    # ping would mean that: each source reaches its own gateway's VNet
+    # address, and on-premises 2 answers its gateway.
+    for src_router, src, dst in (
+        ("onprem1", "10.250.0.1", SDWAN),
+        ("site3", "10.230.0.1", VPN1),
+        ("ergw", ERGW, "10.240.0.1"),
+    ):
+        vnetrs_topo.poll(
+            lambda: None if ping(src_router, src, dst) else "no reply",
+            "{} ({}) pings {}".format(src_router, src, dst),
+        )
+
+    def apart():
+        if ping("onprem1", "10.250.0.1", "10.240.0.1"):
+            return "on-premises 1 reaches on-premises 2"
+        if ping("site3", "10.230.0.1", "10.240.0.1"):
+            return "the VPN site reaches on-premises 2"
+        return None
+
+    vnetrs_topo.hold(apart, "with branch-to-branch off, the branches stay apart", seconds=3)
 
 
 def test_branch_to_branch_on_exchanges_routes():

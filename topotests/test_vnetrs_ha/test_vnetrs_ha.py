@@ -22,6 +22,7 @@ others (the default, --keep-routes forever) keep theirs.
 import os
 import re
 import signal
+import threading
 import time
 from datetime import datetime
 
@@ -48,6 +49,8 @@ AGENTS = {
 TABLES = tuple(a[1] for a in AGENTS.values())
 KEEP_S = 3
 PING_DESTS = ("10.250.0.1", "203.0.113.1")
+# The route Watch adds and awaits in ip monitor: (prefix, table).
+MARKER = ("198.51.100.77", 201)
 
 gear = vnetrs_topo.router
 
@@ -78,8 +81,10 @@ def start_agent(name):
 
 
 def stop_agents():
+    # SIGTERM, then SIGKILL; an agent that survives both fails the test
+    # (vnetrs_topo.stop_agent raises), rather than living on in the VM.
     for name in AGENTS:
-        vnetrs_topo.kill_pidfile(agent_files(name)[0])
+        vnetrs_topo.stop_agent(agent_files(name)[0])
 
 
 def setup_module(mod):
@@ -138,7 +143,23 @@ class Watch:
             for d in PING_DESTS
         ]
         self.monitor = vm.popen(["ip", "-o", "monitor", "route"], stdout=-1, stderr=-1, text=True)
-        time.sleep(0.5)  # the monitor is listening, pings are flowing
+        self.events = []
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+        # No route event is missed once the monitor has shown one we cause:
+        # a marker route in a table of its own (not one the checks read).
+        vm.run("ip route add blackhole {} table {}".format(*MARKER))
+
+        def marker_seen():
+            seen = [l for l in list(self.events) if MARKER[0] in l and "table {}".format(MARKER[1]) in l]
+            return None if seen else ("ip monitor has not shown the marker route", self.monitor.poll())
+
+        vnetrs_topo.poll(marker_seen, "ip monitor listens", timeout=10, wait=0.05)
+        vm.run("ip route del blackhole {} table {}".format(*MARKER))
+
+    def _read(self):
+        for line in self.monitor.stdout:
+            self.events.append(line.rstrip("\n"))
 
     def stop(self):
         "Returns ({dest: (sent, lost)}, [route events])."
@@ -150,8 +171,9 @@ class Watch:
             assert m, out
             result[dest] = (int(m.group(1)), int(m.group(1)) - int(m.group(2)))
         self.monitor.terminate()
-        events, _ = self.monitor.communicate(timeout=10)
-        return result, [l for l in events.splitlines() if "proto 245" in l or "table 100" in l]
+        self.monitor.wait(timeout=10)
+        self.reader.join(timeout=10)
+        return result, [l for l in self.events if "proto 245" in l or "table 100" in l]
 
 
 def restart_instance(rs, how):

@@ -13,8 +13,8 @@ The overview scenario of the route server (SPEC §1, issue 3).
 Both NVAs peer with both route servers over multihop eBGP. The tests check
 what a user of the route server would: the NVAs' BGP tables, the effective
 routes, the explanations of rejected routes, and traffic from the VM once
-its kernel holds the effective routes (programmed here by the test from
-"effective-routes json"; the SDN agent does it in the SDN tests).
+its kernel holds the effective routes (programmed by the SDN agent,
+vnetrs-agent, from rs1's SDN socket).
 """
 
 import json
@@ -188,26 +188,61 @@ def test_peer_learned_and_advertised_routes():
     assert adv["routes"]["10.250.0.0/16"]["as-path"] == "65515 65001 65100", adv
 
 
-def program_vm(rs):
+AGENT_PROTO = 245  # the agent's route protocol (its default)
+
+
+def agent_files():
+    d = os.path.join(get_topogen().logdir, "vm")
+    return os.path.join(d, "agent.pid"), os.path.join(d, "agent.log")
+
+
+def sdn_sock(rs):
+    return os.path.join(get_topogen().logdir, rs, "sdn.sock")
+
+
+def effective_with_hops(rs):
     """
-    Put the effective routes of rs into the VM's kernel, as the SDN would
-    (routes with next hops only: address spaces are the VM's own link).
+    The effective routes of rs as the VM's kernel should hold them:
+    {prefix as ip route prints it: sorted next hops}, routes with next
+    hops only (address spaces are the VM's own link).
     """
-    vm = gear("vm")
+    want = {}
     for prefix, route in effective(rs).items():
-        hops = route["next-hops"]
-        if not hops:
-            continue
-        if len(hops) == 1:
-            via = "via " + hops[0]
-        else:
-            via = " ".join("nexthop via " + h for h in hops)
-        vm.run("ip route replace {} {} proto 250".format(prefix, via))
+        if route["next-hops"]:
+            want["default" if prefix == "0.0.0.0/0" else prefix] = sorted(route["next-hops"])
+    return want
 
 
 def test_vm_traffic_follows_effective_routes():
-    program_vm("rs1")
+    """
+    The SDN agent in the VM programs rs1's effective routes; the VM's
+    traffic then goes through the NVA each route names. The test writes no
+    route into the VM: without the agent it has no route off its link.
+    """
     vm = gear("vm")
+    for dest in ("10.250.0.1", "203.0.113.1"):
+        out = vm.run("ip route get {} 2>&1".format(dest))
+        assert "unreachable" in out, out
+    rs_config("rs1", "sdn listen unix " + sdn_sock("rs1"))
+    pidfile, log = agent_files()
+    vnetrs_topo.start_agent(vm, [sdn_sock("rs1")], pidfile, log)
+    try:
+        want = effective_with_hops("rs1")
+        assert want == {"10.250.0.0/16": [SDWAN], "default": [FIREWALL]}, want
+        poll(
+            lambda: None
+            if vnetrs_topo.kernel_routes(vm, AGENT_PROTO) == want
+            else vnetrs_topo.kernel_routes(vm, AGENT_PROTO),
+            "the agent programs rs1's effective routes into the VM",
+        )
+        check_vm_traffic(vm)
+    finally:
+        vnetrs_topo.stop_agent(pidfile)
+        vm.run("ip route flush proto {}".format(AGENT_PROTO))
+        rs_config("rs1", "no sdn listen unix " + sdn_sock("rs1"))
+
+
+def check_vm_traffic(vm):
     for dest, hop in (("10.250.0.1", SDWAN), ("203.0.113.1", FIREWALL)):
         out = vm.run("ip route get {}".format(dest))
         assert "via {} ".format(hop) in out, out
@@ -220,7 +255,6 @@ def test_vm_traffic_follows_effective_routes():
         trace = vm.run("traceroute -n -q 1 -w 1 -m 4 {}".format(dest))
         hops = [line.split()[1] for line in trace.splitlines()[1:] if line.split()]
         assert hops and hops[0] == hop, trace
-    vm.run("ip route flush proto 250")
 
 
 def test_withdraw_leaves_effective_routes():

@@ -222,7 +222,30 @@ def test_md5_and_gtsm_peering():
     assert WANT["10.204.0.0/16"] == kernel_routes()["10.204.0.0/16"]
 
 
+def tcp_ext_grows(node, name, start, by, what):
+    "Wait until the TcpExt counter name of node is at least start + by."
+    vnetrs_topo.poll(
+        lambda: None if vnetrs_topo.tcp_ext(node, name) >= start + by else vnetrs_topo.tcp_ext(node, name),
+        what,
+    )
+
+
 def test_wrong_md5_password_never_gets_in():
+    rs1 = gear("rs1")
+    # First the proof that nva5 keeps trying (timers connect 1): its SYNs
+    # reach rs1 and fail the MD5 check there. "Not Established" alone would
+    # hold just as well for an NVA that never knocked.
+    start = vnetrs_topo.tcp_ext(rs1, "TCPMD5Failure")
+    tcp_ext_grows(rs1, "TCPMD5Failure", start, 2, "nva5's connection attempts reach rs1 and fail its MD5 check")
+
+    def kept_out():
+        if state("nva5") == "Established":
+            return "nva5 Established"
+        if "10.205.0.0/16" in kernel_routes():
+            return kernel_routes()
+        return None
+
+    vnetrs_topo.hold(kept_out, "nva5, with the wrong password, stays out while it retries", seconds=5)
     assert state("nva5") != "Established"
     assert "10.205.0.0/16" not in kernel_routes()
     eff = vnetrs_topo.vtysh_json(gear("rs1"), "show bgp vnet-route-server effective-routes json")
@@ -235,11 +258,17 @@ def test_gtsm_drops_a_peer_that_is_too_far():
     nva4.vtysh_cmd("conf t\nrouter bgp 65004\nno neighbor 10.1.0.4 ttl-security hops 1")
     nva4.vtysh_cmd("clear bgp 10.1.0.4")
     vnetrs_topo.poll(lambda: None if state("nva4") != "Established" else "up", "nva4's session drops")
-    # It retries every second (timers connect 1): each attempt must fail.
-    start = time.monotonic()
-    while time.monotonic() - start < 5:
-        assert state("nva4") != "Established"
-        time.sleep(0.2)
+    # It retries every second (timers connect 1): first the proof that its
+    # packets do reach rs1 and that rs1's kernel drops them for their TTL,
+    # then each attempt must fail.
+    rs1 = gear("rs1")
+    start = vnetrs_topo.tcp_ext(rs1, "TCPMinTTLDrop")
+    tcp_ext_grows(rs1, "TCPMinTTLDrop", start, 2, "nva4's packets with TTL 1 reach rs1 and are dropped")
+    vnetrs_topo.hold(
+        lambda: None if state("nva4") != "Established" else "nva4 Established",
+        "nva4, too far for GTSM, stays out while it retries",
+        seconds=5,
+    )
     wait_kernel({k: v for k, v in WANT.items() if k != "10.204.0.0/16"}, "nva4's route leaves")
     nva4.vtysh_cmd("conf t\nrouter bgp 65004\nneighbor 10.1.0.4 ttl-security hops 1")
     wait_state("nva4", "Established")
