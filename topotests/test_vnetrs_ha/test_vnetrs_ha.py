@@ -147,15 +147,20 @@ class Watch:
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
         # No route event is missed once the monitor has shown one we cause:
-        # a marker route in a table of its own (not one the checks read).
-        vm.run("ip route add blackhole {} table {}".format(*MARKER))
+        # a marker route in a table of its own (not one the checks read),
+        # added again until it is seen (one added before the monitor
+        # subscribed is never reported).
+        marker = "blackhole {} table {}".format(*MARKER)
 
         def marker_seen():
             seen = [l for l in list(self.events) if MARKER[0] in l and "table {}".format(MARKER[1]) in l]
-            return None if seen else ("ip monitor has not shown the marker route", self.monitor.poll())
+            if seen:
+                return None
+            vm.run("ip route del {} 2>/dev/null; ip route add {}".format(marker, marker))
+            return ("ip monitor has not shown the marker route", self.monitor.poll())
 
-        vnetrs_topo.poll(marker_seen, "ip monitor listens", timeout=10, wait=0.05)
-        vm.run("ip route del blackhole {} table {}".format(*MARKER))
+        vnetrs_topo.poll(marker_seen, "ip monitor listens", timeout=10, wait=0.1)
+        vm.run("ip route del {}".format(marker))
 
     def _read(self):
         for line in self.monitor.stdout:
