@@ -14,82 +14,8 @@
 # with two real route servers.
 set -euo pipefail
 
-top=$(cd "$(dirname "$0")/../.." && pwd)
-agent=${VNETRS_AGENT:-$top/agent/vnetrs-agent}
-fake=$top/tests/agent/fake_rs
-
-if [ "$(id -u)" != 0 ]; then
-	echo "test_keep_routes: run as root (network namespace)" >&2
-	exit 1
-fi
-for f in "$top/agent/vnetrs-agent" "$fake"; do
-	[ -x "$f" ] || {
-		echo "test_keep_routes: $f missing: tools/build.sh" >&2
-		exit 1
-	}
-done
-
-tmp=$(mktemp -d /tmp/vnetrs-keep-XXXXXX)
-ns=vnetrs-keep-$$
-pids=()
-fake_pid=
-passed=0
-ok=false
-
-cleanup() {
-	local p
-	for p in "${pids[@]}" $fake_pid; do
-		kill "$p" 2>/dev/null || true
-	done
-	for p in "${pids[@]}" $fake_pid; do
-		wait "$p" 2>/dev/null || true
-	done
-	ip netns del "$ns" 2>/dev/null || true
-	if $ok; then
-		rm -rf "$tmp"
-	else
-		echo "test_keep_routes: logs kept in $tmp" >&2
-	fi
-}
-trap cleanup EXIT
-
-fail() {
-	echo "test_keep_routes: FAILED: $*" >&2
-	exit 1
-}
-
-pass() {
-	passed=$((passed + 1))
-	echo "test_keep_routes: ok: $*"
-}
-
-nsx() {
-	ip netns exec "$ns" "$@"
-}
-
-now_ms() {
-	echo $(($(date +%s%N) / 1000000))
-}
-
-# poll SECONDS DESCRIPTION COMMAND...: until COMMAND succeeds, or fail.
-poll() {
-	local end=$(($(now_ms) + $1 * 1000)) what=$2
-	shift 2
-	until "$@"; do
-		[ "$(now_ms)" -lt "$end" ] || fail "not within the deadline: $what"
-		sleep 0.05
-	done
-}
-
-# hold SECONDS DESCRIPTION COMMAND...: COMMAND succeeds all along, or fail.
-hold() {
-	local end=$(($(now_ms) + $1 * 1000)) what=$2
-	shift 2
-	while [ "$(now_ms)" -lt "$end" ]; do
-		"$@" || fail "$what"
-		sleep 0.05
-	done
-}
+name=test_keep_routes
+. "$(dirname "$0")/lib.sh"
 
 # --- bad values ------------------------------------------------------------
 
@@ -120,14 +46,14 @@ fake_start() {
 	# Not through nsx: $! must be fake_rs itself (ip execs it).
 	ip netns exec "$ns" "$fake" --listen "$sock" --routes "$tmp/rs.routes" \
 		--name rs </dev/null 2>"$log" &
-	fake_pid=$!
+	extra_pid=$!
 	poll 10 "fake_rs listens" grep -q "listening" "$log"
 }
 
 fake_stop() {
-	kill "$fake_pid"
-	wait "$fake_pid" 2>/dev/null || true
-	fake_pid=
+	kill "$extra_pid"
+	wait "$extra_pid" 2>/dev/null || true
+	extra_pid=
 }
 
 # agent NAME TABLE PROTOCOL ARGS...: one agent in the namespace.

@@ -18,72 +18,10 @@
 # with a deadline.
 set -euo pipefail
 
-top=$(cd "$(dirname "$0")/../.." && pwd)
-# VNETRS_AGENT: a wrapper (tests/sanitizers/agent-valgrind.sh), as in the
-# topotests.
-agent=${VNETRS_AGENT:-$top/agent/vnetrs-agent}
-fake=$top/tests/agent/fake_rs
+name=test_tls
+. "$(dirname "$0")/lib.sh"
 proto=245
-
-if [ "$(id -u)" != 0 ]; then
-	echo "test_tls: run as root (network namespace)" >&2
-	exit 1
-fi
-for f in "$top/agent/vnetrs-agent" "$fake"; do
-	[ -x "$f" ] || { echo "test_tls: $f missing: tools/build.sh" >&2; exit 1; }
-done
 command -v openssl >/dev/null || { echo "test_tls: no openssl CLI" >&2; exit 1; }
-
-tmp=$(mktemp -d /tmp/vnetrs-tls-XXXXXX)
-ns=vnetrs-tls-$$
-pids=()
-passed=0
-ok=false
-
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do
-		kill "$p" 2>/dev/null || true
-	done
-	for p in "${pids[@]}"; do
-		wait "$p" 2>/dev/null || true
-	done
-	ip netns del "$ns" 2>/dev/null || true
-	if $ok; then
-		rm -rf "$tmp"
-	else
-		echo "test_tls: logs kept in $tmp" >&2
-	fi
-}
-trap cleanup EXIT
-
-fail() {
-	echo "test_tls: FAILED: $*" >&2
-	exit 1
-}
-
-pass() {
-	passed=$((passed + 1))
-	echo "test_tls: ok: $*"
-}
-
-nsx() {
-	ip netns exec "$ns" "$@"
-}
-
-now_ms() {
-	echo $(($(date +%s%N) / 1000000))
-}
-
-# poll SECONDS DESCRIPTION COMMAND...: until COMMAND succeeds, or fail.
-poll() {
-	local end=$(($(now_ms) + $1 * 1000)) what=$2
-	shift 2
-	until "$@"; do
-		[ "$(now_ms)" -lt "$end" ] || fail "not within the deadline: $what"
-		sleep 0.05
-	done
-}
 
 # --- certificates --------------------------------------------------------
 
