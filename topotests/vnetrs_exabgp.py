@@ -173,29 +173,12 @@ class ExabgpNva(peerproc.NamespaceDaemon):
         does not listen by itself: only for completeness). extra: raw lines
         for the neighbor block. Applied by start().
         """
-        if name in self.peers:
-            raise ValueError("peer {} already exists".format(name))
-        addr = peerproc.address(address)
-        if ipv6 is None:
-            ipv6 = addr.version == 6
-        if bool(ipv6) != (addr.version == 6):
-            raise ValueError("peer {}: the family must be the session's ({})".format(name, address))
-        if local_address is None or peerproc.address(local_address).version != addr.version:
-            raise ValueError("peer {}: needs a local address of the neighbor's family".format(name))
-        if multihop is not True and multihop is not False:
-            if not isinstance(multihop, int) or not 1 <= multihop <= 255:
-                raise ValueError("peer {}: bad multihop TTL {!r}".format(name, multihop))
+        settings = peerproc.peer_settings(
+            self.peers, name, address, remote_as, local_address, multihop, ipv6, passive, extra, local_required=True
+        )
         if self.is_running():
             raise ExabgpError("{}: add peers before start()".format(self))
-        self.peers[name] = {
-            "address": str(addr),
-            "remote_as": peerproc.check_asn(remote_as),
-            "local_address": str(local_address),
-            "multihop": multihop,
-            "ipv6": bool(ipv6),
-            "passive": bool(passive),
-            "extra": [extra] if isinstance(extra, str) else list(extra),
-        }
+        self.peers[name] = settings
         return name
 
     def announce(self, prefix, prepend=0, communities=(), large_communities=(), med=None, peers=None, apply=True):
@@ -209,30 +192,16 @@ class ExabgpNva(peerproc.NamespaceDaemon):
         names of the peers to announce to (None: all). Sent at once if
         ExaBGP runs (and apply).
         """
-        net = peerproc.network(prefix)
-        if isinstance(prepend, int) and not isinstance(prepend, bool):
-            if prepend < 0:
-                raise ValueError("prepend count must be >= 0")
-            path = [self.local_as] * prepend
-        else:
-            path = [peerproc.check_asn(asn) for asn in prepend]
+        ann = peerproc.announcement(self.local_as, prefix, prepend, communities, large_communities, med)
         if peers is not None:
             peers = [peers] if isinstance(peers, str) else list(peers)
             unknown = [p for p in peers if p not in self.peers]
             if unknown:
                 raise ValueError("unknown peers: {}".format(", ".join(unknown)))
-        if med is not None and (not isinstance(med, int) or not 0 <= med < 2**32):
-            raise ValueError("bad MED: {!r}".format(med))
-        key = str(net)
+        ann["peers"] = peers
+        key = str(ann["network"])
         old_targets = self._targets(key) if key in self.announcements else []
-        self.announcements[key] = {
-            "network": net,
-            "as_path": path,
-            "communities": [peerproc.community(c, 2) for c in communities],
-            "large_communities": [peerproc.community(c, 3) for c in large_communities],
-            "med": med,
-            "peers": peers,
-        }
+        self.announcements[key] = ann
         if apply and self.is_running():
             new_targets = self._targets(key)
             for name in old_targets:

@@ -194,29 +194,12 @@ class GobgpNva(peerproc.NamespaceDaemon):
         extra: raw TOML lines for the neighbor's [neighbors.config] table.
         Applied by start() (GoBGP's configuration is read once).
         """
-        if name in self.peers:
-            raise ValueError("peer {} already exists".format(name))
-        addr = peerproc.address(address)
-        if ipv6 is None:
-            ipv6 = addr.version == 6
-        if bool(ipv6) != (addr.version == 6):
-            raise ValueError("peer {}: the family must be the session's ({})".format(name, address))
-        if local_address is not None and peerproc.address(local_address).version != addr.version:
-            raise ValueError("peer {}: local address and neighbor differ in family".format(name))
-        if multihop is not True and multihop is not False:
-            if not isinstance(multihop, int) or not 1 <= multihop <= 255:
-                raise ValueError("peer {}: bad multihop TTL {!r}".format(name, multihop))
+        settings = peerproc.peer_settings(
+            self.peers, name, address, remote_as, local_address, multihop, ipv6, passive, extra, local_required=False
+        )
         if self.is_running():
             raise GobgpError("{}: add peers before start()".format(self))
-        self.peers[name] = {
-            "address": str(addr),
-            "remote_as": peerproc.check_asn(remote_as),
-            "local_address": None if local_address is None else str(local_address),
-            "multihop": multihop,
-            "ipv6": bool(ipv6),
-            "passive": bool(passive),
-            "extra": [extra] if isinstance(extra, str) else list(extra),
-        }
+        self.peers[name] = settings
         return name
 
     def config_text(self):
@@ -283,24 +266,11 @@ class GobgpNva(peerproc.NamespaceDaemon):
         NO_ADVERTISE; large_communities: (int, int, int); med:
         MULTI_EXIT_DISC. Applied at once if GoBGP runs (and apply).
         """
-        net = peerproc.network(prefix)
-        if isinstance(prepend, int) and not isinstance(prepend, bool):
-            if prepend < 0:
-                raise ValueError("prepend count must be >= 0")
-            path = [self.local_as] * prepend
-        else:
-            path = [peerproc.check_asn(asn) for asn in prepend]
-        if med is not None and (not isinstance(med, int) or not 0 <= med < 2**32):
-            raise ValueError("bad MED: {!r}".format(med))
-        self.announcements[str(net)] = {
-            "network": net,
-            "as_path": path,
-            "communities": [peerproc.community(c, 2) for c in communities],
-            "large_communities": [peerproc.community(c, 3) for c in large_communities],
-            "med": med,
-        }
+        ann = peerproc.announcement(self.local_as, prefix, prepend, communities, large_communities, med)
+        key = str(ann["network"])
+        self.announcements[key] = ann
         if apply and self.is_running():
-            self._rib_add(str(net))
+            self._rib_add(key)
 
     def withdraw(self, prefix, apply=True):
         "Stop announcing `prefix` (KeyError if it is not announced)."

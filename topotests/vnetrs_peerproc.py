@@ -56,6 +56,70 @@ def community(value, size):
     return _community(value, size)
 
 
+def peer_settings(peers, name, address_, remote_as, local_address, multihop, ipv6, passive, extra, local_required):
+    """
+    The settings of a new BGP neighbor of a helper (GoBGP, ExaBGP), checked:
+    a name not in peers yet, the session's family, a local address of that
+    family (required when local_required), a multihop TTL of 1 to 255.
+    """
+    if name in peers:
+        raise ValueError("peer {} already exists".format(name))
+    addr = address(address_)
+    if ipv6 is None:
+        ipv6 = addr.version == 6
+    if bool(ipv6) != (addr.version == 6):
+        raise ValueError("peer {}: the family must be the session's ({})".format(name, address_))
+    if local_address is None:
+        if local_required:
+            raise ValueError("peer {}: needs a local address of the neighbor's family".format(name))
+    elif address(local_address).version != addr.version:
+        raise ValueError(
+            "peer {}: {}".format(
+                name,
+                "needs a local address of the neighbor's family"
+                if local_required
+                else "local address and neighbor differ in family",
+            )
+        )
+    if multihop is not True and multihop is not False:
+        if not isinstance(multihop, int) or not 1 <= multihop <= 255:
+            raise ValueError("peer {}: bad multihop TTL {!r}".format(name, multihop))
+    return {
+        "address": str(addr),
+        "remote_as": check_asn(remote_as),
+        "local_address": None if local_address is None else str(local_address),
+        "multihop": multihop,
+        "ipv6": bool(ipv6),
+        "passive": bool(passive),
+        "extra": [extra] if isinstance(extra, str) else list(extra),
+    }
+
+
+def announcement(local_as, prefix, prepend, communities, large_communities, med):
+    """
+    The attributes of an announced prefix, checked. prepend: an int n adds
+    n extra copies of local_as; a list of AS numbers goes after local_as.
+    communities: (int, int) pairs; large_communities: (int, int, int); med:
+    MULTI_EXIT_DISC or None.
+    """
+    net = network(prefix)
+    if isinstance(prepend, int) and not isinstance(prepend, bool):
+        if prepend < 0:
+            raise ValueError("prepend count must be >= 0")
+        path = [local_as] * prepend
+    else:
+        path = [check_asn(asn) for asn in prepend]
+    if med is not None and (not isinstance(med, int) or not 0 <= med < 2**32):
+        raise ValueError("bad MED: {!r}".format(med))
+    return {
+        "network": net,
+        "as_path": path,
+        "communities": [community(c, 2) for c in communities],
+        "large_communities": [community(c, 3) for c in large_communities],
+        "med": med,
+    }
+
+
 def read_text(path):
     "A file's text ('' if it does not exist yet)."
     try:
