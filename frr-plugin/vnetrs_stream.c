@@ -991,6 +991,11 @@ void vnetrs_stream_start(struct vnetrs_instance *inst,
 	check_queue_limit(l);
 }
 
+size_t vnetrs_listener_queue_limit(const struct vnetrs_listener *l)
+{
+	return l->queue_limit;
+}
+
 void vnetrs_stream_set_queue_limit(struct vnetrs_listener *l, uint32_t kib)
 {
 	l->queue_limit = (size_t)kib << 10;
