@@ -326,6 +326,7 @@ static bool event_matters(const struct agent_sync *s,
 		return conflict_has(&s->conflicts, p);
 	case AGENT_EV_LINK:
 	case AGENT_EV_OVERFLOW:
+	case AGENT_EV_RECONNECT:
 		return true;
 	}
 	return false;
@@ -346,7 +347,7 @@ static void on_backend_event(void *arg, enum agent_backend_event ev,
 		snprintf(why, sizeof(why), "%s", what);
 	agent_debug("data plane event: %s", why);
 	/* A link back may make failed next hops usable: retry at once. */
-	if (ev == AGENT_EV_LINK)
+	if (ev == AGENT_EV_LINK || ev == AGENT_EV_RECONNECT)
 		s->retry_ms = AGENT_SYNC_RETRY_MIN_MS;
 	agent_sync_check_at(s, agent_now_ms() + AGENT_SYNC_COALESCE_MS, why);
 }
@@ -380,6 +381,8 @@ void agent_sync_status(const struct agent_sync *s, FILE *f, uint64_t now)
 	const struct agent_backend_stats *bs = &s->be->stats;
 
 	fprintf(f, "data plane: %s\n", s->be->ops->name);
+	if (s->be->ops->status)
+		s->be->ops->status(s->be, f, now);
 	fprintf(f, "routes programmed: %zu\n",
 		s->programmed ? agent_table_programmable(&s->desired) : 0);
 	status_conflicts(s, f);
