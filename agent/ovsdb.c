@@ -359,7 +359,8 @@ int ovsdb_txn_check(struct json_object *result, struct json_object *error,
 			snprintf(where, sizeof(where), "operation %zu: ", i + 1);
 		else
 			snprintf(where, sizeof(where), "commit: ");
-		error_why(e, where, why, whylen);
+		/* The operation's result holds "error" and "details". */
+		error_why(r, where, why, whylen);
 		return -1;
 	}
 	if (n < ops) {
