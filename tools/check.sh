@@ -44,6 +44,9 @@ fi
 echo "check: the agent over TLS against fake_rs (tests/agent/test_tls.sh)"
 bash tests/agent/test_tls.sh
 
+echo "check: the agent's OVN backend against ovsdb-server (tests/agent/test_ovn.sh)"
+bash tests/agent/test_ovn.sh
+
 echo "check: the agent's --keep-routes against fake_rs (tests/agent/test_keep_routes.sh)"
 bash tests/agent/test_keep_routes.sh
 
