@@ -117,8 +117,15 @@ static void account_op(struct agent_sync *s, const struct agent_op *op,
 		break;
 	case AGENT_OP_TAKEN:
 		n->taken++;
-		if (conflict_add(&s->conflicts, p)) {
-			s->stats.conflicts_seen++;
+		if (!conflict_add(&s->conflicts, p))
+			break;
+		s->stats.conflicts_seen++;
+		if (s->be->ops->conflict)
+			agent_log("%s: %s is there: left alone, ours goes in "
+				  "once it is gone",
+				  vnetrs_prefix2str(p, pbuf, sizeof(pbuf)),
+				  s->be->ops->conflict);
+		else
 			agent_log(
 				"%s: another owner's route of this prefix and "
 				"metric %" PRIu32
@@ -126,7 +133,6 @@ static void account_op(struct agent_sync *s, const struct agent_op *op,
 				"is gone",
 				vnetrs_prefix2str(p, pbuf, sizeof(pbuf)),
 				op->metric);
-		}
 		break;
 	case AGENT_OP_FAILED:
 		n->failed++;

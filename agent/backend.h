@@ -59,6 +59,9 @@ struct agent_backend;
 
 struct agent_backend_ops {
 	const char *name;
+	/* What holds a prefix when an add is AGENT_OP_TAKEN, for the log
+	 * (NULL: another owner's route of the prefix and metric). */
+	const char *conflict;
 	/*
 	 * The routes the backend owns, into t (emptied first; a kernel table,
 	 * see agent_kernel_sort()). 0, or -1 (logged).

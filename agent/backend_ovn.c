@@ -24,8 +24,11 @@
  * apply() sends one transaction per AGENT_OVN_TXN_ROWS rows at most, all at
  * once, and waits for their replies (at most AGENT_OVN_TXN_MS), reading the
  * connection meanwhile: the interface above is synchronous, like the
- * kernel's netlink acknowledgements, and a local northbound database
- * answers in milliseconds. Each transaction first checks ("wait") that the
+ * kernel's netlink acknowledgements, and a northbound database answers in
+ * milliseconds. A database that does not answer in time is dropped (and
+ * reconnected), so a hung one stalls the agent's loop once, not at every
+ * batch: until it answers a monitor again, operations fail at once and are
+ * retried above. Each transaction first checks ("wait") that the
  * router still has its name, so rows never land on another router. An
  * operation is done when its transaction committed; refused or unanswered,
  * it failed (retried above with backoff).
@@ -53,7 +56,7 @@
 /* Rows inserted or removed by one transaction, at most. */
 #define AGENT_OVN_TXN_ROWS 1000
 /* The longest apply() waits for the replies. */
-#define AGENT_OVN_TXN_MS 5000
+#define AGENT_OVN_TXN_MS 2000
 
 /* One Logical_Router_Static_Route row, as monitored. */
 struct ovn_row {
@@ -1083,7 +1086,7 @@ static void txns_wait(struct agent_ovn *o)
 			return;
 		if (now >= deadline) {
 			ovsdb_conn_drop(&o->conn,
-					"no transaction reply within 5 s");
+					"no transaction reply within 2 s");
 			return;
 		}
 		pfd.fd = ovsdb_conn_fd(&o->conn, &pfd.events);
@@ -1237,6 +1240,8 @@ static void ovn_close(struct agent_backend *b)
 
 static const struct agent_backend_ops ovn_ops = {
 	.name = "ovn",
+	.conflict = "another owner's row of this prefix (dst-ip, main "
+		    "route table) on the router",
 	.dump = ovn_dump,
 	.apply = ovn_apply,
 	.watch_fd = ovn_watch_fd,

@@ -182,7 +182,7 @@ pass "rows marked external_ids:vnetrs-agent=$owner, policy dst-ip; no row for th
 
 has 192.168.0.0/16 10.1.1.99 || fail "the operator's route changed: $(routes)"
 ! routes | grep -q 10.1.1.7 || fail "our row of the operator's prefix written: $(routes)"
-poll 5 "the conflict logged" grep -q "192.168.0.0/16: another owner's route" "$tmp/agent.log"
+poll 5 "the conflict logged" grep -q "192.168.0.0/16: another owner.s row of this prefix" "$tmp/agent.log"
 st=$(status)
 grep -q "OVN NB unix:$sock: connected" <<<"$st" || fail "--status: $st"
 grep -q "router 'lr0': there, 4 rows of ours (vnetrs-agent=$owner), 3 other rows" <<<"$st" ||
