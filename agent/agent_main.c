@@ -464,9 +464,9 @@ static void status_print(FILE *f, void *arg)
 	"\n"                                                                    \
 	"Programs the routes of one or two vnetrs route-server instances\n"     \
 	"(their SDN streams: 'sdn listen unix PATH' or 'sdn listen tls')\n"     \
-	"into this host's kernel: per prefix, the union of the next hops of\n"  \
-	"the instances holding it. Address spaces (source local) are not\n"     \
-	"programmed.\n"                                                         \
+	"into this host's kernel, or an OVN logical router (--ovn-nb): per\n"  \
+	"prefix, the union of the next hops of the instances holding it.\n"    \
+	"Address spaces (source local) are not programmed.\n"                  \
 	"\n"                                                                    \
 	"  -c, --connect WHERE    a route server's SDN stream, 1 or 2:\n"       \
 	"                         a Unix socket PATH, or\n"                     \
