@@ -18,8 +18,9 @@
 # withdraw removes the rows; ovsdb-server killed and restarted on the same
 # file: the agent reconnects and reconciles (a withdraw and an announce
 # made meanwhile, a stale row of ours removed, others' rows kept);
-# --status; the same over ssl: with certificates. Every wait is a poll with
-# a deadline.
+# --status; the same over ssl: with certificates; transactions refused (a
+# backup ovsdb-server): logged once with the reason, retried, nothing else
+# changed. Every wait is a poll with a deadline.
 set -euo pipefail
 
 name=test_ovn
@@ -280,6 +281,37 @@ router=
 grep -q "OVN NB ssl:127.0.0.1:26641: connected" "$tmp/agent-ssl.log" ||
 	fail "ssl: $(cat "$tmp/agent-ssl.log")"
 pass "the same over ssl: with certificates"
+
+# --- a refused transaction -------------------------------------------------------
+
+# A backup ovsdb-server replicating the database (--sync-from): it refuses
+# every write.
+ovsdb-tool create "$tmp/nb-ro.db" "$schema"
+ip netns exec "$ns" ovsdb-server "$tmp/nb-ro.db" --remote="punix:$tmp/nb-ro.sock" \
+	--sync-from="unix:$sock" --unixctl="$tmp/nb-ro.ctl" \
+	--pidfile="$tmp/nb-ro.pid" --no-chdir --log-file="$tmp/nb-ro.log" \
+	</dev/null 2>>"$tmp/nb-ro.err" &
+pids+=($!)
+nb lr-add lr-ro
+ro_has_router() { ovn-nbctl --db="unix:$tmp/nb-ro.sock" --timeout=10 lr-list 2>/dev/null | grep -q lr-ro; }
+poll 10 "the backup has the router" ro_has_router
+ro_before=$(nb --bare --columns=_uuid,ip_prefix,nexthop,external_ids list Logical_Router_Static_Route | sort)
+nsx "$agent" --connect "$tmp/rs.sock" --ovn-nb "unix:$tmp/nb-ro.sock" \
+	--ovn-router lr-ro --ovn-owner hv-ro --protocol $((proto + 2)) --settle 0 \
+	--daemon --pidfile "$tmp/agent-ro.pid" 2>>"$tmp/agent-ro.log"
+pids+=("$(cat "$tmp/agent-ro.pid")")
+refusals() { nsx "$agent" --status --protocol $((proto + 2)) | grep -Eq "transactions: 0 committed, ([2-9]|[0-9]{2,}) refused"; }
+# The first attempt, and a retry (1 s later).
+poll 15 "transactions refused and retried" refusals
+[ "$(grep -c "transaction refused" "$tmp/agent-ro.log")" = 1 ] ||
+	fail "a refusal not logged exactly once: $(grep "transaction refused" "$tmp/agent-ro.log")"
+grep -q "OVN NB unix:$tmp/nb-ro.sock: transaction refused: .*not allowed" "$tmp/agent-ro.log" ||
+	fail "the refusal's reason: $(grep "refused" "$tmp/agent-ro.log")"
+[ "$(nb --bare --columns=_uuid,ip_prefix,nexthop,external_ids list Logical_Router_Static_Route | sort)" = "$ro_before" ] ||
+	fail "rows changed by the refused agent"
+nsx "$agent" --status --protocol $((proto + 2)) | grep -q "last refusal: .*not allowed" ||
+	fail "--status: no last refusal"
+pass "a refused transaction: logged once with its reason, retried, nothing else disturbed"
 
 ok=true
 echo "$name: all $passed checks passed"
