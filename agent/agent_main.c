@@ -464,9 +464,9 @@ static void status_print(FILE *f, void *arg)
 	"\n"                                                                    \
 	"Programs the routes of one or two vnetrs route-server instances\n"     \
 	"(their SDN streams: 'sdn listen unix PATH' or 'sdn listen tls')\n"     \
-	"into this host's kernel, or an OVN logical router (--ovn-nb): per\n"  \
-	"prefix, the union of the next hops of the instances holding it.\n"    \
-	"Address spaces (source local) are not programmed.\n"                  \
+	"into this host's kernel, or an OVN logical router (--ovn-nb): per\n"   \
+	"prefix, the union of the next hops of the instances holding it.\n"     \
+	"Address spaces (source local) are not programmed.\n"                   \
 	"\n"                                                                    \
 	"  -c, --connect WHERE    a route server's SDN stream, 1 or 2:\n"       \
 	"                         a Unix socket PATH, or\n"                     \
@@ -521,16 +521,16 @@ static void status_print(FILE *f, void *arg)
 	"                         (name or uid; repeatable; default root\n"     \
 	"                         and frr): others are refused\n"               \
 	"  -a, --expect-as ASN    refuse a route server of another AS\n"        \
-	"      --ovn-nb REMOTE    program an OVN logical router instead of\n"    \
-	"                         the kernel: its northbound database,\n"      \
-	"                         unix:PATH, tcp:IP:PORT or ssl:IP:PORT\n"     \
-	"      --ovn-router NAME  the Logical_Router whose static routes\n"    \
-	"                         it keeps (rows marked as its own)\n"         \
-	"      --ovn-owner ID     its mark, external_ids:vnetrs-agent=ID\n"    \
-	"                         (default: the host name)\n"                  \
-	"      --ovn-cert FILE, --ovn-key FILE, --ovn-ca FILE\n"               \
-	"                         ssl: our certificate, its key, and the\n"    \
-	"                         CA the database's certificate is from\n"     \
+	"      --ovn-nb REMOTE    program an OVN logical router instead of\n"   \
+	"                         the kernel: its northbound database,\n"       \
+	"                         unix:PATH, tcp:IP:PORT or ssl:IP:PORT\n"      \
+	"      --ovn-router NAME  the Logical_Router whose static routes\n"     \
+	"                         it keeps (rows marked as its own)\n"          \
+	"      --ovn-owner ID     its mark, external_ids:vnetrs-agent=ID\n"     \
+	"                         (default: the host name)\n"                   \
+	"      --ovn-cert FILE, --ovn-key FILE, --ovn-ca FILE\n"                \
+	"                         ssl: our certificate, its key, and the\n"     \
+	"                         CA the database's certificate is from\n"      \
 	"  -v, --verbose          log every message and route change\n"         \
 	"  -h, --help             this help\n"                                  \
 	"\n"                                                                    \
@@ -673,34 +673,37 @@ static int check_ovn(struct agent *a, const char *host)
 
 	if (!a->ovn_cfg.remote) {
 		if (a->ovn_cfg.router || a->ovn_cfg.owner || files) {
-			fprintf(stderr, "vnetrs-agent: --ovn-router, "
-					"--ovn-owner, --ovn-cert, --ovn-key "
-					"and --ovn-ca go with --ovn-nb\n");
+			fprintf(stderr,
+				"vnetrs-agent: --ovn-router, "
+				"--ovn-owner, --ovn-cert, --ovn-key "
+				"and --ovn-ca go with --ovn-nb\n");
 			return -1;
 		}
 		return 0;
 	}
 	a->ovn = true;
 	if (!a->ovn_cfg.router || !*a->ovn_cfg.router) {
-		fprintf(stderr, "vnetrs-agent: --ovn-nb needs --ovn-router "
-				"NAME (the logical router)\n");
+		fprintf(stderr,
+			"vnetrs-agent: --ovn-nb needs --ovn-router "
+			"NAME (the logical router)\n");
 		return -1;
 	}
-	if (ovsdb_remote_parse(a->ovn_cfg.remote, &ep, &tls, err,
-			       sizeof(err)) < 0) {
+	if (ovsdb_remote_parse(a->ovn_cfg.remote, &ep, &tls, err, sizeof(err)) <
+	    0) {
 		fprintf(stderr, "vnetrs-agent: --ovn-nb %s: %s\n",
 			a->ovn_cfg.remote, err);
 		return -1;
 	}
-	if (ep.kind == AGENT_TP_TLS &&
-	    (!tls.cert || !tls.key || !tls.ca)) {
-		fprintf(stderr, "vnetrs-agent: --ovn-nb ssl:... needs "
-				"--ovn-cert, --ovn-key and --ovn-ca\n");
+	if (ep.kind == AGENT_TP_TLS && (!tls.cert || !tls.key || !tls.ca)) {
+		fprintf(stderr,
+			"vnetrs-agent: --ovn-nb ssl:... needs "
+			"--ovn-cert, --ovn-key and --ovn-ca\n");
 		return -1;
 	}
 	if (ep.kind != AGENT_TP_TLS && files) {
-		fprintf(stderr, "vnetrs-agent: --ovn-cert, --ovn-key and "
-				"--ovn-ca are for --ovn-nb ssl:...\n");
+		fprintf(stderr,
+			"vnetrs-agent: --ovn-cert, --ovn-key and "
+			"--ovn-ca are for --ovn-nb ssl:...\n");
 		return -1;
 	}
 	if (ep.kind == AGENT_TP_TLS &&
@@ -1305,10 +1308,11 @@ int main(int argc, char **argv)
 		a.watch ? "on" : "off",
 		a.once ? ", once (the data plane is not touched)" : "");
 	if (a.ovn)
-		agent_log("data plane: OVN logical router '%s' in the "
-			  "northbound database %s, rows marked %s=%s",
-			  a.ovn_cfg.router, a.ovn_cfg.remote,
-			  AGENT_OVN_MARK_KEY, a.ovn_cfg.owner);
+		agent_log(
+			"data plane: OVN logical router '%s' in the "
+			"northbound database %s, rows marked %s=%s",
+			a.ovn_cfg.router, a.ovn_cfg.remote, AGENT_OVN_MARK_KEY,
+			a.ovn_cfg.owner);
 	for (i = 0; i < a.nconn; i++) {
 		agent_conn_init(&a.conns[i], a.paths[i], a.name, &conn_cb, &a);
 		a.conns[i].ep = &a.eps[i];

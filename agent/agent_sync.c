@@ -121,10 +121,11 @@ static void account_op(struct agent_sync *s, const struct agent_op *op,
 			break;
 		s->stats.conflicts_seen++;
 		if (s->be->ops->conflict)
-			agent_log("%s: %s is there: left alone, ours goes in "
-				  "once it is gone",
-				  vnetrs_prefix2str(p, pbuf, sizeof(pbuf)),
-				  s->be->ops->conflict);
+			agent_log(
+				"%s: %s is there: left alone, ours goes in "
+				"once it is gone",
+				vnetrs_prefix2str(p, pbuf, sizeof(pbuf)),
+				s->be->ops->conflict);
 		else
 			agent_log(
 				"%s: another owner's route of this prefix and "

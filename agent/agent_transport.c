@@ -123,7 +123,9 @@ int agent_endpoint_parse(struct agent_endpoint *ep, const char *spec, char *err,
 
 const char *agent_tp_kind2str(enum agent_tp_kind kind)
 {
-	return kind == AGENT_TP_TLS ? "tls" : kind == AGENT_TP_TCP ? "tcp" : "unix";
+	return kind == AGENT_TP_TLS   ? "tls"
+	       : kind == AGENT_TP_TCP ? "tcp"
+				      : "unix";
 }
 
 void agent_tp_init(struct agent_tp *t)

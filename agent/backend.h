@@ -146,10 +146,10 @@ struct agent_ovn_config {
 };
 
 /* NULL with the reason in err (a bad remote). Connects in the background. */
-struct agent_backend *
-agent_backend_ovn_open(const struct agent_ovn_config *cfg,
-		       const struct agent_backend_cb *cb, void *cb_arg,
-		       char *err, size_t errlen);
+struct agent_backend *agent_backend_ovn_open(const struct agent_ovn_config *cfg,
+					     const struct agent_backend_cb *cb,
+					     void *cb_arg, char *err,
+					     size_t errlen);
 
 /* --once: the rows cfg would write for table t, one line each, to f. */
 void agent_ovn_print_rows(const struct agent_ovn_config *cfg,

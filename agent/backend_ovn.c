@@ -63,7 +63,7 @@ struct ovn_row {
 	struct ovn_row *next; /* in its hash bucket */
 	char uuid[37];
 	char *ip_prefix, *nexthop, *policy, *route_table, *output_port;
-	char *mark; /* external_ids:vnetrs-agent, or NULL */
+	char *mark;	/* external_ids:vnetrs-agent, or NULL */
 	bool deleting;	/* the agent removes it: its going is ours */
 	bool in_router; /* in our router's static_routes */
 	bool seen;	/* (scratch) */
@@ -461,8 +461,8 @@ static void router_update(struct agent_ovn *o, const char *uuid,
 		if (!r)
 			abort();
 		snprintf(r->uuid, sizeof(r->uuid), "%s", uuid);
-		o->routers = xrealloc(o->routers, (o->nrouters + 1) *
-							  sizeof(o->routers[0]));
+		o->routers = xrealloc(
+			o->routers, (o->nrouters + 1) * sizeof(o->routers[0]));
 		o->routers[o->nrouters++] = r;
 	}
 	if (json_object_object_get_ex(new, "name", &v)) {
@@ -493,13 +493,15 @@ static void router_check(struct agent_ovn *o, bool initial)
 	if (st == o->rstate)
 		return;
 	if (st == ROUTER_MISSING)
-		agent_log("OVN NB %s: no logical router named '%s': its "
-			  "routes are not written until it exists",
-			  o->cfg.remote, o->cfg.router);
+		agent_log(
+			"OVN NB %s: no logical router named '%s': its "
+			"routes are not written until it exists",
+			o->cfg.remote, o->cfg.router);
 	else if (st == ROUTER_DUP)
-		agent_log("OVN NB %s: %zu logical routers are named '%s': "
-			  "routes are not written until one is left",
-			  o->cfg.remote, n, o->cfg.router);
+		agent_log(
+			"OVN NB %s: %zu logical routers are named '%s': "
+			"routes are not written until one is left",
+			o->cfg.remote, n, o->cfg.router);
 	else if (o->rstate != ROUTER_UNKNOWN)
 		agent_log("OVN NB %s: logical router '%s' is there (%s)",
 			  o->cfg.remote, o->cfg.router, found->uuid);
@@ -628,9 +630,10 @@ static void on_down(void *arg, bool was_up, const char *why)
 			  o->cfg.remote, why);
 		o->state_ms = agent_now_ms();
 	} else if (strcmp(why, o->last_down)) {
-		agent_log("OVN NB %s: cannot connect: %s (retrying, up to "
-			  "every %d s; not logged again until it changes)",
-			  o->cfg.remote, why, OVSDB_BACKOFF_MAX_MS / 1000);
+		agent_log(
+			"OVN NB %s: cannot connect: %s (retrying, up to "
+			"every %d s; not logged again until it changes)",
+			o->cfg.remote, why, OVSDB_BACKOFF_MAX_MS / 1000);
 	}
 	snprintf(o->last_down, sizeof(o->last_down), "%s", why);
 }
@@ -662,8 +665,8 @@ static void on_monitor_reply(struct agent_ovn *o, const struct ovsdb_msg *m)
 		ours += r && row_ours(o, r);
 	}
 	agent_log("OVN NB %s: connected; router '%s': %s, %zu rows of ours",
-		  o->cfg.remote, o->cfg.router,
-		  o->router ? "there" : "missing", ours);
+		  o->cfg.remote, o->cfg.router, o->router ? "there" : "missing",
+		  ours);
 	agent_backend_report(&o->base, AGENT_EV_RECONNECT, NULL,
 			     "OVN NB connected");
 }
@@ -696,9 +699,10 @@ static void on_txn_reply(struct agent_ovn *o, struct ovn_txn *t,
 	}
 	o->txn_refused++;
 	if (strcmp(why, o->last_refusal))
-		agent_log("OVN NB %s: transaction refused: %s (retried; not "
-			  "logged again until it changes)",
-			  o->cfg.remote, why);
+		agent_log(
+			"OVN NB %s: transaction refused: %s (retried; not "
+			"logged again until it changes)",
+			o->cfg.remote, why);
 	snprintf(o->last_refusal, sizeof(o->last_refusal), "%s", why);
 }
 
@@ -789,8 +793,8 @@ static int ovn_dump(struct agent_backend *b, struct agent_table *t)
 		size_t k = 0;
 		bool odd = false;
 
-		for (j = i; j < n && vnetrs_prefix_equal(&e[j].prefix,
-							  &e[i].prefix);
+		for (j = i;
+		     j < n && vnetrs_prefix_equal(&e[j].prefix, &e[i].prefix);
 		     j++) {
 			odd |= e[j].odd;
 			/* Two rows of one next hop: one goes (odd). */
@@ -873,8 +877,7 @@ struct txn_build {
 	struct ovn_txn t;
 };
 
-static void txn_begin(struct agent_ovn *o, struct txn_build *tb,
-		      size_t op_from)
+static void txn_begin(struct agent_ovn *o, struct txn_build *tb, size_t op_from)
 {
 	struct json_object *wait = json_object_new_object();
 	struct json_object *cols = json_object_new_array();
@@ -919,9 +922,9 @@ static void txn_insert(struct agent_ovn *o, struct txn_build *tb,
 			       json_object_new_string(vnetrs_addr2str(
 				       nh, nbuf, sizeof(nbuf))));
 	json_object_object_add(row, "policy", json_object_new_string("dst-ip"));
-	json_object_object_add(row, "external_ids",
-			       ovsdb_map1_new(AGENT_OVN_MARK_KEY,
-					      o->cfg.owner));
+	json_object_object_add(
+		row, "external_ids",
+		ovsdb_map1_new(AGENT_OVN_MARK_KEY, o->cfg.owner));
 	json_object_object_add(op, "op", json_object_new_string("insert"));
 	json_object_object_add(op, "table", json_object_new_string(T_ROUTE));
 	json_object_object_add(op, "row", row);
@@ -934,8 +937,8 @@ static void txn_insert(struct agent_ovn *o, struct txn_build *tb,
 static void txn_remove(struct txn_build *tb, struct ovn_row *r)
 {
 	json_object_array_add(tb->del, ovsdb_uuid_new(r->uuid));
-	tb->t.dels = xrealloc(tb->t.dels,
-			      (tb->t.ndels + 1) * sizeof(tb->t.dels[0]));
+	tb->t.dels =
+		xrealloc(tb->t.dels, (tb->t.ndels + 1) * sizeof(tb->t.dels[0]));
 	snprintf(tb->t.dels[tb->t.ndels++], sizeof(tb->t.dels[0]), "%s",
 		 r->uuid);
 	r->deleting = true;
@@ -1209,10 +1212,10 @@ static void ovn_status(const struct agent_backend *b, FILE *f, uint64_t now)
 			others++;
 	}
 	fprintf(f, "  router '%s': %s", o->cfg.router,
-		!o->synced		    ? "unknown"
-		: o->rstate == ROUTER_OK    ? "there"
-		: o->rstate == ROUTER_DUP   ? "several of that name"
-					    : "missing");
+		!o->synced		  ? "unknown"
+		: o->rstate == ROUTER_OK  ? "there"
+		: o->rstate == ROUTER_DUP ? "several of that name"
+					  : "missing");
 	if (o->router)
 		fprintf(f, ", %zu rows of ours (%s=%s), %zu other rows", ours,
 			AGENT_OVN_MARK_KEY, o->cfg.owner, others);
@@ -1240,8 +1243,9 @@ static void ovn_close(struct agent_backend *b)
 
 static const struct agent_backend_ops ovn_ops = {
 	.name = "ovn",
-	.conflict = "another owner's row of this prefix (dst-ip, main "
-		    "route table) on the router",
+	.conflict =
+		"another owner's row of this prefix (dst-ip, main "
+		"route table) on the router",
 	.dump = ovn_dump,
 	.apply = ovn_apply,
 	.watch_fd = ovn_watch_fd,
@@ -1253,10 +1257,10 @@ static const struct agent_backend_ops ovn_ops = {
 	.status = ovn_status,
 };
 
-struct agent_backend *
-agent_backend_ovn_open(const struct agent_ovn_config *cfg,
-		       const struct agent_backend_cb *cb, void *cb_arg,
-		       char *err, size_t errlen)
+struct agent_backend *agent_backend_ovn_open(const struct agent_ovn_config *cfg,
+					     const struct agent_backend_cb *cb,
+					     void *cb_arg, char *err,
+					     size_t errlen)
 {
 	struct agent_ovn *o = calloc(1, sizeof(*o));
 
@@ -1266,8 +1270,7 @@ agent_backend_ovn_open(const struct agent_ovn_config *cfg,
 	o->tls.cert = cfg->cert;
 	o->tls.key = cfg->key;
 	o->tls.ca = cfg->ca;
-	if (ovsdb_remote_parse(cfg->remote, &o->ep, &o->tls, err, errlen) <
-	    0) {
+	if (ovsdb_remote_parse(cfg->remote, &o->ep, &o->tls, err, errlen) < 0) {
 		free(o);
 		return NULL;
 	}

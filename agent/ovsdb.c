@@ -153,8 +153,8 @@ char *ovsdb_request_str(const char *method, struct json_object *params,
 	json_object_object_add(o, "method", json_object_new_string(method));
 	json_object_object_add(o, "params", params);
 	json_object_object_add(o, "id", json_object_new_int64(id));
-	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-						      JSON_C_TO_STRING_NOSLASHESCAPE);
+	s = json_object_to_json_string_ext(
+		o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	*len = strlen(s);
 	copy = strdup(s);
 	json_object_put(o);
@@ -356,7 +356,8 @@ int ovsdb_txn_check(struct json_object *result, struct json_object *error,
 		if (!e)
 			continue;
 		if (i < ops)
-			snprintf(where, sizeof(where), "operation %zu: ", i + 1);
+			snprintf(where, sizeof(where),
+				 "operation %zu: ", i + 1);
 		else
 			snprintf(where, sizeof(where), "commit: ");
 		/* The operation's result holds "error" and "details". */
@@ -757,6 +758,7 @@ void ovsdb_conn_run(struct ovsdb_conn *c, short revents, uint64_t now)
 		return;
 	}
 	if (!c->echo_id && now >= c->last_rx_ms + OVSDB_PROBE_MS)
-		c->echo_id = ovsdb_conn_send(c, "echo", json_object_new_array());
+		c->echo_id =
+			ovsdb_conn_send(c, "echo", json_object_new_array());
 	flush_out(c);
 }

@@ -188,7 +188,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 #define UR "0b8c1a2e-0d1f-4c5a-9e3b-7f2d4a6c8e00"
 #define ROW(pfx, nh, ids)                                                      \
 	"{\"new\":{\"ip_prefix\":\"" pfx "\",\"nexthop\":\"" nh                \
-	"\",\"policy\":\"dst-ip\",\"route_table\":\"\",\"output_port\":"     \
+	"\",\"policy\":\"dst-ip\",\"route_table\":\"\",\"output_port\":"       \
 	"[\"set\",[]],\"external_ids\":[\"map\",[" ids "]]}}"
 #define OURS "[\"vnetrs-agent\",\"hv1\"]"
 
@@ -234,8 +234,8 @@ void fuzz_seeds(fuzz_emit_fn emit)
 	char buf[8192];
 
 	for (size_t i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++) {
-		int n = snprintf(buf, sizeof(buf), "%c%s%s", (char)seeds[i].chunk,
-				 seeds[i].a, seeds[i].b);
+		int n = snprintf(buf, sizeof(buf), "%c%s%s",
+				 (char)seeds[i].chunk, seeds[i].a, seeds[i].b);
 
 		/* A chunk byte of 0 ends the string: write it in after. */
 		buf[0] = (char)seeds[i].chunk;

@@ -65,10 +65,12 @@ static void expect_stream(const struct got *g)
 	assert_string_equal(g->s[0],
 			    "{\"id\":1,\"result\":{\"a\":[\"set\",[]]},"
 			    "\"error\":null}");
-	assert_string_equal(g->s[1], "{\"method\":\"echo\",\"params\":"
-				     "[\"x\\\"}{\"],\"id\":\"echo\"}");
-	assert_string_equal(g->s[2], "{\"method\":\"update\",\"params\":"
-				     "[\"m\",{\"T\":{}}],\"id\":null}");
+	assert_string_equal(g->s[1],
+			    "{\"method\":\"echo\",\"params\":"
+			    "[\"x\\\"}{\"],\"id\":\"echo\"}");
+	assert_string_equal(g->s[2],
+			    "{\"method\":\"update\",\"params\":"
+			    "[\"m\",{\"T\":{}}],\"id\":null}");
 }
 
 static void test_framing_chunks(void **state __attribute__((unused)))
@@ -87,15 +89,13 @@ static void test_framing_chunks(void **state __attribute__((unused)))
 							   collect, &g, why,
 							   sizeof(why)),
 					 0);
-			assert_int_equal(
-				ovsdb_framer_feed(&f, stream + cut, cut2 - cut,
-						  collect, &g, why,
-						  sizeof(why)),
-				0);
-			assert_int_equal(ovsdb_framer_feed(&f, stream + cut2,
-							   len - cut2, collect,
-							   &g, why,
-							   sizeof(why)),
+			assert_int_equal(ovsdb_framer_feed(
+						 &f, stream + cut, cut2 - cut,
+						 collect, &g, why, sizeof(why)),
+					 0);
+			assert_int_equal(ovsdb_framer_feed(
+						 &f, stream + cut2, len - cut2,
+						 collect, &g, why, sizeof(why)),
 					 0);
 			expect_stream(&g);
 			ovsdb_framer_fini(&f);
@@ -258,8 +258,7 @@ static void test_txn_check(void **state __attribute__((unused)))
 	r = js("[{\"error\":\"timed out\",\"details\":\"\\\"wait\\\" timed "
 	       "out\"},null,null]");
 	assert_int_equal(ovsdb_txn_check(r, NULL, 3, why, sizeof(why)), -1);
-	assert_string_equal(why,
-			    "operation 1: timed out (\"wait\" timed out)");
+	assert_string_equal(why, "operation 1: timed out (\"wait\" timed out)");
 	json_object_put(r);
 
 	r = js("[{},{},{\"error\":\"referential integrity violation\"}]");
@@ -309,15 +308,14 @@ static void test_remotes(void **state __attribute__((unused)))
 	assert_int_equal(ovsdb_remote_parse("tcp:192.0.2.1:70000", &ep, &tls,
 					    why, sizeof(why)),
 			 -1);
-	assert_int_equal(ovsdb_remote_parse("unix:", &ep, &tls, why,
-					    sizeof(why)),
+	assert_int_equal(
+		ovsdb_remote_parse("unix:", &ep, &tls, why, sizeof(why)), -1);
+	assert_int_equal(ovsdb_remote_parse("/run/ovn/ovnnb_db.sock", &ep, &tls,
+					    why, sizeof(why)),
 			 -1);
-	assert_int_equal(ovsdb_remote_parse("/run/ovn/ovnnb_db.sock", &ep,
-					    &tls, why, sizeof(why)),
-			 -1);
-	assert_int_equal(ovsdb_remote_parse("ptcp:6641", &ep, &tls, why,
-					    sizeof(why)),
-			 -1);
+	assert_int_equal(
+		ovsdb_remote_parse("ptcp:6641", &ep, &tls, why, sizeof(why)),
+		-1);
 }
 
 static void test_request_encoding(void **state __attribute__((unused)))
@@ -333,10 +331,12 @@ static void test_request_encoding(void **state __attribute__((unused)))
 	json_object_array_add(p, ovsdb_named_uuid_new("r0"));
 	s = ovsdb_request_str("transact", p, 42, &len);
 	assert_string_equal(
-		s, "{\"method\":\"transact\",\"params\":[\"OVN_Northbound\","
-		   "[[\"_uuid\",\"==\",[\"uuid\",\"" U1 "\"]]],"
-		   "[\"map\",[[\"vnetrs-agent\",\"hv1\"]]],[\"set\",[]],"
-		   "[\"named-uuid\",\"r0\"]],\"id\":42}");
+		s,
+		"{\"method\":\"transact\",\"params\":[\"OVN_Northbound\","
+		"[[\"_uuid\",\"==\",[\"uuid\",\"" U1
+		"\"]]],"
+		"[\"map\",[[\"vnetrs-agent\",\"hv1\"]]],[\"set\",[]],"
+		"[\"named-uuid\",\"r0\"]],\"id\":42}");
 	assert_int_equal(len, strlen(s));
 	free(s);
 }
@@ -365,36 +365,43 @@ static void on_event(void *arg, enum agent_backend_event ev,
 static const struct agent_backend_cb event_cb = {.event = on_event};
 
 static const char initial[] =
-	"{\"Logical_Router\":{\"" UR "\":{\"new\":{\"name\":\"lr0\","
+	"{\"Logical_Router\":{\"" UR
+	"\":{\"new\":{\"name\":\"lr0\","
 	"\"static_routes\":[\"set\",[[\"uuid\",\"" U1 "\"],[\"uuid\",\"" U2
 	"\"],[\"uuid\",\"" U3 "\"],[\"uuid\",\"" U4 "\"],[\"uuid\",\"" U5
 	"\"]]]}}},"
 	"\"Logical_Router_Static_Route\":{"
 	/* ours: 10.250.0.0/16 via .4 and .5 (ECMP) */
-	"\"" U1 "\":{\"new\":{\"ip_prefix\":\"10.250.0.0/16\",\"nexthop\":"
+	"\"" U1
+	"\":{\"new\":{\"ip_prefix\":\"10.250.0.0/16\",\"nexthop\":"
 	"\"10.1.1.4\",\"policy\":\"dst-ip\",\"route_table\":\"\","
 	"\"output_port\":[\"set\",[]],\"external_ids\":[\"map\",[["
 	"\"vnetrs-agent\",\"hv1\"]]]}},"
-	"\"" U2 "\":{\"new\":{\"ip_prefix\":\"10.250.0.0/16\",\"nexthop\":"
+	"\"" U2
+	"\":{\"new\":{\"ip_prefix\":\"10.250.0.0/16\",\"nexthop\":"
 	"\"10.1.1.5\",\"policy\":[\"set\",[]],\"route_table\":\"\","
 	"\"output_port\":[\"set\",[]],\"external_ids\":[\"map\",[["
 	"\"vnetrs-agent\",\"hv1\"]]]}},"
 	/* ours: IPv6 */
-	"\"" U3 "\":{\"new\":{\"ip_prefix\":\"2001:db8:99::/48\",\"nexthop\":"
+	"\"" U3
+	"\":{\"new\":{\"ip_prefix\":\"2001:db8:99::/48\",\"nexthop\":"
 	"\"2001:db8:1::4\",\"policy\":\"dst-ip\",\"route_table\":\"\","
 	"\"output_port\":[\"set\",[]],\"external_ids\":[\"map\",[["
 	"\"vnetrs-agent\",\"hv1\"]]]}},"
 	/* an operator's: 192.168.0.0/16 */
-	"\"" U4 "\":{\"new\":{\"ip_prefix\":\"192.168.0.0/16\",\"nexthop\":"
+	"\"" U4
+	"\":{\"new\":{\"ip_prefix\":\"192.168.0.0/16\",\"nexthop\":"
 	"\"10.1.1.99\",\"policy\":[\"set\",[]],\"route_table\":\"\","
 	"\"output_port\":[\"set\",[]],\"external_ids\":[\"map\",[]]}},"
 	/* another agent's host route (ovn-nbctl's form: no /32) */
-	"\"" U5 "\":{\"new\":{\"ip_prefix\":\"10.9.9.9\",\"nexthop\":"
+	"\"" U5
+	"\":{\"new\":{\"ip_prefix\":\"10.9.9.9\",\"nexthop\":"
 	"\"10.1.1.98\",\"policy\":\"dst-ip\",\"route_table\":\"\","
 	"\"output_port\":[\"set\",[]],\"external_ids\":[\"map\",[["
 	"\"vnetrs-agent\",\"hv2\"]]]}},"
 	/* ours, but on no router we care about: not listed */
-	"\"" U6 "\":{\"new\":{\"ip_prefix\":\"10.6.0.0/16\",\"nexthop\":"
+	"\"" U6
+	"\":{\"new\":{\"ip_prefix\":\"10.6.0.0/16\",\"nexthop\":"
 	"\"10.1.1.4\",\"policy\":\"dst-ip\",\"route_table\":\"\","
 	"\"output_port\":[\"set\",[]],\"external_ids\":[\"map\",[["
 	"\"vnetrs-agent\",\"hv1\"]]]}}}}";
@@ -491,12 +498,13 @@ static const char *build(struct agent_ovn *o, enum agent_op_type type,
 	op_build(o, &tb, &op, ix, nix);
 	*res = op.result;
 	*rows = tb.rows;
-	snprintf(out, sizeof(out), "%s %s %s",
-		 json_object_to_json_string_ext(tb.ops, JSON_C_TO_STRING_PLAIN |
-							    JSON_C_TO_STRING_NOSLASHESCAPE),
-		 json_object_to_json_string_ext(tb.ins, JSON_C_TO_STRING_PLAIN),
-		 json_object_to_json_string_ext(tb.del,
-						JSON_C_TO_STRING_PLAIN));
+	snprintf(
+		out, sizeof(out), "%s %s %s",
+		json_object_to_json_string_ext(
+			tb.ops, JSON_C_TO_STRING_PLAIN |
+					JSON_C_TO_STRING_NOSLASHESCAPE),
+		json_object_to_json_string_ext(tb.ins, JSON_C_TO_STRING_PLAIN),
+		json_object_to_json_string_ext(tb.del, JSON_C_TO_STRING_PLAIN));
 	json_object_put(tb.ops);
 	json_object_put(tb.ins);
 	json_object_put(tb.del);
@@ -547,8 +555,8 @@ static void test_backend_ops(void **state __attribute__((unused)))
 	assert_int_equal(res, AGENT_OP_TAKEN);
 
 	/* Another agent's row is another owner's too. */
-	s = build(o, AGENT_OP_ADD, route("10.9.9.9/32", "10.1.1.7", NULL),
-		  &res, &rows);
+	s = build(o, AGENT_OP_ADD, route("10.9.9.9/32", "10.1.1.7", NULL), &res,
+		  &rows);
 	assert_int_equal(res, AGENT_OP_TAKEN);
 
 	/* ECMP .4,.5 -> .5,.6: the row of .5 stays, .4's goes, .6 comes. */
@@ -568,16 +576,17 @@ static void test_backend_ops(void **state __attribute__((unused)))
 		  &res, &rows);
 	assert_int_equal(res, AGENT_OP_DONE);
 	assert_int_equal(rows, 2);
-	assert_non_null(strstr(s, "[[\"uuid\",\"" U1 "\"],[\"uuid\",\"" U2
-				  "\"]]"));
+	assert_non_null(
+		strstr(s, "[[\"uuid\",\"" U1 "\"],[\"uuid\",\"" U2 "\"]]"));
 	row_find(o, U1)->deleting = row_find(o, U2)->deleting = false;
-	s = build(o, AGENT_OP_DELETE, route("192.168.0.0/16", "10.1.1.99", NULL),
-		  &res, &rows);
+	s = build(o, AGENT_OP_DELETE,
+		  route("192.168.0.0/16", "10.1.1.99", NULL), &res, &rows);
 	assert_int_equal(rows, 0);
 
 	/* IPv6. */
 	s = build(o, AGENT_OP_REPLACE,
-		  route("2001:db8:99::/48", "2001:db8:1::5", NULL), &res, &rows);
+		  route("2001:db8:99::/48", "2001:db8:1::5", NULL), &res,
+		  &rows);
 	assert_int_equal(rows, 2);
 	assert_non_null(strstr(s, "\"nexthop\":\"2001:db8:1::5\""));
 	assert_non_null(strstr(s, "[[\"uuid\",\"" U3 "\"]]"));
@@ -618,18 +627,20 @@ static void test_backend_events(void **state __attribute__((unused)))
 		  "\"hv1\"]]]}}}}");
 	assert_int_equal(ev.own_gone, 2);
 	/* The operator's row goes: reported as foreign. */
-	update(o, "{\"Logical_Router_Static_Route\":{\"" U4
-		  "\":{\"old\":{}}}}");
+	update(o,
+	       "{\"Logical_Router_Static_Route\":{\"" U4 "\":{\"old\":{}}}}");
 	assert_int_equal(ev.foreign_gone, 1);
 	assert_string_equal(ev.last, "192.168.0.0/16");
 	/* The router renamed: missing; back: a reconnect event. */
-	update(o, "{\"Logical_Router\":{\"" UR "\":{\"old\":{\"name\":"
+	update(o, "{\"Logical_Router\":{\"" UR
+		  "\":{\"old\":{\"name\":"
 		  "\"lr0\"},\"new\":{\"name\":\"other\",\"static_routes\":"
 		  "[\"set\",[[\"uuid\",\"" U2 "\"]]]}}}}");
 	assert_int_equal(o->rstate, ROUTER_MISSING);
 	agent_table_init(&t);
 	assert_int_equal(ovn_dump(&o->base, &t), -1);
-	update(o, "{\"Logical_Router\":{\"" UR "\":{\"old\":{\"name\":"
+	update(o, "{\"Logical_Router\":{\"" UR
+		  "\":{\"old\":{\"name\":"
 		  "\"other\"},\"new\":{\"name\":\"lr0\",\"static_routes\":"
 		  "[\"set\",[[\"uuid\",\"" U2 "\"]]]}}}}");
 	assert_int_equal(o->rstate, ROUTER_OK);
@@ -639,8 +650,9 @@ static void test_backend_events(void **state __attribute__((unused)))
 	agent_table_clear(&t);
 	/* Malformed updates are refused. */
 	{
-		struct json_object *j = js("{\"Logical_Router_Static_Route\":"
-					   "{\"bad-uuid\":{\"new\":{}}}}");
+		struct json_object *j =
+			js("{\"Logical_Router_Static_Route\":"
+			   "{\"bad-uuid\":{\"new\":{}}}}");
 
 		assert_int_equal(apply_updates(o, j, false), -1);
 		json_object_put(j);
