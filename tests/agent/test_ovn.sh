@@ -18,7 +18,8 @@
 # withdraw removes the rows; ovsdb-server killed and restarted on the same
 # file: the agent reconnects and reconciles (a withdraw and an announce
 # made meanwhile, a stale row of ours removed, others' rows kept);
-# --status; the same over ssl: with certificates; transactions refused (a
+# a hung ovsdb-server (SIGSTOP) detected by the echo probe; --status; the
+# same over ssl: with certificates; transactions refused (a
 # backup ovsdb-server): logged once with the reason, retried, nothing else
 # changed. Every wait is a poll with a deadline.
 set -euo pipefail
@@ -259,6 +260,18 @@ poll 20 "the agent reconnects" connects 3
 poll 10 "the announce made while down" has 10.77.0.0/16 10.1.1.8
 poll 10 "the withdraw made while down" lacks 0.0.0.0/0
 pass "a withdraw and an announce made while the database was down are carried out once it is back"
+
+# A hung database (SIGSTOP): the agent's echo goes unanswered, it
+# reconnects; once the database runs again, it is connected again.
+kill -STOP "$extra_pid"
+poll 20 "the hung database detected" grep -q \
+	"OVN NB unix:$sock: connection lost: no answer within 10000 ms (inactivity probe)" "$tmp/agent.log"
+kill -CONT "$extra_pid"
+connected_again() { [ "$(grep -c "OVN NB unix:$sock: connected" "$tmp/agent.log")" -ge 4 ]; }
+poll 20 "connected after the hang" connected_again
+poll 10 "--status connected" status_has "OVN NB unix:$sock: connected"
+has 10.77.0.0/16 10.1.1.8 || fail "rows lost after the hang: $(routes)"
+pass "a hung database: detected by the inactivity probe, reconnected once it answers"
 
 kill -HUP "$(cat "$tmp/agent.pid")"
 poll 10 "the SIGHUP reconcile" grep -q "reconcile (SIGHUP)" "$tmp/agent.log"
