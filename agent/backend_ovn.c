@@ -31,7 +31,10 @@
  * retried above. Each transaction first checks ("wait") that the
  * router still has its name, so rows never land on another router. An
  * operation is done when its transaction committed; refused or unanswered,
- * it failed (retried above with backoff).
+ * it failed (retried above with backoff). ovsdb-server sends a session's
+ * pending monitor updates before any reply to it, so when a transaction's
+ * reply comes, the cache already holds the rows it inserted and has lost
+ * those it removed: the next batch is built on what the database holds.
  *
  * Another owner's row of the same prefix (an operator's static route,
  * dst-ip, main route table) holds the prefix: the add is AGENT_OP_TAKEN
@@ -391,8 +394,9 @@ static void route_update(struct agent_ovn *o, const char *uuid,
 		row_del(o, uuid);
 		return;
 	}
-	if (!r) { /* inserted */
-		r = row_add(o, uuid);
+	if (!r || !old) { /* inserted (a row already known: refreshed) */
+		if (!r)
+			r = row_add(o, uuid);
 		row_fill(o, r, new);
 		if (initial)
 			return;
@@ -412,7 +416,6 @@ static void route_update(struct agent_ovn *o, const char *uuid,
 	if (!initial && changed && !row_ours(o, r) && row_dst_main(r))
 		report(o, AGENT_EV_FOREIGN_ADDED, r,
 		       "another owner's row changed");
-	(void)old;
 }
 
 static struct ovn_router *router_find(const struct agent_ovn *o,
