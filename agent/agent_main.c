@@ -5,10 +5,10 @@
  * It connects to the SDN sockets of one or two route-server instances
  * (docs/sdn-protocol.md), merges their tables (per prefix, the union of
  * the next hops of the instances that hold it) and programs the result
- * into the kernel of the host it runs on, as routes of its own protocol
- * number: reconciled with the kernel's routes at every snapshot, changed
- * prefix by prefix at every incremental batch. One thread, one poll(2)
- * loop.
+ * into a data plane (backend.h): the kernel of the host it runs on, as
+ * routes of its own protocol number, or an OVN logical router (--ovn-nb),
+ * as rows of its own; reconciled at every snapshot, changed prefix by
+ * prefix at every incremental batch. One thread, one poll(2) loop.
  */
 #include <errno.h>
 #include <fcntl.h>
