@@ -523,7 +523,9 @@ static void status_print(FILE *f, void *arg)
 	"  -a, --expect-as ASN    refuse a route server of another AS\n"        \
 	"      --ovn-nb REMOTE    program an OVN logical router instead of\n"   \
 	"                         the kernel: its northbound database,\n"       \
-	"                         unix:PATH, tcp:IP:PORT or ssl:IP:PORT\n"      \
+	"                         unix:PATH, tcp:IP:PORT or ssl:IP:PORT,\n"     \
+	"                         or a list of them separated by commas\n"      \
+	"                         (a clustered database), tried in turn\n"      \
 	"      --ovn-router NAME  the Logical_Router whose static routes\n"     \
 	"                         it keeps (rows marked as its own)\n"          \
 	"      --ovn-owner ID     its mark, external_ids:vnetrs-agent=ID\n"     \
@@ -667,7 +669,8 @@ static int check_ovn(struct agent *a, const char *host)
 		.key = a->ovn_cfg.key,
 		.ca = a->ovn_cfg.ca,
 	};
-	struct agent_endpoint ep;
+	struct ovsdb_remotes remotes;
+	bool ssl;
 	bool files = tls.cert || tls.key || tls.ca;
 	char err[PATH_MAX + 160];
 
@@ -688,26 +691,27 @@ static int check_ovn(struct agent *a, const char *host)
 			"NAME (the logical router)\n");
 		return -1;
 	}
-	if (ovsdb_remote_parse(a->ovn_cfg.remote, &ep, &tls, err, sizeof(err)) <
-	    0) {
+	if (ovsdb_remotes_parse(&remotes, a->ovn_cfg.remote, &tls, err,
+				sizeof(err)) < 0) {
 		fprintf(stderr, "vnetrs-agent: --ovn-nb %s: %s\n",
 			a->ovn_cfg.remote, err);
 		return -1;
 	}
-	if (ep.kind == AGENT_TP_TLS && (!tls.cert || !tls.key || !tls.ca)) {
+	ssl = ovsdb_remotes_tls(&remotes);
+	ovsdb_remotes_free(&remotes);
+	if (ssl && (!tls.cert || !tls.key || !tls.ca)) {
 		fprintf(stderr,
 			"vnetrs-agent: --ovn-nb ssl:... needs "
 			"--ovn-cert, --ovn-key and --ovn-ca\n");
 		return -1;
 	}
-	if (ep.kind != AGENT_TP_TLS && files) {
+	if (!ssl && files) {
 		fprintf(stderr,
 			"vnetrs-agent: --ovn-cert, --ovn-key and "
 			"--ovn-ca are for --ovn-nb ssl:...\n");
 		return -1;
 	}
-	if (ep.kind == AGENT_TP_TLS &&
-	    agent_tls_config_check(&tls, err, sizeof(err)) < 0) {
+	if (ssl && agent_tls_config_check(&tls, err, sizeof(err)) < 0) {
 		/* The messages name --cert: say which option. */
 		fprintf(stderr, "vnetrs-agent: --ovn-%s\n", err + 2);
 		return -1;

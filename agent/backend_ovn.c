@@ -95,7 +95,7 @@ struct agent_ovn {
 	struct agent_backend base; /* first: the backend's interface */
 	struct agent_ovn_config cfg;
 	struct agent_tls_config tls;
-	struct agent_endpoint ep;
+	struct ovsdb_remotes remotes;
 	struct ovsdb_conn conn;
 	int64_t monitor_id;
 	bool synced; /* the monitor's first reply is in */
@@ -111,6 +111,7 @@ struct agent_ovn {
 	size_t ntxns, txcap;
 	/* For the log and the status. */
 	char last_down[256];
+	size_t last_down_remote;
 	char last_refusal[512];
 	uint64_t state_ms;
 	uint64_t txn_ok, txn_refused, rows_inserted, rows_removed;
@@ -499,15 +500,16 @@ static void router_check(struct agent_ovn *o, bool initial)
 		agent_log(
 			"OVN NB %s: no logical router named '%s': its "
 			"routes are not written until it exists",
-			o->cfg.remote, o->cfg.router);
+			ovsdb_conn_remote(&o->conn), o->cfg.router);
 	else if (st == ROUTER_DUP)
 		agent_log(
 			"OVN NB %s: %zu logical routers are named '%s': "
 			"routes are not written until one is left",
-			o->cfg.remote, n, o->cfg.router);
+			ovsdb_conn_remote(&o->conn), n, o->cfg.router);
 	else if (o->rstate != ROUTER_UNKNOWN)
 		agent_log("OVN NB %s: logical router '%s' is there (%s)",
-			  o->cfg.remote, o->cfg.router, found->uuid);
+			  ovsdb_conn_remote(&o->conn), o->cfg.router,
+			  found->uuid);
 	if (st == ROUTER_OK && !initial)
 		agent_backend_report(&o->base, AGENT_EV_RECONNECT, NULL,
 				     "the logical router is there");
@@ -630,15 +632,18 @@ static void on_down(void *arg, bool was_up, const char *why)
 		o->txns[i].answered = true; /* failed */
 	if (was_up) {
 		agent_log("OVN NB %s: connection lost: %s; reconnecting",
-			  o->cfg.remote, why);
+			  ovsdb_conn_remote(&o->conn), why);
 		o->state_ms = agent_now_ms();
-	} else if (strcmp(why, o->last_down)) {
+	} else if (strcmp(why, o->last_down) ||
+		   o->conn.cur != o->last_down_remote) {
 		agent_log(
 			"OVN NB %s: cannot connect: %s (retrying, up to "
 			"every %d s; not logged again until it changes)",
-			o->cfg.remote, why, OVSDB_BACKOFF_MAX_MS / 1000);
+			ovsdb_conn_remote(&o->conn), why,
+			OVSDB_BACKOFF_MAX_MS / 1000);
 	}
 	snprintf(o->last_down, sizeof(o->last_down), "%s", why);
+	o->last_down_remote = o->conn.cur;
 }
 
 static void on_monitor_reply(struct agent_ovn *o, const struct ovsdb_msg *m)
@@ -668,8 +673,8 @@ static void on_monitor_reply(struct agent_ovn *o, const struct ovsdb_msg *m)
 		ours += r && row_ours(o, r);
 	}
 	agent_log("OVN NB %s: connected; router '%s': %s, %zu rows of ours",
-		  o->cfg.remote, o->cfg.router, o->router ? "there" : "missing",
-		  ours);
+		  ovsdb_conn_remote(&o->conn), o->cfg.router,
+		  o->router ? "there" : "missing", ours);
 	agent_backend_report(&o->base, AGENT_EV_RECONNECT, NULL,
 			     "OVN NB connected");
 }
@@ -696,7 +701,7 @@ static void on_txn_reply(struct agent_ovn *o, struct ovn_txn *t,
 		o->txn_ok++;
 		if (o->last_refusal[0])
 			agent_log("OVN NB %s: transactions are accepted again",
-				  o->cfg.remote);
+				  ovsdb_conn_remote(&o->conn));
 		o->last_refusal[0] = '\0';
 		return;
 	}
@@ -705,7 +710,7 @@ static void on_txn_reply(struct agent_ovn *o, struct ovn_txn *t,
 		agent_log(
 			"OVN NB %s: transaction refused: %s (retried; not "
 			"logged again until it changes)",
-			o->cfg.remote, why);
+			ovsdb_conn_remote(&o->conn), why);
 	snprintf(o->last_refusal, sizeof(o->last_refusal), "%s", why);
 }
 
@@ -1199,11 +1204,14 @@ static void ovn_status(const struct agent_backend *b, FILE *f, uint64_t now)
 	const struct agent_ovn *o = ovn_of(b);
 	size_t i, ours = 0, others = 0;
 
-	fprintf(f, "OVN NB %s: %s%s, %" PRIu64 " connects\n", o->cfg.remote,
-		ovsdb_state2str(o->conn.state),
+	fprintf(f, "OVN NB %s: %s%s, %" PRIu64 " connects\n",
+		ovsdb_conn_remote(&o->conn), ovsdb_state2str(o->conn.state),
 		o->conn.state == OVSDB_UP && !o->synced ? " (monitor pending)"
 							: "",
 		o->conn.connects);
+	if (o->remotes.n > 1)
+		fprintf(f, "  remote %zu of %zu: %s\n", o->conn.cur + 1,
+			o->remotes.n, o->cfg.remote);
 	if (o->conn.state != OVSDB_UP && o->last_down[0])
 		fprintf(f, "  last failure: %s\n", o->last_down);
 	for (i = 0; o->router && i < o->router->n; i++) {
@@ -1237,6 +1245,7 @@ static void ovn_close(struct agent_backend *b)
 	struct agent_ovn *o = ovn_of(b);
 
 	ovsdb_conn_fini(&o->conn);
+	ovsdb_remotes_free(&o->remotes);
 	cache_clear(o);
 	free(o->bucket);
 	free(o->routers);
@@ -1273,14 +1282,15 @@ struct agent_backend *agent_backend_ovn_open(const struct agent_ovn_config *cfg,
 	o->tls.cert = cfg->cert;
 	o->tls.key = cfg->key;
 	o->tls.ca = cfg->ca;
-	if (ovsdb_remote_parse(cfg->remote, &o->ep, &o->tls, err, errlen) < 0) {
+	if (ovsdb_remotes_parse(&o->remotes, cfg->remote, &o->tls, err,
+				errlen) < 0) {
 		free(o);
 		return NULL;
 	}
 	o->base.ops = &ovn_ops;
 	o->base.cb = cb;
 	o->base.cb_arg = cb_arg;
-	ovsdb_conn_init(&o->conn, &o->ep, &conn_cb, o);
+	ovsdb_conn_init(&o->conn, &o->remotes, &conn_cb, o);
 	/* The first attempt at the first turn of the loop. */
 	o->conn.retry_ms = 0;
 	return &o->base;

@@ -459,6 +459,58 @@ int ovsdb_remote_parse(const char *spec, struct agent_endpoint *ep,
 	return -1;
 }
 
+int ovsdb_remotes_parse(struct ovsdb_remotes *r, const char *list,
+			const struct agent_tls_config *tls, char *why,
+			size_t whylen)
+{
+	char *p, *next;
+	char err[200];
+
+	memset(r, 0, sizeof(*r));
+	r->buf = strdup(list);
+	if (!r->buf)
+		abort();
+	for (p = r->buf; p; p = next) {
+		next = strchr(p, ',');
+		if (next)
+			*next++ = '\0';
+		if (r->n == OVSDB_REMOTES_MAX) {
+			snprintf(why, whylen, "at most %d remotes",
+				 OVSDB_REMOTES_MAX);
+			goto fail;
+		}
+		if (ovsdb_remote_parse(p, &r->ep[r->n], tls, err, sizeof(err)) <
+		    0) {
+			if (next || r->n)
+				snprintf(why, whylen, "%s: %s", p, err);
+			else
+				snprintf(why, whylen, "%s", err);
+			goto fail;
+		}
+		r->name[r->n++] = p;
+	}
+	return 0;
+fail:
+	ovsdb_remotes_free(r);
+	return -1;
+}
+
+bool ovsdb_remotes_tls(const struct ovsdb_remotes *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		if (r->ep[i].kind == AGENT_TP_TLS)
+			return true;
+	return false;
+}
+
+void ovsdb_remotes_free(struct ovsdb_remotes *r)
+{
+	free(r->buf);
+	memset(r, 0, sizeof(*r));
+}
+
 /* --- a connection -------------------------------------------------------- */
 
 const char *ovsdb_state2str(enum ovsdb_state s)
@@ -474,11 +526,11 @@ const char *ovsdb_state2str(enum ovsdb_state s)
 	return "?";
 }
 
-void ovsdb_conn_init(struct ovsdb_conn *c, const struct agent_endpoint *ep,
+void ovsdb_conn_init(struct ovsdb_conn *c, const struct ovsdb_remotes *remotes,
 		     const struct ovsdb_conn_cb *cb, void *arg)
 {
 	memset(c, 0, sizeof(*c));
-	c->ep = ep;
+	c->remotes = remotes;
 	c->cb = cb;
 	c->cb_arg = arg;
 	c->state = OVSDB_DOWN;
@@ -486,6 +538,11 @@ void ovsdb_conn_init(struct ovsdb_conn *c, const struct agent_endpoint *ep,
 	c->backoff_ms = OVSDB_BACKOFF_MIN_MS;
 	agent_tp_init(&c->tp);
 	ovsdb_framer_init(&c->fr);
+}
+
+const char *ovsdb_conn_remote(const struct ovsdb_conn *c)
+{
+	return c->remotes->name[c->cur];
 }
 
 void ovsdb_conn_fini(struct ovsdb_conn *c)
@@ -511,14 +568,19 @@ static void close_conn(struct ovsdb_conn *c, const char *why)
 	 * once, by a monitor error, does not). */
 	if (was_up && now >= c->up_ms + OVSDB_BACKOFF_MAX_MS)
 		c->backoff_ms = OVSDB_BACKOFF_MIN_MS;
-	c->retry_ms = now + c->backoff_ms;
-	{
-		c->backoff_ms *= 2;
-		if (c->backoff_ms > OVSDB_BACKOFF_MAX_MS)
-			c->backoff_ms = OVSDB_BACKOFF_MAX_MS;
-	}
 	if (c->cb->down)
 		c->cb->down(c->cb_arg, was_up, why);
+	/* The next remote of a list at once; the backoff once all were
+	 * tried. */
+	c->cur = (c->cur + 1) % c->remotes->n;
+	if (c->cur) {
+		c->retry_ms = now;
+		return;
+	}
+	c->retry_ms = now + c->backoff_ms;
+	c->backoff_ms *= 2;
+	if (c->backoff_ms > OVSDB_BACKOFF_MAX_MS)
+		c->backoff_ms = OVSDB_BACKOFF_MAX_MS;
 }
 
 void ovsdb_conn_drop(struct ovsdb_conn *c, const char *why)
@@ -716,7 +778,8 @@ static void try_connect(struct ovsdb_conn *c, uint64_t now)
 	int r;
 
 	c->state = OVSDB_CONNECTING;
-	r = agent_tp_open(&c->tp, c->ep, now, why, sizeof(why));
+	r = agent_tp_open(&c->tp, &c->remotes->ep[c->cur], now, why,
+			  sizeof(why));
 	if (r < 0) {
 		close_conn(c, why);
 		return;

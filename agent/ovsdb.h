@@ -11,10 +11,11 @@
  *   datum forms the agent reads (strings, uuids, sets, maps);
  * - a transaction's reply judged as a whole (any operation's error, or a
  *   commit error after the operations, fails it);
- * - one connection to one remote ("unix:PATH", "tcp:IP:PORT",
- *   "ssl:IP:PORT") over the agent's transports (agent_transport.h): a
- *   non-blocking connect, reconnects with backoff, the server's "echo"
- *   answered, our own "echo" sent as an inactivity probe.
+ * - one connection to a remote ("unix:PATH", "tcp:IP:PORT", "ssl:IP:PORT",
+ *   or a list of them, tried in turn) over the agent's transports
+ *   (agent_transport.h): a non-blocking connect, reconnects with backoff,
+ *   the server's "echo" answered, our own "echo" sent as an inactivity
+ *   probe.
  *
  * Why json-c and not OVS's C IDL: the IDL is not packaged as a library
  * (the Debian openvswitch-source package only ships the sources), so it
@@ -146,6 +147,27 @@ int ovsdb_remote_parse(const char *spec, struct agent_endpoint *ep,
 		       const struct agent_tls_config *tls, char *why,
 		       size_t whylen);
 
+/*
+ * A list of remotes separated by commas, as OVS's tools take them (the
+ * members of a clustered database): tried in turn, the next one after a
+ * failure or a lost connection.
+ */
+#define OVSDB_REMOTES_MAX 8
+struct ovsdb_remotes {
+	char *buf; /* the list, cut at its commas */
+	const char *name[OVSDB_REMOTES_MAX];
+	struct agent_endpoint ep[OVSDB_REMOTES_MAX];
+	size_t n;
+};
+
+/* 0, or -1 with why (r is then empty). */
+int ovsdb_remotes_parse(struct ovsdb_remotes *r, const char *list,
+			const struct agent_tls_config *tls, char *why,
+			size_t whylen);
+/* Does one of them need TLS files? */
+bool ovsdb_remotes_tls(const struct ovsdb_remotes *r);
+void ovsdb_remotes_free(struct ovsdb_remotes *r);
+
 /* --- a connection -------------------------------------------------------- */
 
 enum ovsdb_state {
@@ -168,7 +190,8 @@ struct ovsdb_conn_cb {
 };
 
 struct ovsdb_conn {
-	const struct agent_endpoint *ep;
+	const struct ovsdb_remotes *remotes;
+	size_t cur; /* the remote tried or connected now */
 	const struct ovsdb_conn_cb *cb;
 	void *cb_arg;
 	enum ovsdb_state state;
@@ -186,8 +209,10 @@ struct ovsdb_conn {
 	uint64_t connects, rx_msgs, tx_msgs;
 };
 
-void ovsdb_conn_init(struct ovsdb_conn *c, const struct agent_endpoint *ep,
+void ovsdb_conn_init(struct ovsdb_conn *c, const struct ovsdb_remotes *remotes,
 		     const struct ovsdb_conn_cb *cb, void *arg);
+/* The remote tried or connected now, as given ("unix:PATH"...). */
+const char *ovsdb_conn_remote(const struct ovsdb_conn *c);
 void ovsdb_conn_fini(struct ovsdb_conn *c);
 /* What to poll (fd -1: nothing now) and when to run at the latest. */
 int ovsdb_conn_fd(const struct ovsdb_conn *c, short *events);

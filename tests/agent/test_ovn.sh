@@ -111,6 +111,7 @@ bad "go with --ovn-nb" --ovn-router lr0
 bad "--ovn-nb tcp:127.0.0.1: expected IP:PORT" --ovn-nb tcp:127.0.0.1 --ovn-router lr0
 bad "an IPv6 address goes in brackets" --ovn-nb tcp:::1:6641 --ovn-router lr0
 bad "expected unix:PATH, tcp:IP:PORT or ssl:IP:PORT" --ovn-nb "$sock" --ovn-router lr0
+bad "bogus: expected unix:PATH, tcp:IP:PORT or ssl:IP:PORT" --ovn-nb "unix:$sock,bogus" --ovn-router lr0
 bad "needs --ovn-cert, --ovn-key and --ovn-ca" --ovn-nb ssl:127.0.0.1:26641 --ovn-router lr0
 bad "are for --ovn-nb ssl:" --ovn-nb "unix:$sock" --ovn-router lr0 --ovn-ca "$tmp/ca.crt"
 bad "nonexistent.crt: No such file" --ovn-nb ssl:127.0.0.1:26641 --ovn-router lr0 \
@@ -286,7 +287,10 @@ pass "the operator's rows kept their uuid, prefix and next hop across every reco
 # --- over ssl: ------------------------------------------------------------------
 
 nb lr-add lr-ssl
-nsx "$agent" --connect "$tmp/rs.sock" --ovn-nb ssl:127.0.0.1:26641 \
+# A list of remotes (a clustered database's members): the first one is
+# not there, the second is.
+nsx "$agent" --connect "$tmp/rs.sock" \
+	--ovn-nb "unix:$tmp/nonexistent.sock,ssl:127.0.0.1:26641" \
 	--ovn-cert "$tmp/agent.crt" --ovn-key "$tmp/agent.key" --ovn-ca "$tmp/ca.crt" \
 	--ovn-router lr-ssl --ovn-owner hv-ssl --protocol $((proto + 1)) --settle 0 \
 	--daemon --pidfile "$tmp/agent-ssl.pid" 2>>"$tmp/agent-ssl.log"
@@ -297,7 +301,11 @@ has 2001:db8:99::/48 2001:db8:1::4 || fail "ssl: no IPv6 row: $(routes)"
 router=
 grep -q "OVN NB ssl:127.0.0.1:26641: connected" "$tmp/agent-ssl.log" ||
 	fail "ssl: $(cat "$tmp/agent-ssl.log")"
-pass "the same over ssl: with certificates"
+grep -q "OVN NB unix:$tmp/nonexistent.sock: cannot connect: No such file or directory" "$tmp/agent-ssl.log" ||
+	fail "the first remote of the list: $(cat "$tmp/agent-ssl.log")"
+nsx "$agent" --status --protocol $((proto + 1)) | grep -q "remote 2 of 2: unix:$tmp/nonexistent.sock,ssl:127.0.0.1:26641" ||
+	fail "--status: $(nsx "$agent" --status --protocol $((proto + 1)))"
+pass "the same over ssl: with certificates, the second remote of a list"
 
 # --- a refused transaction -------------------------------------------------------
 

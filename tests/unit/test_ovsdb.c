@@ -318,6 +318,49 @@ static void test_remotes(void **state __attribute__((unused)))
 		-1);
 }
 
+static void test_remote_lists(void **state __attribute__((unused)))
+{
+	struct agent_tls_config tls = {0};
+	struct ovsdb_remotes r;
+	char why[160];
+
+	assert_int_equal(ovsdb_remotes_parse(&r,
+					     "tcp:192.0.2.1:6641,tcp:192.0.2.2:"
+					     "6641,unix:/run/ovn/nb.sock",
+					     &tls, why, sizeof(why)),
+			 0);
+	assert_int_equal(r.n, 3);
+	assert_string_equal(r.name[1], "tcp:192.0.2.2:6641");
+	assert_string_equal(r.ep[1].host, "192.0.2.2");
+	assert_string_equal(r.ep[2].spec, "/run/ovn/nb.sock");
+	assert_false(ovsdb_remotes_tls(&r));
+	ovsdb_remotes_free(&r);
+
+	assert_int_equal(ovsdb_remotes_parse(&r, "unix:/a,ssl:192.0.2.1:6641",
+					     &tls, why, sizeof(why)),
+			 0);
+	assert_true(ovsdb_remotes_tls(&r));
+	ovsdb_remotes_free(&r);
+
+	assert_int_equal(ovsdb_remotes_parse(&r, "unix:/a,bogus", &tls, why,
+					     sizeof(why)),
+			 -1);
+	assert_string_equal(why,
+			    "bogus: expected unix:PATH, tcp:IP:PORT or "
+			    "ssl:IP:PORT");
+	assert_int_equal(r.n, 0);
+	assert_int_equal(
+		ovsdb_remotes_parse(&r, "unix:/a,", &tls, why, sizeof(why)),
+		-1);
+	assert_int_equal(ovsdb_remotes_parse(&r,
+					     "unix:/1,unix:/2,unix:/3,unix:/4,"
+					     "unix:/5,unix:/6,unix:/7,unix:/8,"
+					     "unix:/9",
+					     &tls, why, sizeof(why)),
+			 -1);
+	assert_string_equal(why, "at most 8 remotes");
+}
+
 static void test_request_encoding(void **state __attribute__((unused)))
 {
 	struct json_object *p = json_object_new_array();
@@ -669,6 +712,7 @@ int main(void)
 		cmocka_unit_test(test_datums),
 		cmocka_unit_test(test_txn_check),
 		cmocka_unit_test(test_remotes),
+		cmocka_unit_test(test_remote_lists),
 		cmocka_unit_test(test_request_encoding),
 		cmocka_unit_test(test_backend_dump),
 		cmocka_unit_test(test_backend_ops),
