@@ -90,6 +90,13 @@ if [ "${VNETRS_SANITIZE:-1}" != 0 ]; then
 		bash tests/sanitizers/check-reports.sh "$san_rundir" || true
 		exit 1
 	fi
+	# The OVN backend against ovsdb-server, the agent under valgrind.
+	VNETRS_AGENT="$top/tests/sanitizers/agent-valgrind.sh" \
+		VNETRS_VALGRIND_LOGDIR="$san_rundir/valgrind" \
+		bash tests/agent/test_ovn.sh || {
+		echo "check: FAILED: tests/agent/test_ovn.sh under valgrind" >&2
+		exit 1
+	}
 	# With every topotest run, the agent's must have run under valgrind.
 	want_agent=()
 	[ $# -eq 0 ] && want_agent=(--agent)
