@@ -367,14 +367,20 @@ const struct agent_backend_cb agent_sync_backend_cb = {
 
 static void status_conflicts(const struct agent_sync *s, FILE *f)
 {
+	const char *what = s->be->ops->conflict;
 	char pbuf[VNETRS_PREFIX_STRLEN];
 	size_t i;
 
-	fprintf(f, "conflicts: %zu now, %" PRIu64 " seen%s\n", s->conflicts.n,
-		s->stats.conflicts_seen,
-		s->conflicts.n ? " (another owner's route of the prefix and "
-				 "metric: left alone)"
-			       : "");
+	if (!what)
+		what = "another owner's route of the prefix and metric";
+	if (s->conflicts.n)
+		fprintf(f,
+			"conflicts: %zu now, %" PRIu64
+			" seen (%s: left alone)\n",
+			s->conflicts.n, s->stats.conflicts_seen, what);
+	else
+		fprintf(f, "conflicts: 0 now, %" PRIu64 " seen\n",
+			s->stats.conflicts_seen);
 	for (i = 0; i < s->conflicts.n && i < 20; i++)
 		fprintf(f, "  %s\n",
 			vnetrs_prefix2str(&s->conflicts.p[i], pbuf,
