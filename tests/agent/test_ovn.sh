@@ -279,6 +279,26 @@ poll 10 "--status connected" status_has "OVN NB unix:$sock: connected"
 has 10.77.0.0/16 10.1.1.8 || fail "rows lost after the hang: $(routes)"
 pass "a hung database: detected by the inactivity probe, reconnected once it answers"
 
+# A batch of 1,200 prefixes: more rows than one transaction holds (1,000),
+# so two transactions; then all withdrawn in one batch.
+ours_n() { nb --bare --columns=_uuid find Logical_Router_Static_Route "external_ids:vnetrs-agent=$owner" | grep -c .; }
+committed() { status | sed -n 's/^  transactions: \([0-9]*\) committed.*/\1/p'; }
+n0=$(ours_n)
+c0=$(committed)
+{
+	for i in $(seq 0 1199); do echo "add 10.200.$((i / 200)).$((i % 200))/32 10.1.1.4"; done
+	echo commit
+} >"$tmp/rs.in"
+rows_are() { [ "$(ours_n)" = "$1" ]; }
+poll 20 "1,200 rows more" rows_are $((n0 + 1200))
+[ "$(committed)" = $((c0 + 2)) ] || fail "transactions: $c0 before, $(committed) after (expected 2 more)"
+{
+	for i in $(seq 0 1199); do echo "del 10.200.$((i / 200)).$((i % 200))/32"; done
+	echo commit
+} >"$tmp/rs.in"
+poll 20 "the 1,200 rows gone" rows_are "$n0"
+pass "a batch of 1,200 routes: two transactions (at most 1,000 rows each); withdrawn in one batch"
+
 kill -HUP "$(cat "$tmp/agent.pid")"
 poll 10 "the SIGHUP reconcile" grep -q "reconcile (SIGHUP)" "$tmp/agent.log"
 [ "$(op_rows)" = "$op_before" ] ||
