@@ -18,8 +18,9 @@
 # withdraw removes the rows; ovsdb-server killed and restarted on the same
 # file: the agent reconnects and reconciles (a withdraw and an announce
 # made meanwhile, a stale row of ours removed, others' rows kept);
-# a hung ovsdb-server (SIGSTOP) detected by the echo probe; --status; the
-# same over ssl: with certificates; transactions refused (a
+# a hung ovsdb-server (SIGSTOP) detected by the echo probe; a batch of
+# 1,200 routes in two transactions; --status; the same over ssl (the second
+# remote of a list): with certificates; transactions refused (a
 # backup ovsdb-server): logged once with the reason, retried, nothing else
 # changed. Every wait is a poll with a deadline.
 set -euo pipefail
