@@ -29,6 +29,10 @@ PKGS=(
 	# fuzzing (libFuzzer and the sanitizer runtimes come with
 	# libclang-rt, only recommended by clang)
 	clang libclang-rt-14-dev
+	# the OVN data plane of the agent and its lab (topotests/vnetrs_ovn.py):
+	# OVSDB, ovn-northd, ovs-vswitchd, ovn-controller, and ethtool to turn
+	# TX checksum offload off on the lab's veth ends
+	openvswitch-switch ovn-central ovn-host ethtool
 )
 
 missing=()
@@ -49,4 +53,6 @@ apt-get install -y -qq --no-install-recommends "${missing[@]}"
 if command -v systemctl >/dev/null 2>&1; then
 	systemctl disable --now frr >/dev/null 2>&1 || true
 	systemctl disable --now exabgp gobgpd >/dev/null 2>&1 || true
+	# The OVN labs start their own OVSDB, northd, vswitchd and controller.
+	systemctl disable --now openvswitch-switch ovn-central ovn-host >/dev/null 2>&1 || true
 fi
