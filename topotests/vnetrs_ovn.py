@@ -40,6 +40,7 @@ Things to know (OVS 3.1, OVN 23.03, this kernel):
 
 import atexit
 import glob
+import json
 import logging
 import os
 import shlex
@@ -458,28 +459,30 @@ class OvnLab:
     def route_rows(self, router):
         """
         The Logical_Router_Static_Route rows of router: a list of dicts with
-        _uuid, ip_prefix, nexthop and external_ids (as ovn-nbctl prints it).
+        _uuid, ip_prefix, nexthop and external_ids (a dict).
         """
-        uuids = self.nbctl("--bare", "get", "Logical_Router", router, "static_routes").split()
-        rows = []
-        for uuid in uuids:
-            out = self.nbctl(
-                "--bare", "--columns=_uuid,ip_prefix,nexthop,external_ids",
-                "--format=csv", "--no-headings", "find", "Logical_Router_Static_Route",
-                "_uuid=" + uuid, check=False,
-            ).strip()
-            if not out:
-                continue
-            fields = out.split(",", 3)
-            rows.append(
-                {
-                    "_uuid": fields[0],
-                    "ip_prefix": fields[1],
-                    "nexthop": fields[2],
-                    "external_ids": fields[3].strip('"') if len(fields) > 3 else "",
-                }
-            )
-        return rows
+
+        def atom(value):
+            "An OVSDB JSON value: uuid, set and map decoded."
+            if isinstance(value, list) and value and value[0] == "uuid":
+                return value[1]
+            if isinstance(value, list) and value and value[0] == "set":
+                return [atom(v) for v in value[1]]
+            if isinstance(value, list) and value and value[0] == "map":
+                return {k: atom(v) for k, v in value[1]}
+            return value
+
+        def table(*args):
+            out = json.loads(self.nbctl("--format=json", *args))
+            return [dict(zip(out["headings"], [atom(v) for v in row])) for row in out["data"]]
+
+        found = [r for r in table("--columns=name,static_routes", "list", "Logical_Router") if r["name"] == router]
+        if not found:
+            raise OvnError("{}: no logical router {}".format(self, router))
+        members = found[0]["static_routes"]
+        members = set(members if isinstance(members, list) else [members])
+        rows = table("--columns=_uuid,ip_prefix,nexthop,external_ids", "list", "Logical_Router_Static_Route")
+        return [r for r in rows if r["_uuid"] in members]
 
 
 @atexit.register
