@@ -33,10 +33,10 @@ PKGS=(
 	# fuzzing (libFuzzer and the sanitizer runtimes come with
 	# libclang-rt, only recommended by clang)
 	clang libclang-rt-14-dev
-	# the OVN data plane of the agent and its lab (topotests/vnetrs_ovn.py):
-	# OVSDB, ovn-northd, ovs-vswitchd, ovn-controller, and ethtool to turn
-	# TX checksum offload off on the lab's veth ends
-	openvswitch-switch ovn-central ovn-host ethtool
+	# the OVN lab of the topotests (topotests/vnetrs_ovn.py): with the two
+	# above, ovs-vswitchd and ovn-controller, and ethtool to turn TX
+	# checksum offload off on the lab's veth ends
+	ovn-host ethtool
 )
 
 missing=()
