@@ -302,7 +302,7 @@ class OvnLab:
                 logger.exception("%s: detaching %s failed", self, lsp)
         if self.pid("ovsdb-conf") and self.pid("ovs-vswitchd"):
             self.vsctl("--if-exists", "del-br", BRIDGE, check=False)
-        # ovn-controller first: it would otherwise re-create what goes away.
+        # The clients first, the databases they talk to last.
         for daemon in ("ovn-controller", "ovn-northd", "ovs-vswitchd", "ovsdb-sb", "ovsdb-nb", "ovsdb-conf"):
             self.stop_daemon(daemon)
         _live.discard(self)
