@@ -149,29 +149,6 @@ def agent_files():
     return vnetrs_topo.agent_files("hv", "agent")
 
 
-_AGENT_HELP = []
-
-
-def agent_ovn_missing():
-    "Why the agent cannot drive OVN ('' when it can)."
-    if not _AGENT_HELP:
-        _AGENT_HELP.append(
-            subprocess.run(
-                [vnetrs_topo.agent_binary(), "--help"],
-                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False,
-            ).stdout
-        )
-    if "--ovn-nb" in _AGENT_HELP[0]:
-        return ""
-    return "vnetrs-agent has no OVN backend yet (no --ovn-nb in its --help)"
-
-
-def need_agent():
-    missing = agent_ovn_missing()
-    if missing:
-        pytest.skip(missing)
-
-
 def start_agent():
     pidfile, log = agent_files()
     vnetrs_topo.start_agent(
@@ -282,7 +259,6 @@ def test_operator_route_by_hand():
 
 
 def test_agent_programs_the_router():
-    need_agent()
     start_agent()
     wait_routes(WANT, "lr-route-list shows the NVAs' routes, ECMP included", timeout=90)
     # One row per ECMP next hop, each marked as the agent's; the operator's unmarked.
@@ -294,7 +270,6 @@ def test_agent_programs_the_router():
 
 
 def test_vms_ping_through_the_right_nva():
-    need_agent()
     for vm in VMS:
         for dest, nva in PING_DESTS.items():
             wait_ping(vm, dest, "{} pings {}".format(vm, dest))
@@ -302,7 +277,6 @@ def test_vms_ping_through_the_right_nva():
 
 
 def test_ovn_trace_agrees():
-    need_agent()
     out = trace("vm1", "10.250.0.1")
     assert 'output to "sdwan"' in out or '"sdwan"' in out, out
     assert '"firewall"' not in out, out
@@ -311,7 +285,6 @@ def test_ovn_trace_agrees():
 
 
 def test_withdraw_and_reannounce():
-    need_agent()
     onprem = gear("onprem")
     want = {p: n for p, n in WANT.items() if p != "10.250.0.0/16"}
     onprem.vtysh_cmd("conf t\nrouter bgp 65100\naddress-family ipv4 unicast\nno network 10.250.0.0/16")
@@ -333,7 +306,6 @@ def test_withdraw_and_reannounce():
 
 
 def test_operator_route_survives_and_our_rows_come_back():
-    need_agent()
     before = row_ids()
     LAB.nbctl("lr-route-del", ROUTER, "10.250.0.0/16", SDWAN)
     assert "10.250.0.0/16" not in routes()
@@ -343,7 +315,6 @@ def test_operator_route_survives_and_our_rows_come_back():
 
 
 def test_kill9_rs1_then_the_agent_no_ping_lost():
-    need_agent()
     before = row_ids()
     rs1 = gear("rs1")
     pingers = {dest: Pinger("vm1", dest) for dest in PING_DESTS}
@@ -373,7 +344,6 @@ def test_kill9_rs1_then_the_agent_no_ping_lost():
 
 
 def test_nb_restart_agent_reconnects_and_reconciles():
-    need_agent()
     sdwan = gear("sdwan")
     LAB.stop_daemon("ovsdb-nb")
     # While the NB database is away, the data plane forwards ...
@@ -391,7 +361,6 @@ def test_nb_restart_agent_reconnects_and_reconciles():
 
 
 def test_ipv6_prefix_reaches_the_router_and_a_vm_pings_it():
-    need_agent()
     assert routes().get("2001:db8:99::/48") == [FIREWALL6], routes()
     for vm in VMS:
         wait_ping(vm, "2001:db8:99::1", "{} pings the IPv6 prefix behind the firewall".format(vm))
