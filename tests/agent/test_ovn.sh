@@ -18,8 +18,9 @@
 # withdraw removes the rows; ovsdb-server killed and restarted on the same
 # file: the agent reconnects and reconciles (a withdraw and an announce
 # made meanwhile, a stale row of ours removed, others' rows kept);
-# a hung ovsdb-server (SIGSTOP) detected by the echo probe; --status; the
-# same over ssl: with certificates; transactions refused (a
+# a hung ovsdb-server (SIGSTOP) detected by the echo probe; a batch of
+# 1,200 routes in two transactions; --status; the same over ssl (the second
+# remote of a list): with certificates; transactions refused (a
 # backup ovsdb-server): logged once with the reason, retried, nothing else
 # changed. Every wait is a poll with a deadline.
 set -euo pipefail
@@ -278,6 +279,26 @@ poll 20 "connected after the hang" connected_again
 poll 10 "--status connected" status_has "OVN NB unix:$sock: connected"
 has 10.77.0.0/16 10.1.1.8 || fail "rows lost after the hang: $(routes)"
 pass "a hung database: detected by the inactivity probe, reconnected once it answers"
+
+# A batch of 1,200 prefixes: more rows than one transaction holds (1,000),
+# so two transactions; then all withdrawn in one batch.
+ours_n() { nb --bare --columns=_uuid find Logical_Router_Static_Route "external_ids:vnetrs-agent=$owner" | grep -c .; }
+committed() { status | sed -n 's/^  transactions: \([0-9]*\) committed.*/\1/p'; }
+n0=$(ours_n)
+c0=$(committed)
+{
+	for i in $(seq 0 1199); do echo "add 10.200.$((i / 200)).$((i % 200))/32 10.1.1.4"; done
+	echo commit
+} >"$tmp/rs.in"
+rows_are() { [ "$(ours_n)" = "$1" ]; }
+poll 20 "1,200 rows more" rows_are $((n0 + 1200))
+[ "$(committed)" = $((c0 + 2)) ] || fail "transactions: $c0 before, $(committed) after (expected 2 more)"
+{
+	for i in $(seq 0 1199); do echo "del 10.200.$((i / 200)).$((i % 200))/32"; done
+	echo commit
+} >"$tmp/rs.in"
+poll 20 "the 1,200 rows gone" rows_are "$n0"
+pass "a batch of 1,200 routes: two transactions (at most 1,000 rows each); withdrawn in one batch"
 
 kill -HUP "$(cat "$tmp/agent.pid")"
 poll 10 "the SIGHUP reconcile" grep -q "reconcile (SIGHUP)" "$tmp/agent.log"
