@@ -286,6 +286,16 @@ static const struct route_map_rule_cmd match_vnetrs_cmd = {
  *                          is one the route server chooses
  *   ibgp-local-preference  outbound: towards an iBGP peer (a gateway in
  *                          the route server's AS), bgpd's default instead
+ *   ibgp-local-preference maintenance
+ *                          outbound, both: the above, then what
+ *                          "maintenance" does
+ *   maintenance            outbound, while the instance is in graceful
+ *                          maintenance (RFC 8326): GRACEFUL_SHUTDOWN added
+ *                          to the route's communities, and towards eBGP
+ *                          peers the AS the peer sees prepended once (an
+ *                          NVA with no policy of its own then prefers the
+ *                          other instance's shorter path), towards iBGP
+ *                          peers local preference 0
  * The ranking is the route server's own business: sent to an iBGP
  * gateway, a local preference above the gateway's own would make it
  * prefer a route via the route server to its own branch's, and withdraw
@@ -295,6 +305,8 @@ static const struct route_map_rule_cmd match_vnetrs_cmd = {
 enum set_kind {
 	SET_ROUTING_PREFERENCE,
 	SET_IBGP_DEFAULT,
+	SET_IBGP_DEFAULT_MAINTENANCE,
+	SET_MAINTENANCE,
 };
 
 static void *set_compile(const char *arg)
@@ -305,6 +317,10 @@ static void *set_compile(const char *arg)
 		k = SET_ROUTING_PREFERENCE;
 	else if (strcmp(arg, "ibgp-local-preference") == 0)
 		k = SET_IBGP_DEFAULT;
+	else if (strcmp(arg, "ibgp-local-preference maintenance") == 0)
+		k = SET_IBGP_DEFAULT_MAINTENANCE;
+	else if (strcmp(arg, "maintenance") == 0)
+		k = SET_MAINTENANCE;
 	else
 		return NULL;
 	rule = XCALLOC(MTYPE_VNETRS_RMAP_RULE, sizeof(*rule));
@@ -346,15 +362,53 @@ static void unrank(struct bgp_path_info *path)
 		local_pref_set(path->attr, peer->bgp->default_local_pref);
 }
 
+/*
+ * Outbound, in graceful maintenance (RFC 8326). bgpd's own helper adds
+ * GRACEFUL_SHUTDOWN to whatever communities the route has (and sets the
+ * local preference to 0, which only iBGP peers receive). An NVA honours
+ * the community only with a policy of its own; what moves it with its
+ * default policy is the longer AS path: the AS it peers with, once more
+ * (bgpd adds it once itself when it sends the route).
+ */
+static void drain(struct bgp_path_info *path)
+{
+	struct peer *peer = path->peer;
+	struct vnetrs_instance *inst = vnetrs_instance_of(peer->bgp);
+	struct attr *attr = path->attr;
+	struct aspath *aspath;
+
+	if (!inst || !inst->maintenance)
+		return;
+	bgp_attr_add_gshut_community(attr);
+	if (peer->sort != BGP_PEER_EBGP)
+		return;
+	/* An interned path is shared: prepend to a copy of it (the copy is
+	 * freed with the attributes if they are not kept). */
+	aspath = attr->aspath->refcnt ? aspath_dup(attr->aspath)
+				      : attr->aspath;
+	attr->aspath = aspath_add_seq(aspath, peer->local_as);
+}
+
 static enum route_map_cmd_result_t set_apply(void *rule, const struct prefix *p,
 					     void *object)
 {
 	const enum set_kind *kind = rule;
 
-	if (*kind == SET_ROUTING_PREFERENCE)
+	switch (*kind) {
+	case SET_ROUTING_PREFERENCE:
 		rank(object);
-	else
+		break;
+	case SET_IBGP_DEFAULT:
 		unrank(object);
+		break;
+	case SET_IBGP_DEFAULT_MAINTENANCE:
+		unrank(object);
+		drain(object);
+		break;
+	case SET_MAINTENANCE:
+		drain(object);
+		break;
+	}
 	return RMAP_OKAY;
 }
 
@@ -381,7 +435,8 @@ bool vnetrs_policy_own_sets(const struct route_map_index *index)
  * nothing it sets can undo a rule. "call" also makes bgpd re-run the
  * policy when USER changes. Inbound, the set is on the last entry, so
  * the user's map cannot undo the routing preference; outbound on the
- * first, so a local preference the user's map sets stands.
+ * first, so a local preference the user's map sets stands, and the
+ * maintenance marks on the last, so the user's map cannot drop them.
  */
 static void rmap_add_match(struct route_map_index *index, const char *arg,
 			   const char *name)
@@ -403,7 +458,8 @@ static void rmap_create(const char *name, const char *arg, bool inbound,
 			const char *user, const char *recheck)
 {
 	const char *set = inbound ? "routing-preference"
-				  : "ibgp-local-preference";
+			  : user  ? "ibgp-local-preference"
+				  : "ibgp-local-preference maintenance";
 	struct route_map *map;
 	struct route_map_index *index;
 	char buf[VNETRS_RMAP_NAME_MAX + 32];
@@ -423,8 +479,7 @@ static void rmap_create(const char *name, const char *arg, bool inbound,
 	index = route_map_index_get(map, RMAP_PERMIT, 20);
 	snprintf(buf, sizeof(buf), "%s after %s", recheck, user);
 	rmap_add_match(index, buf, name);
-	if (inbound)
-		rmap_add_set(index, set, name);
+	rmap_add_set(index, inbound ? set : "maintenance", name);
 }
 
 void vnetrs_policy_rmaps_create(void)
