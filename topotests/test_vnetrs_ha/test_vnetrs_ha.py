@@ -3,7 +3,9 @@
 The HA pair under failure (issue 6): NVAs and the VM's agent use both
 route-server instances; stopping either (kill -9, clean stop) loses no
 route in the VM's kernel and no ping; a restarted instance converges to
-the same table; a bgpd restart leaves nothing stale anywhere.
+the same table; a bgpd restart leaves nothing stale anywhere. Graceful
+maintenance: rs1 drained, stopped, started and undrained while the VM
+pings: the NVAs move to rs2 and back, nothing is lost or withdrawn.
 
 The overview lab of test_vnetrs_agent (its configs are reused):
     VNet 10.1.0.0/16: rs1 10.1.0.4, rs2 10.1.0.5 (AS 65515), sdwan 10.1.1.4
@@ -32,6 +34,7 @@ from lib.topogen import Topogen, get_topogen
 from lib.topolog import logger
 
 import vnetrs_topo
+from vnetrs_nlwatch import RouteWatch
 
 CWD = os.path.dirname(os.path.realpath(__file__))
 CONFIGS = os.path.join(os.path.dirname(CWD), "test_vnetrs_agent")
@@ -352,3 +355,153 @@ def test_keep_routes_back_with_an_instance():
         want = sorted((name, "live") for name, a in AGENTS.items() if rs in a[0])
         vnetrs_topo.poll(lambda: None if consumers(rs) == want else consumers(rs), rs + "'s consumers are back", timeout=60)
     wait_kernel(WANT, "every table as before")
+
+
+# --- graceful maintenance ----------------------------------------------------
+
+RS_ADDR = {"rs1": "10.1.0.4", "rs2": "10.1.0.5"}
+# What each NVA learns through the route servers: the VNet, and the other
+# NVA's prefix (installed in its kernel by bgpd: proto bgp, 186).
+NVA_PREFIXES = {"sdwan": ("10.1.0.0/16", "0.0.0.0/0"), "firewall": ("10.1.0.0/16", "10.250.0.0/16")}
+NVA_KERNEL = {"sdwan": "0.0.0.0/0", "firewall": "10.250.0.0/16"}
+
+
+def nva_paths(nva, prefix):
+    """
+    The NVA's BGP paths of prefix from the route servers, as its vtysh shows
+    them: {rs: (used (best or multipath), AS path, communities)}.
+    """
+    data = vnetrs_topo.vtysh_json(get_topogen().gears[nva], "show ip bgp {} json".format(prefix))
+    out = {}
+    for p in data.get("paths", []):
+        rs = [n for n, a in RS_ADDR.items() if p.get("peer", {}).get("peerId") == a]
+        if rs:
+            used = bool(p.get("bestpath", {}).get("overall") or p.get("multipath"))
+            out[rs[0]] = (used, p["aspath"]["string"], p.get("community", {}).get("string", ""))
+    return out
+
+
+def nvas_see(draining):
+    """
+    A poll check: every NVA has both route servers' paths of its prefixes;
+    with draining, rs1's carry graceful-shutdown and rs1's AS twice and are
+    not used (rs2's are); without, both are plain again, and the VNet
+    (next hop: each route server) is used through both (ECMP). A relayed
+    prefix has the same next hop from both: bgpd uses one of the two paths
+    (its tie-breaks: the older path), the same forwarding either way.
+    """
+    bad = {}
+    for nva, prefixes in NVA_PREFIXES.items():
+        for prefix in prefixes:
+            got = nva_paths(nva, prefix)
+            vnet = prefix == "10.1.0.0/16"
+            tail = "" if vnet else (" 65002" if nva == "sdwan" else " 65001 65100")
+            if draining:
+                ok = got == {
+                    "rs1": (False, "65515 65515" + tail, "graceful-shutdown"),
+                    "rs2": (True, "65515" + tail, ""),
+                }
+            else:
+                ok = sorted(got) == ["rs1", "rs2"] and all(g[1:] == ("65515" + tail, "") for g in got.values())
+                used = sum(g[0] for g in got.values())
+                ok = ok and used == (2 if vnet else 1)
+            if not ok:
+                bad[(nva, prefix)] = got
+    return bad or None
+
+
+def maintenance_json(rs):
+    return vnetrs_topo.vtysh_json(get_topogen().gears[rs], "show bgp vnet-route-server json").get("maintenance")
+
+
+def agent_says_draining(draining):
+    "A poll check: the agents' --status about rs1's drain."
+    missing = {}
+    for name, (servers, _, _, _) in AGENTS.items():
+        out = agent_status(name)
+        rs1 = re.split(r"^instance ", out, flags=re.M)[1 + servers.index("rs1")] if "rs1" in servers else ""
+        if draining:
+            # Another instance counts: rs1's routes are left out; alone
+            # (lone-agent) it still counts.
+            role = "not counted (draining" if len(servers) > 1 else "synced, counted"
+            ok = "draining (maintenance)" in rs1 and role in rs1
+        else:
+            ok = "draining" not in rs1 and "counted" in rs1 and "not counted" not in rs1
+        if not ok:
+            missing[name] = out
+    return missing or None
+
+
+def test_graceful_maintenance_loses_nothing():
+    """
+    maintenance on rs1: the NVAs move to rs2 (rs1's routes with
+    GRACEFUL_SHUTDOWN and a longer AS path), the agents leave rs1 out; rs1
+    is killed and started again, comes back still in maintenance; no
+    maintenance: the NVAs use both again. Meanwhile the VM pings through
+    both NVAs every 20 ms: none lost, and no route withdrawn in the VM or in
+    the NVAs' kernels.
+    """
+    tgen = get_topogen()
+    rs1 = tgen.gears["rs1"]
+    wait_kernel(WANT, "every table programmed before the maintenance")
+    vnetrs_topo.poll(lambda: nvas_see(False), "the NVAs use both route servers")
+    assert maintenance_json("rs1") == {"state": "off"}, maintenance_json("rs1")
+
+    nva_watch = {
+        nva: RouteWatch(tgen.gears[nva], os.path.join(tgen.logdir, nva, "maintenance-routes.log")) for nva in NVA_KERNEL
+    }
+    watch = Watch()
+
+    rc, out = vnetrs_topo.rs_config(rs1, "maintenance")
+    assert rc == 0, out
+    rs1.vtysh_cmd("write memory")
+    vnetrs_topo.poll(lambda: nvas_see(True), "the NVAs move to rs2")
+    m = maintenance_json("rs1")
+    assert m["state"] == "draining" and re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$", m["since"]), m
+    assert maintenance_json("rs2") == {"state": "off"}, maintenance_json("rs2")
+    text = rs1.vtysh_cmd("show bgp vnet-route-server")
+    assert "Maintenance: draining since " in text, text
+    assert "  maintenance\n" in rs1.vtysh_cmd("show running-config")
+    vnetrs_topo.poll(lambda: agent_says_draining(True), "the agents see rs1 drain")
+
+    # Stopped (a crash, the worst case) and started: nothing moves.
+    took = restart_instance("rs1", "kill9")
+    vnetrs_topo.poll(
+        lambda: None if (maintenance_json("rs1") or {}).get("state") == "draining" else maintenance_json("rs1"),
+        "rs1 comes back in maintenance",
+    )
+    vnetrs_topo.poll(lambda: nvas_see(True), "the NVAs keep rs2 after rs1's restart", timeout=60)
+    vnetrs_topo.poll(lambda: agent_says_draining(True), "the agents see rs1 drain after its restart")
+
+    rc, out = vnetrs_topo.rs_config(rs1, "no maintenance")
+    assert rc == 0, out
+    rs1.vtysh_cmd("write memory")
+    vnetrs_topo.poll(lambda: nvas_see(False), "the NVAs use both route servers again")
+    vnetrs_topo.poll(lambda: agent_says_draining(False), "the agents count rs1 again")
+    m = maintenance_json("rs1")
+    assert m["state"] == "off" and "since" in m, m
+    assert "maintenance" not in rs1.vtysh_cmd("show running-config")
+    wait_kernel(WANT, "the VM's tables are unchanged")
+
+    pings, events = watch.stop()
+    deleted = [e for e in events if e.startswith("Deleted")]
+    logger.info("maintenance of rs1 (restart in {:.1f} s): pings (sent, lost): {}".format(took, pings))
+    assert not deleted, deleted
+    for dest, (sent, lost) in pings.items():
+        assert sent > 100 and lost == 0, (dest, sent, lost)
+    for nva, w in nva_watch.items():
+        evs = w.events(0, proto=186)
+        w.stop()
+        gone = [e for e in evs if e[1] == "del" and e[3] == NVA_KERNEL[nva]]
+        assert not gone, (nva, evs)
+    # Logged once at each change: the command before the restart; at the
+    # start (the start's lines go to two log targets: as often as the
+    # instance's creation), then the end.
+    with open(os.path.join(tgen.logdir, "rs1", "bgpd.log")) as f:
+        runs = f.read().split("vnetrs 0.1.0 loaded")
+    before, after = runs[-2], runs[-1]
+    assert before.count("maintenance started for VRF default") == 1, before[-3000:]
+    assert "maintenance ended" not in before, before[-3000:]
+    created = after.count("route server enabled for VRF default")
+    assert created >= 1 and after.count("maintenance started for VRF default") == created, after[-3000:]
+    assert after.count("maintenance ended for VRF default") == 1, after[-3000:]
