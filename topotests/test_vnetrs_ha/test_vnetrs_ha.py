@@ -30,9 +30,10 @@ from datetime import datetime
 
 import pytest
 
-from lib.topogen import Topogen, get_topogen
+from lib.topogen import Topogen, TopoRouter, get_topogen
 from lib.topolog import logger
 
+import vnetrs_bird
 import vnetrs_topo
 from vnetrs_nlwatch import RouteWatch
 
@@ -52,6 +53,8 @@ AGENTS = {
 TABLES = tuple(a[1] for a in AGENTS.values())
 KEEP_S = 3
 PING_DESTS = ("10.250.0.1", "203.0.113.1")
+# The BIRD NVA of the maintenance test: name, address, AS.
+BIRD = ("birdnva", "10.1.1.6", 65003)
 # The route Watch adds and awaits in ip monitor: (prefix, table).
 MARKER = ("198.51.100.77", 201)
 
@@ -60,6 +63,10 @@ gear = vnetrs_topo.router
 
 def build_topo(tgen):
     vnetrs_topo.build_overview_topo(tgen)
+    # A BIRD NVA on the VNet, peered with the route servers only in the
+    # maintenance test (BIRD does not honour GRACEFUL_SHUTDOWN by default).
+    tgen.add_router(BIRD[0])
+    tgen.gears["vnet"].add_link(tgen.gears[BIRD[0]])
 
 
 def sock(rs):
@@ -93,6 +100,11 @@ def stop_agents():
 def setup_module(mod):
     tgen = Topogen(build_topo, mod.__name__)
     tgen.start_topology()
+    # zebra only sets the BIRD NVA's address.
+    conf = os.path.join(tgen.logdir, BIRD[0] + "-zebra.conf")
+    with open(conf, "w") as f:
+        f.write("hostname {0}\ninterface {0}-eth0\n ip address {1}/16\nexit\n".format(*BIRD))
+    tgen.gears[BIRD[0]].load_config(TopoRouter.RD_ZEBRA, conf)
     vnetrs_topo.load_routers(tgen, CONFIGS, module_routers=("rs1", "rs2"))
     for rs in ("rs1", "rs2"):
         rc, out = vnetrs_topo.rs_config(tgen.gears[rs], "sdn listen unix " + sock(rs))
@@ -364,6 +376,20 @@ RS_ADDR = {"rs1": "10.1.0.4", "rs2": "10.1.0.5"}
 # NVA's prefix (installed in its kernel by bgpd: proto bgp, 186).
 NVA_PREFIXES = {"sdwan": ("10.1.0.0/16", "0.0.0.0/0"), "firewall": ("10.1.0.0/16", "10.250.0.0/16")}
 NVA_KERNEL = {"sdwan": "0.0.0.0/0", "firewall": "10.250.0.0/16"}
+# What BIRD learns through the route servers and installs (proto bird),
+# with the AS path after the route server's.
+BIRD_PREFIXES = {"10.250.0.0/16": [65001, 65100], "0.0.0.0/0": [65002]}
+RTPROT_BIRD = 12
+# The BirdNva while the maintenance test runs.
+bird_nva = None
+
+
+def bird_paths(prefix):
+    "BIRD's paths of prefix from the route servers: {rs: (primary, AS path, communities)}."
+    return {
+        p["from-protocol"]: (p["primary"], p["as-path"], p["communities"])
+        for p in bird_nva.learned_routes(prefix=prefix).get(prefix, [])
+    }
 
 
 def nva_paths(nva, prefix):
@@ -407,6 +433,16 @@ def nvas_see(draining):
                 ok = ok and used == (2 if vnet else 1)
             if not ok:
                 bad[(nva, prefix)] = got
+    # BIRD, with its default policy: moved by the AS path alone.
+    for prefix, tail in BIRD_PREFIXES.items():
+        got = bird_paths(prefix)
+        if draining:
+            ok = got == {"rs1": (False, [65515, 65515] + tail, [(65535, 0)]), "rs2": (True, [65515] + tail, [])}
+        else:
+            ok = sorted(got) == ["rs1", "rs2"] and all(g[1:] == ([65515] + tail, []) for g in got.values())
+            ok = ok and sum(g[0] for g in got.values()) == 1
+        if not ok:
+            bad[("bird", prefix)] = got
     return bad or None
 
 
@@ -441,14 +477,26 @@ def test_graceful_maintenance_loses_nothing():
     both NVAs every 20 ms: none lost, and no route withdrawn in the VM or in
     the NVAs' kernels.
     """
+    global bird_nva
     tgen = get_topogen()
     rs1 = tgen.gears["rs1"]
+    name, addr, asn = BIRD
+    for rs in ("rs1", "rs2"):
+        rc, out = vnetrs_topo.rs_config(tgen.gears[rs], "peer {} remote-as {} description BIRD NVA".format(addr, asn))
+        assert rc == 0, out
+        tgen.gears[rs].vtysh_cmd("write memory")
+    bird_nva = vnetrs_bird.BirdNva(tgen.gears[name], None, addr, asn)
+    for rs in ("rs1", "rs2"):
+        bird_nva.add_peer(rs, RS_ADDR[rs], 65515, local_address=addr)
+    bird_nva.start()
+    vnetrs_topo.poll(lambda: bird_nva.check_established("rs1", "rs2"), "BIRD peers with both route servers")
     wait_kernel(WANT, "every table programmed before the maintenance")
     vnetrs_topo.poll(lambda: nvas_see(False), "the NVAs use both route servers")
     assert maintenance_json("rs1") == {"state": "off"}, maintenance_json("rs1")
 
     nva_watch = {
-        nva: RouteWatch(tgen.gears[nva], os.path.join(tgen.logdir, nva, "maintenance-routes.log")) for nva in NVA_KERNEL
+        nva: RouteWatch(tgen.gears[nva], os.path.join(tgen.logdir, nva, "maintenance-routes.log"))
+        for nva in list(NVA_KERNEL) + [name]
     }
     watch = Watch()
 
@@ -490,9 +538,10 @@ def test_graceful_maintenance_loses_nothing():
     for dest, (sent, lost) in pings.items():
         assert sent > 100 and lost == 0, (dest, sent, lost)
     for nva, w in nva_watch.items():
-        evs = w.events(0, proto=186)
+        evs = w.events(0, proto=RTPROT_BIRD if nva == name else 186)
         w.stop()
-        gone = [e for e in evs if e[1] == "del" and e[3] == NVA_KERNEL[nva]]
+        watched = BIRD_PREFIXES if nva == name else (NVA_KERNEL[nva],)
+        gone = [e for e in evs if e[1] == "del" and e[3] in watched]
         assert not gone, (nva, evs)
     # Logged once at each change: the command before the restart; at the
     # start (the start's lines go to two log targets: as often as the
@@ -505,3 +554,9 @@ def test_graceful_maintenance_loses_nothing():
     created = after.count("route server enabled for VRF default")
     assert created >= 1 and after.count("maintenance started for VRF default") == created, after[-3000:]
     assert after.count("maintenance ended for VRF default") == 1, after[-3000:]
+
+    for rs in ("rs1", "rs2"):
+        rc, out = vnetrs_topo.rs_config(tgen.gears[rs], "no peer " + addr)
+        assert rc == 0, out
+        tgen.gears[rs].vtysh_cmd("write memory")
+    bird_nva.stop()
