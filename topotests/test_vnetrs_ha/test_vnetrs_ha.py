@@ -446,6 +446,15 @@ def nvas_see(draining):
     return bad or None
 
 
+def sessions_established(rs):
+    "How many times each FRR NVA's session with rs came up: {nva: count}."
+    out = {}
+    for nva in NVA_KERNEL:
+        data = vnetrs_topo.vtysh_json(get_topogen().gears[nva], "show ip bgp neighbors {} json".format(RS_ADDR[rs]))
+        out[nva] = data.get(RS_ADDR[rs], {}).get("connectionsEstablished")
+    return out
+
+
 def maintenance_json(rs):
     return vnetrs_topo.vtysh_json(get_topogen().gears[rs], "show bgp vnet-route-server json").get("maintenance")
 
@@ -500,10 +509,13 @@ def test_graceful_maintenance_loses_nothing():
     }
     watch = Watch()
 
+    sessions = sessions_established("rs1")
     rc, out = vnetrs_topo.rs_config(rs1, "maintenance")
     assert rc == 0, out
     rs1.vtysh_cmd("write memory")
     vnetrs_topo.poll(lambda: nvas_see(True), "the NVAs move to rs2")
+    # Re-advertised, not reset.
+    assert sessions_established("rs1") == sessions, (sessions, sessions_established("rs1"))
     m = maintenance_json("rs1")
     assert m["state"] == "draining" and re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$", m["since"]), m
     assert maintenance_json("rs2") == {"state": "off"}, maintenance_json("rs2")
@@ -521,10 +533,12 @@ def test_graceful_maintenance_loses_nothing():
     vnetrs_topo.poll(lambda: nvas_see(True), "the NVAs keep rs2 after rs1's restart", timeout=60)
     vnetrs_topo.poll(lambda: agent_says_draining(True), "the agents see rs1 drain after its restart")
 
+    sessions = sessions_established("rs1")
     rc, out = vnetrs_topo.rs_config(rs1, "no maintenance")
     assert rc == 0, out
     rs1.vtysh_cmd("write memory")
     vnetrs_topo.poll(lambda: nvas_see(False), "the NVAs use both route servers again")
+    assert sessions_established("rs1") == sessions, (sessions, sessions_established("rs1"))
     vnetrs_topo.poll(lambda: agent_says_draining(False), "the agents count rs1 again")
     m = maintenance_json("rs1")
     assert m["state"] == "off" and "since" in m, m
