@@ -253,6 +253,8 @@ int vnetrs_maintenance_modify(struct nb_cb_modify_args *args)
 		vnetrs_info("maintenance ended for VRF %s: routes are advertised as usual, SDN consumers are told this instance no longer drains",
 			    inst->vrf);
 	vnetrs_policy_readvertise(inst);
+	if (!on)
+		vnetrs_policy_drain_forget(false);
 	vnetrs_stream_drain_changed(inst);
 	return NB_OK;
 }

@@ -20,6 +20,7 @@
  */
 #include <zebra.h>
 
+#include "lib/jhash.h"
 #include "lib/log.h"
 #include "lib/routemap.h"
 #include "lib/thread.h"
@@ -27,6 +28,7 @@
 #include "bgpd/bgpd.h"
 #include "bgpd/bgp_aspath.h"
 #include "bgpd/bgp_attr.h"
+#include "bgpd/bgp_community.h"
 #include "bgpd/bgp_packet.h"
 #include "bgpd/bgp_route.h"
 #include "bgpd/bgp_table.h"
@@ -39,6 +41,7 @@
 #include "vnetrs_policy.h"
 
 DEFINE_MTYPE_STATIC(VNETRS, VNETRS_RMAP_RULE, "vnetrs route-map rule");
+DEFINE_MTYPE_STATIC(VNETRS, VNETRS_DRAIN_MEMO, "vnetrs maintenance attribute");
 
 /*
  * What a "match vnet-route-server ..." rule checks:
@@ -363,6 +366,136 @@ static void unrank(struct bgp_path_info *path)
 }
 
 /*
+ * What maintenance sends instead of an interned AS path or community:
+ * interned too, and remembered per original (which the memo holds a
+ * reference on, so its address cannot be reused for another meanwhile).
+ * bgpd 8.4 does not free the attributes a route-map allocated when it
+ * suppresses an UPDATE identical to the last one sent
+ * (bgp_adj_out_set_subgroup); interned ones are only referenced there.
+ * The memos are dropped when a maintenance ends.
+ */
+PREDECL_HASH(drain_memos);
+struct drain_memo {
+	struct drain_memos_item item;
+	bool aspath;	 /* an AS path (else a community, from may be NULL) */
+	uint32_t as;	 /* the AS prepended */
+	void *from, *to; /* interned, one reference each */
+};
+
+static int drain_memo_cmp(const struct drain_memo *a,
+			  const struct drain_memo *b)
+{
+	if (a->aspath != b->aspath)
+		return a->aspath ? 1 : -1;
+	if (a->as != b->as)
+		return a->as < b->as ? -1 : 1;
+	if (a->from != b->from)
+		return (uintptr_t)a->from < (uintptr_t)b->from ? -1 : 1;
+	return 0;
+}
+
+static uint32_t drain_memo_hash(const struct drain_memo *m)
+{
+	uintptr_t p = (uintptr_t)m->from;
+
+	return jhash_3words((uint32_t)p, (uint32_t)((uint64_t)p >> 32),
+			    m->as ^ m->aspath, 0x4d41494e);
+}
+
+DECLARE_HASH(drain_memos, struct drain_memo, item, drain_memo_cmp,
+	     drain_memo_hash);
+
+static struct drain_memos_head drain_memos = INIT_HASH(drain_memos);
+
+static struct drain_memo *memo_find(bool aspath, uint32_t as, void *from)
+{
+	struct drain_memo key = {.aspath = aspath, .as = as, .from = from};
+
+	return drain_memos_find(&drain_memos, &key);
+}
+
+static void *memo_add(bool aspath, uint32_t as, void *from, void *to)
+{
+	struct drain_memo *m = XCALLOC(MTYPE_VNETRS_DRAIN_MEMO, sizeof(*m));
+
+	m->aspath = aspath;
+	m->as = as;
+	m->from = from;
+	m->to = to;
+	if (aspath)
+		((struct aspath *)from)->refcnt++;
+	else if (from)
+		((struct community *)from)->refcnt++;
+	drain_memos_add(&drain_memos, m);
+	return to;
+}
+
+void vnetrs_policy_drain_forget(bool exiting)
+{
+	struct drain_memo *m;
+
+	while ((m = drain_memos_pop(&drain_memos))) {
+		/* At exit bgpd has freed every interned attribute already. */
+		if (!exiting && m->aspath) {
+			struct aspath *from = m->from, *to = m->to;
+
+			aspath_unintern(&from);
+			aspath_unintern(&to);
+		} else if (!exiting) {
+			struct community *from = m->from, *to = m->to;
+
+			if (from)
+				community_unintern(&from);
+			community_unintern(&to);
+		}
+		XFREE(MTYPE_VNETRS_DRAIN_MEMO, m);
+	}
+}
+
+/* GRACEFUL_SHUTDOWN added to the communities of attr. */
+static void drain_community(struct attr *attr)
+{
+	struct community *old = bgp_attr_get_community(attr);
+	struct drain_memo *m;
+	struct attr tmp = {};
+
+	if (old && !old->refcnt) {
+		/* Made by a route-map before this one: changed as it is. */
+		bgp_attr_add_gshut_community(attr);
+		return;
+	}
+	m = memo_find(false, 0, old);
+	if (m) {
+		bgp_attr_set_community(attr, m->to);
+		return;
+	}
+	/* bgpd's helper merges into a new community (an interned one is
+	 * left alone). */
+	bgp_attr_set_community(&tmp, old);
+	bgp_attr_add_gshut_community(&tmp);
+	bgp_attr_set_community(
+		attr, memo_add(false, 0, old,
+			       community_intern(bgp_attr_get_community(&tmp))));
+}
+
+/* as prepended once to the AS path of attr. */
+static void drain_aspath(struct attr *attr, uint32_t as)
+{
+	struct aspath *old = attr->aspath;
+	struct drain_memo *m;
+
+	if (!old->refcnt) {
+		attr->aspath = aspath_add_seq(old, as);
+		return;
+	}
+	m = memo_find(true, as, old);
+	attr->aspath = m ? m->to
+			 : memo_add(true, as, old,
+				    aspath_intern(aspath_add_seq(
+					    aspath_dup(old), as)));
+}
+
+/*
  * Outbound, in graceful maintenance (RFC 8326). bgpd's own helper adds
  * GRACEFUL_SHUTDOWN to whatever communities the route has (and sets the
  * local preference to 0, which only iBGP peers receive). An NVA honours
@@ -375,18 +508,14 @@ static void drain(struct bgp_path_info *path)
 	struct peer *peer = path->peer;
 	struct vnetrs_instance *inst = vnetrs_instance_of(peer->bgp);
 	struct attr *attr = path->attr;
-	struct aspath *aspath;
 
 	if (!inst || !inst->maintenance)
 		return;
-	bgp_attr_add_gshut_community(attr);
-	if (peer->sort != BGP_PEER_EBGP)
-		return;
-	/* An interned path is shared: prepend to a copy of it (the copy is
-	 * freed with the attributes if they are not kept). */
-	aspath = attr->aspath->refcnt ? aspath_dup(attr->aspath)
-				      : attr->aspath;
-	attr->aspath = aspath_add_seq(aspath, peer->local_as);
+	drain_community(attr);
+	if (peer->sort == BGP_PEER_EBGP)
+		drain_aspath(attr, peer->local_as);
+	else
+		local_pref_set(attr, BGP_GSHUT_LOCAL_PREF);
 }
 
 static enum route_map_cmd_result_t set_apply(void *rule, const struct prefix *p,
