@@ -460,8 +460,14 @@ static void drain_community(struct attr *attr)
 	struct attr tmp = {};
 
 	if (old && !old->refcnt) {
-		/* Made by a route-map before this one: changed as it is. */
-		bgp_attr_add_gshut_community(attr);
+		/* Made by a route-map before this one (the user's): interned
+		 * here (bgpd would free it with attr, or leak it with a
+		 * suppressed UPDATE), then as any other; the memo keeps its
+		 * own reference. */
+		old = community_intern(old);
+		bgp_attr_set_community(attr, old);
+		drain_community(attr);
+		community_unintern(&old);
 		return;
 	}
 	m = memo_find(false, 0, old);
@@ -485,7 +491,11 @@ static void drain_aspath(struct attr *attr, uint32_t as)
 	struct drain_memo *m;
 
 	if (!old->refcnt) {
-		attr->aspath = aspath_add_seq(old, as);
+		/* The user's map made it: as for communities. */
+		old = aspath_intern(old);
+		attr->aspath = old;
+		drain_aspath(attr, as);
+		aspath_unintern(&old);
 		return;
 	}
 	m = memo_find(true, as, old);

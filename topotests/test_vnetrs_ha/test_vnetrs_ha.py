@@ -382,6 +382,9 @@ BIRD_PREFIXES = {"10.250.0.0/16": [65001, 65100], "0.0.0.0/0": [65002]}
 RTPROT_BIRD = 12
 # The BirdNva while the maintenance test runs.
 bird_nva = None
+# rs1's outbound map of the user towards the firewall during the test: it
+# replaces the communities, and cannot remove the maintenance's.
+USER_TAG = "65515:100"
 
 
 def bird_paths(prefix):
@@ -415,6 +418,8 @@ def nvas_see(draining):
     (next hop: each route server) is used through both (ECMP). A relayed
     prefix has the same next hop from both: bgpd uses one of the two paths
     (its tie-breaks: the older path), the same forwarding either way.
+    The firewall's paths from rs1 carry the community of the user's
+    outbound map as well (the maintenance's come after it).
     """
     bad = {}
     for nva, prefixes in NVA_PREFIXES.items():
@@ -422,13 +427,15 @@ def nvas_see(draining):
             got = nva_paths(nva, prefix)
             vnet = prefix == "10.1.0.0/16"
             tail = "" if vnet else (" 65002" if nva == "sdwan" else " 65001 65100")
+            tag = USER_TAG if nva == "firewall" else ""
             if draining:
                 ok = got == {
-                    "rs1": (False, "65515 65515" + tail, "graceful-shutdown"),
+                    "rs1": (False, "65515 65515" + tail, (tag + " graceful-shutdown").strip()),
                     "rs2": (True, "65515" + tail, ""),
                 }
             else:
-                ok = sorted(got) == ["rs1", "rs2"] and all(g[1:] == ("65515" + tail, "") for g in got.values())
+                plain = {"rs1": ("65515" + tail, tag), "rs2": ("65515" + tail, "")}
+                ok = {rs: g[1:] for rs, g in got.items()} == plain
                 used = sum(g[0] for g in got.values())
                 ok = ok and used == (2 if vnet else 1)
             if not ok:
@@ -499,6 +506,10 @@ def test_graceful_maintenance_loses_nothing():
         bird_nva.add_peer(rs, RS_ADDR[rs], 65515, local_address=addr)
     bird_nva.start()
     vnetrs_topo.poll(lambda: bird_nva.check_established("rs1", "rs2"), "BIRD peers with both route servers")
+    rs1.vtysh_cmd("conf t\nroute-map TAG permit 10\n set community {}".format(USER_TAG))
+    rc, out = vnetrs_topo.rs_config(rs1, "peer {} route-map TAG out".format(FIREWALL))
+    assert rc == 0, out
+    rs1.vtysh_cmd("write memory")
     wait_kernel(WANT, "every table programmed before the maintenance")
     vnetrs_topo.poll(lambda: nvas_see(False), "the NVAs use both route servers")
     assert maintenance_json("rs1") == {"state": "off"}, maintenance_json("rs1")
@@ -569,6 +580,9 @@ def test_graceful_maintenance_loses_nothing():
     assert created >= 1 and after.count("maintenance started for VRF default") == created, after[-3000:]
     assert after.count("maintenance ended for VRF default") == 1, after[-3000:]
 
+    rc, out = vnetrs_topo.rs_config(rs1, "no peer {} route-map TAG out".format(FIREWALL))
+    assert rc == 0, out
+    rs1.vtysh_cmd("conf t\nno route-map TAG")
     for rs in ("rs1", "rs2"):
         rc, out = vnetrs_topo.rs_config(tgen.gears[rs], "no peer " + addr)
         assert rc == 0, out
