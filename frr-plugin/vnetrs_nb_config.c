@@ -247,11 +247,13 @@ int vnetrs_maintenance_modify(struct nb_cb_modify_args *args)
 	inst->maintenance_wall = time(NULL);
 	monotime(&inst->maintenance_since);
 	if (on)
-		vnetrs_info("maintenance started for VRF %s: routes are advertised with GRACEFUL_SHUTDOWN, SDN consumers are told this instance drains",
-			    inst->vrf);
+		vnetrs_info(
+			"maintenance started for VRF %s: routes are advertised with GRACEFUL_SHUTDOWN, SDN consumers are told this instance drains",
+			inst->vrf);
 	else
-		vnetrs_info("maintenance ended for VRF %s: routes are advertised as usual, SDN consumers are told this instance no longer drains",
-			    inst->vrf);
+		vnetrs_info(
+			"maintenance ended for VRF %s: routes are advertised as usual, SDN consumers are told this instance no longer drains",
+			inst->vrf);
 	vnetrs_policy_readvertise(inst);
 	if (!on)
 		vnetrs_policy_drain_forget(false);

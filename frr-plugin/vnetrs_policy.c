@@ -499,10 +499,11 @@ static void drain_aspath(struct attr *attr, uint32_t as)
 		return;
 	}
 	m = memo_find(true, as, old);
-	attr->aspath = m ? m->to
-			 : memo_add(true, as, old,
-				    aspath_intern(aspath_add_seq(
-					    aspath_dup(old), as)));
+	attr->aspath =
+		m ? m->to
+		  : memo_add(
+			    true, as, old,
+			    aspath_intern(aspath_add_seq(aspath_dup(old), as)));
 }
 
 /*

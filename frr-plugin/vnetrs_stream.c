@@ -574,11 +574,11 @@ static bool consumer_send_keepalive(struct consumer *c)
 {
 	uint8_t msg[VNETRS_SDN_HDR_LEN];
 
-	return consumer_send(c,
-			     vnetrs_sdn_encode_keepalive_state(
-				     msg, sizeof(msg), c->seq_sent,
-				     consumer_draining(c)),
-			     msg);
+	return consumer_send(
+		c,
+		vnetrs_sdn_encode_keepalive_state(msg, sizeof(msg), c->seq_sent,
+						  consumer_draining(c)),
+		msg);
 }
 
 static void consumer_keepalive(struct thread *t)

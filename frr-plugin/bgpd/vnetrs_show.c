@@ -175,7 +175,9 @@ static void show_summary_text(struct vty *vty, struct vnetrs_instance *inst,
 		inst->branch_to_branch ? "on" : "off");
 	maintenance_since(inst, since, sizeof(since), &secs);
 	if (inst->maintenance)
-		vty_out(vty, "  Maintenance: draining since %s (%" PRId64 " s): routes advertised with GRACEFUL_SHUTDOWN, SDN consumers told\n",
+		vty_out(vty,
+			"  Maintenance: draining since %s (%" PRId64
+			" s): routes advertised with GRACEFUL_SHUTDOWN, SDN consumers told\n",
 			since, secs);
 	else if (since[0])
 		vty_out(vty, "  Maintenance: off since %s (%" PRId64 " s)\n",
@@ -258,7 +260,8 @@ DEFPY(show_vnetrs, show_vnetrs_cmd, "show bgp vnet-route-server [json$json]",
 				       vnetrs_preference2str(inst->preference));
 		json_object_boolean_add(o, "branch-to-branch",
 					inst->branch_to_branch);
-		json_object_object_add(o, "maintenance", maintenance_json(inst));
+		json_object_object_add(o, "maintenance",
+				       maintenance_json(inst));
 		json_object_int_add(o, "effective-route-count",
 				    vnetrs_routes_count(&inst->routes));
 		json_object_boolean_add(o, "debug", vnetrs_debug_any());

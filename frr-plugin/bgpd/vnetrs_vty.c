@@ -478,7 +478,7 @@ DEFPY_YANG(vnetrs_b2b, vnetrs_b2b_cmd, "[no] branch-to-branch",
 
 DEFPY_YANG(vnetrs_maintenance, vnetrs_maintenance_cmd, "[no] maintenance",
 	   NO_STR
-	   "Drain this instance (RFC 8326 GRACEFUL_SHUTDOWN) before stopping it\n")
+	   "Drain this instance (RFC 8326) before stopping it\n")
 {
 	VNETRS_BLOCK_CHECK(vty);
 	nb_cli_enqueue_change(vty, "./maintenance", NB_OP_MODIFY,

@@ -1107,9 +1107,9 @@ static void test_draining_flag(void **state UNUSED)
 	assert_int_equal(len, 16);
 	assert_int_equal(m[6], 0x00);
 	assert_int_equal(m[7], 0x02);
-	assert_int_equal(vnetrs_sdn_decode(m, len, &out_msg, &used, err,
-					   sizeof(err)),
-			 1);
+	assert_int_equal(
+		vnetrs_sdn_decode(m, len, &out_msg, &used, err, sizeof(err)),
+		1);
 	assert_int_equal(out_msg.type, VNETRS_SDN_KEEPALIVE);
 	assert_true(out_msg.draining);
 	assert_int_equal(out_msg.seq, 7);
@@ -1133,9 +1133,9 @@ static void test_draining_flag(void **state UNUSED)
 						   "rs1/default", true);
 	assert_int_equal(len, 45);
 	assert_int_equal(m[7], 0x02);
-	assert_int_equal(vnetrs_sdn_decode(m, len, &out_msg, &used, err,
-					   sizeof(err)),
-			 1);
+	assert_int_equal(
+		vnetrs_sdn_decode(m, len, &out_msg, &used, err, sizeof(err)),
+		1);
 	assert_true(out_msg.draining);
 	assert_string_equal(out_msg.u.hello.name, "rs1/default");
 	assert_int_equal(vnetrs_sdn_encode(m2, sizeof(m2), &out_msg), len);
@@ -1160,22 +1160,22 @@ static void test_draining_flag(void **state UNUSED)
 	assert_string_equal(err, "HELLO: unknown header flags 0x0002");
 	len = vnetrs_sdn_encode_commit(m, sizeof(m), 1, 0);
 	m[7] = 0x02;
-	assert_int_equal(vnetrs_sdn_decode(m, len, &out_msg, &used, err,
-					   sizeof(err)),
-			 -1);
+	assert_int_equal(
+		vnetrs_sdn_decode(m, len, &out_msg, &used, err, sizeof(err)),
+		-1);
 	assert_string_equal(err, "COMMIT: unknown header flags 0x0002");
 	len = vnetrs_sdn_encode_begin(m, sizeof(m), 1, true, 0);
 	m[7] = 0x03;
-	assert_int_equal(vnetrs_sdn_decode(m, len, &out_msg, &used, err,
-					   sizeof(err)),
-			 -1);
+	assert_int_equal(
+		vnetrs_sdn_decode(m, len, &out_msg, &used, err, sizeof(err)),
+		-1);
 	assert_string_equal(err, "BEGIN: unknown header flags 0x0002");
 	/* Other unknown bits on a KEEPALIVE still are refused. */
 	len = vnetrs_sdn_encode_keepalive_state(m, sizeof(m), 0, true);
 	m[7] = 0x06;
-	assert_int_equal(vnetrs_sdn_decode(m, len, &out_msg, &used, err,
-					   sizeof(err)),
-			 -1);
+	assert_int_equal(
+		vnetrs_sdn_decode(m, len, &out_msg, &used, err, sizeof(err)),
+		-1);
 	assert_string_equal(err, "KEEPALIVE: unknown header flags 0x0004");
 }
 
