@@ -274,6 +274,20 @@ static void on_keepalive(struct agent_conn *c)
 	c->last_ka_rx_ms = now;
 }
 
+/* The DRAINING flag of the route server's HELLO or KEEPALIVE. */
+static void on_drain_flag(struct agent_conn *c, bool draining)
+{
+	if (c->draining == draining)
+		return;
+	c->draining = draining;
+	agent_log("%s: the route server %s", c->path,
+		  draining ? "drains (maintenance): another instance is "
+			     "preferred"
+			   : "no longer drains");
+	if (c->cb->drain)
+		c->cb->drain(c, c->arg);
+}
+
 /* One message the checker accepted; false when it ends the connection
  * (why says why). */
 static bool on_msg(struct agent_conn *c, const struct vnetrs_sdn_msg *m,
@@ -285,6 +299,7 @@ static bool on_msg(struct agent_conn *c, const struct vnetrs_sdn_msg *m,
 	case VNETRS_SDN_HELLO:
 		if (!on_hello(c, &m->u.hello, why, whylen))
 			return false;
+		on_drain_flag(c, m->draining);
 		break;
 	case VNETRS_SDN_BEGIN:
 		agent_batch_clear(&c->batch);
@@ -317,6 +332,7 @@ static bool on_msg(struct agent_conn *c, const struct vnetrs_sdn_msg *m,
 	case VNETRS_SDN_KEEPALIVE:
 		agent_debug("%s: KEEPALIVE seq %" PRIu64, c->path, m->seq);
 		on_keepalive(c);
+		on_drain_flag(c, m->draining);
 		break;
 	}
 	return true;

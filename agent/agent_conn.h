@@ -53,6 +53,9 @@ struct agent_conn_cb {
 	void (*down)(struct agent_conn *c, bool had_table, void *arg);
 	/* c's stream fell silent (silent) or spoke again (!silent). */
 	void (*silence)(struct agent_conn *c, bool silent, void *arg);
+	/* The route server started or stopped draining (c->draining); may
+	 * be NULL. */
+	void (*drain)(struct agent_conn *c, void *arg);
 };
 
 struct agent_conn {
@@ -75,6 +78,9 @@ struct agent_conn {
 	bool hello;
 	char server_name[VNETRS_SDN_NAME_MAX + 1];
 	uint64_t epoch;
+	/* The route server drains (graceful maintenance): the DRAINING flag
+	 * of its last HELLO or KEEPALIVE (kept while disconnected). */
+	bool draining;
 	/* Silence (see AGENT_SILENT_MS_DEFAULT): the limit (0: never), and
 	 * whether the stream is silent now. */
 	uint32_t silent_ms;

@@ -333,10 +333,31 @@ static void on_silence(struct agent_conn *c, bool silent, void *arg)
 	remerge(a, what);
 }
 
+/* A route server drains or no longer does: the merge may change. */
+static void on_drain(struct agent_conn *c, void *arg)
+{
+	struct agent *a = arg;
+	char what[160];
+
+	if (a->once || !agent_members_drain(&a->members, conn_index(a, c),
+					    c->draining, agent_now_ms()))
+		return;
+	snprintf(what, sizeof(what), "%s %s", c->path,
+		 c->draining ? "drains" : "no longer drains");
+	agent_log("%s: %s the merge; settling for %" PRIu32 " ms", what,
+		  agent_members_drained(&a->members, conn_index(a, c),
+					agent_now_ms())
+			  ? "left out of"
+			  : "counted in",
+		  a->settle_ms);
+	remerge(a, what);
+}
+
 static const struct agent_conn_cb conn_cb = {
 	.commit = on_commit,
 	.down = on_down,
 	.silence = on_silence,
+	.drain = on_drain,
 };
 
 /*
@@ -373,10 +394,12 @@ static void status_instance(const struct agent *a, size_t i, FILE *f,
 			    uint64_t now)
 {
 	const struct agent_conn *c = &a->conns[i];
-	const char *role = agent_members_counted(&a->members, i, now)
-				   ? "counted"
-			   : a->members.m[i].live ? "settling"
-						  : "not counted";
+	const char *role =
+		agent_members_counted(&a->members, i, now) ? "counted"
+		: agent_members_drained(&a->members, i, now)
+			? "not counted (draining: another instance counts)"
+		: a->members.m[i].live ? "settling"
+				       : "not counted";
 
 	fprintf(f, "instance %s: %s, %s\n", c->path, agent_conn_state(c), role);
 	if (c->ep->kind == AGENT_TP_TLS && c->fd >= 0)
@@ -385,8 +408,9 @@ static void status_instance(const struct agent *a, size_t i, FILE *f,
 	else
 		fprintf(f, "  transport %s\n", agent_tp_kind2str(c->ep->kind));
 	if (c->fd >= 0 && c->hello)
-		fprintf(f, "  route server '%s', epoch %" PRIu64 "\n",
-			c->server_name, c->epoch);
+		fprintf(f, "  route server '%s', epoch %" PRIu64 "%s\n",
+			c->server_name, c->epoch,
+			c->draining ? ", draining (maintenance)" : "");
 	if (c->fd >= 0)
 		fprintf(f,
 			"  last seq %" PRIu64

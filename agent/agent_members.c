@@ -45,14 +45,44 @@ static void keep_update(struct agent_members *ms, bool live, uint64_t now)
 	}
 }
 
-bool agent_members_counted(const struct agent_members *ms, size_t i,
-			   uint64_t now)
+/* Live and past its settling (or alone when it joined), drain or not. */
+static bool eligible(const struct agent_members *ms, size_t i, uint64_t now)
 {
 	const struct agent_member *m = &ms->m[i];
 
 	if (i >= ms->n || !m->live)
 		return false;
 	return m->joined_alone || now >= m->since_ms + ms->settle_ms;
+}
+
+bool agent_members_drained(const struct agent_members *ms, size_t i,
+			   uint64_t now)
+{
+	size_t j;
+
+	if (!eligible(ms, i, now) || !ms->m[i].draining)
+		return false;
+	for (j = 0; j < ms->n; j++)
+		if (j != i && eligible(ms, j, now) && !ms->m[j].draining)
+			return true;
+	return false;
+}
+
+bool agent_members_counted(const struct agent_members *ms, size_t i,
+			   uint64_t now)
+{
+	return eligible(ms, i, now) && !agent_members_drained(ms, i, now);
+}
+
+bool agent_members_drain(struct agent_members *ms, size_t i, bool draining,
+			 uint64_t now)
+{
+	if (i >= ms->n || ms->m[i].draining == draining)
+		return false;
+	ms->m[i].draining = draining;
+	ms->settle_until = now + ms->settle_ms;
+	ms->end_pending = true;
+	return true;
 }
 
 size_t agent_members_n_counted(const struct agent_members *ms, uint64_t now)

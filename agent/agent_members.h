@@ -18,6 +18,13 @@
  * applies whole at once). When no instance counts, nothing is removed
  * for keep_ms (--keep-routes; AGENT_KEEP_FOREVER: never): past it, the
  * routes go, and the next instance to become live programs them again.
+ *
+ * An instance may drain (graceful maintenance, the DRAINING flag of its
+ * stream): while another instance counts and does not drain, a draining
+ * one does not count, so stopping it changes nothing; alone (or with
+ * only draining or settling others), it still counts: a drain never
+ * drops routes by itself. A drain starting or ending settles as a
+ * change of liveness does.
  */
 #ifndef AGENT_MEMBERS_H
 #define AGENT_MEMBERS_H
@@ -34,6 +41,7 @@ struct agent_member {
 	bool live;
 	uint64_t since_ms; /* when it became live */
 	bool joined_alone; /* no other instance counted then: counts at once */
+	bool draining;	   /* it says it drains (maintenance) */
 };
 
 struct agent_members {
@@ -70,6 +78,16 @@ void agent_members_keep(struct agent_members *ms, uint64_t keep_ms);
  */
 bool agent_members_set(struct agent_members *ms, size_t i, bool live,
 		       uint64_t now);
+/*
+ * Instance i drains, or no longer does, at now. Returns true when that
+ * changed (the settling starts again: the merge may change).
+ */
+bool agent_members_drain(struct agent_members *ms, size_t i, bool draining,
+			 uint64_t now);
+/* Is instance i live, draining, and left out of the merge for another
+ * instance at now? */
+bool agent_members_drained(const struct agent_members *ms, size_t i,
+			   uint64_t now);
 /* Does instance i count in the merge at now? */
 bool agent_members_counted(const struct agent_members *ms, size_t i,
 			   uint64_t now);

@@ -150,6 +150,12 @@ struct vnetrs_instance {
 	uint32_t max_peers;
 	enum vnetrs_preference preference;
 	bool branch_to_branch;
+	/* Graceful maintenance (RFC 8326): advertised routes carry
+	 * GRACEFUL_SHUTDOWN and SDN consumers are told the instance drains;
+	 * maintenance_since is when it last changed (monotonic). */
+	bool maintenance;
+	struct timeval maintenance_since;
+	time_t maintenance_wall; /* the same, wall clock (0: never) */
 
 	/* Effective route table, and the prefixes waiting to be recomputed
 	 * (bursts of UPDATEs are coalesced into one run). */

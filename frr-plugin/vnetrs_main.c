@@ -72,6 +72,7 @@ static int vnetrs_fini(void)
 	vnetrs_sdn_cleanup();
 	vnetrs_stream_cleanup();
 	vnetrs_nb_state_cleanup();
+	vnetrs_policy_drain_forget(true);
 	return 0;
 }
 

@@ -60,6 +60,13 @@ const struct frr_yang_module_info vnetrs_yang_info = {
 			},
 		},
 		{
+			.xpath = X_INST "/maintenance",
+			.cbs = {
+				.modify = vnetrs_maintenance_modify,
+				.cli_show = vnetrs_cli_show_maintenance,
+			},
+		},
+		{
 			.xpath = X_INST "/routing-preference",
 			.cbs = {
 				.modify = vnetrs_preference_modify,

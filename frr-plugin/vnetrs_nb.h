@@ -14,6 +14,7 @@ int vnetrs_route_limit_modify(struct nb_cb_modify_args *args);
 int vnetrs_route_limit_warning_modify(struct nb_cb_modify_args *args);
 int vnetrs_max_peers_modify(struct nb_cb_modify_args *args);
 int vnetrs_b2b_modify(struct nb_cb_modify_args *args);
+int vnetrs_maintenance_modify(struct nb_cb_modify_args *args);
 int vnetrs_preference_modify(struct nb_cb_modify_args *args);
 int vnetrs_gateway_pre_validate(struct nb_cb_pre_validate_args *args);
 int vnetrs_gateway_create(struct nb_cb_create_args *args);
@@ -99,6 +100,8 @@ void vnetrs_cli_show_route_limit(struct vty *vty, const struct lyd_node *dnode,
 				 bool show_defaults);
 void vnetrs_cli_show_max_peers(struct vty *vty, const struct lyd_node *dnode,
 			       bool show_defaults);
+void vnetrs_cli_show_maintenance(struct vty *vty, const struct lyd_node *dnode,
+				 bool show_defaults);
 void vnetrs_cli_show_b2b(struct vty *vty, const struct lyd_node *dnode,
 			 bool show_defaults);
 void vnetrs_cli_show_preference(struct vty *vty, const struct lyd_node *dnode,

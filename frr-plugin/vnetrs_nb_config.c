@@ -31,6 +31,7 @@
 #include "vnetrs_origin.h"
 #include "vnetrs_policy.h"
 #include "vnetrs_nb.h"
+#include "vnetrs_stream.h"
 
 /* The BGP instance the route-server instance above dnode belongs to. */
 static struct bgp *dnode_bgp(const struct lyd_node *dnode)
@@ -223,6 +224,40 @@ int vnetrs_b2b_modify(struct nb_cb_modify_args *args)
 		  inst->vrf);
 	/* The outbound policy runs again: adds and withdraws, no reset. */
 	vnetrs_policy_readvertise(inst);
+	return NB_OK;
+}
+
+/*
+ * Graceful maintenance (RFC 8326): peers are sent every route again, with
+ * GRACEFUL_SHUTDOWN and the longer AS path (vnetrs_policy.c), without a
+ * session reset; SDN consumers hear that the instance drains.
+ */
+int vnetrs_maintenance_modify(struct nb_cb_modify_args *args)
+{
+	struct vnetrs_instance *inst;
+	bool on;
+
+	if (args->event != NB_EV_APPLY)
+		return NB_OK;
+	inst = nb_running_get_entry(args->dnode, NULL, true);
+	on = yang_dnode_get_bool(args->dnode, NULL);
+	if (inst->maintenance == on)
+		return NB_OK;
+	inst->maintenance = on;
+	inst->maintenance_wall = time(NULL);
+	monotime(&inst->maintenance_since);
+	if (on)
+		vnetrs_info(
+			"maintenance started for VRF %s: routes are advertised with GRACEFUL_SHUTDOWN, SDN consumers are told this instance drains",
+			inst->vrf);
+	else
+		vnetrs_info(
+			"maintenance ended for VRF %s: routes are advertised as usual, SDN consumers are told this instance no longer drains",
+			inst->vrf);
+	vnetrs_policy_readvertise(inst);
+	if (!on)
+		vnetrs_policy_drain_forget(false);
+	vnetrs_stream_drain_changed(inst);
 	return NB_OK;
 }
 

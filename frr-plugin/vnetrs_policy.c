@@ -20,6 +20,7 @@
  */
 #include <zebra.h>
 
+#include "lib/jhash.h"
 #include "lib/log.h"
 #include "lib/routemap.h"
 #include "lib/thread.h"
@@ -27,6 +28,7 @@
 #include "bgpd/bgpd.h"
 #include "bgpd/bgp_aspath.h"
 #include "bgpd/bgp_attr.h"
+#include "bgpd/bgp_community.h"
 #include "bgpd/bgp_packet.h"
 #include "bgpd/bgp_route.h"
 #include "bgpd/bgp_table.h"
@@ -39,6 +41,7 @@
 #include "vnetrs_policy.h"
 
 DEFINE_MTYPE_STATIC(VNETRS, VNETRS_RMAP_RULE, "vnetrs route-map rule");
+DEFINE_MTYPE_STATIC(VNETRS, VNETRS_DRAIN_MEMO, "vnetrs maintenance attribute");
 
 /*
  * What a "match vnet-route-server ..." rule checks:
@@ -286,6 +289,16 @@ static const struct route_map_rule_cmd match_vnetrs_cmd = {
  *                          is one the route server chooses
  *   ibgp-local-preference  outbound: towards an iBGP peer (a gateway in
  *                          the route server's AS), bgpd's default instead
+ *   ibgp-local-preference maintenance
+ *                          outbound, both: the above, then what
+ *                          "maintenance" does
+ *   maintenance            outbound, while the instance is in graceful
+ *                          maintenance (RFC 8326): GRACEFUL_SHUTDOWN added
+ *                          to the route's communities, and towards eBGP
+ *                          peers the AS the peer sees prepended once (an
+ *                          NVA with no policy of its own then prefers the
+ *                          other instance's shorter path), towards iBGP
+ *                          peers local preference 0
  * The ranking is the route server's own business: sent to an iBGP
  * gateway, a local preference above the gateway's own would make it
  * prefer a route via the route server to its own branch's, and withdraw
@@ -295,6 +308,8 @@ static const struct route_map_rule_cmd match_vnetrs_cmd = {
 enum set_kind {
 	SET_ROUTING_PREFERENCE,
 	SET_IBGP_DEFAULT,
+	SET_IBGP_DEFAULT_MAINTENANCE,
+	SET_MAINTENANCE,
 };
 
 static void *set_compile(const char *arg)
@@ -305,6 +320,10 @@ static void *set_compile(const char *arg)
 		k = SET_ROUTING_PREFERENCE;
 	else if (strcmp(arg, "ibgp-local-preference") == 0)
 		k = SET_IBGP_DEFAULT;
+	else if (strcmp(arg, "ibgp-local-preference maintenance") == 0)
+		k = SET_IBGP_DEFAULT_MAINTENANCE;
+	else if (strcmp(arg, "maintenance") == 0)
+		k = SET_MAINTENANCE;
 	else
 		return NULL;
 	rule = XCALLOC(MTYPE_VNETRS_RMAP_RULE, sizeof(*rule));
@@ -346,15 +365,190 @@ static void unrank(struct bgp_path_info *path)
 		local_pref_set(path->attr, peer->bgp->default_local_pref);
 }
 
+/*
+ * What maintenance sends instead of an interned AS path or community:
+ * interned too, and remembered per original (which the memo holds a
+ * reference on, so its address cannot be reused for another meanwhile).
+ * bgpd 8.4 does not free the attributes a route-map allocated when it
+ * suppresses an UPDATE identical to the last one sent
+ * (bgp_adj_out_set_subgroup); interned ones are only referenced there.
+ * The memos are dropped when a maintenance ends.
+ */
+PREDECL_HASH(drain_memos);
+struct drain_memo {
+	struct drain_memos_item item;
+	bool aspath;	 /* an AS path (else a community, from may be NULL) */
+	uint32_t as;	 /* the AS prepended */
+	void *from, *to; /* interned, one reference each */
+};
+
+static int drain_memo_cmp(const struct drain_memo *a,
+			  const struct drain_memo *b)
+{
+	if (a->aspath != b->aspath)
+		return a->aspath ? 1 : -1;
+	if (a->as != b->as)
+		return a->as < b->as ? -1 : 1;
+	if (a->from != b->from)
+		return (uintptr_t)a->from < (uintptr_t)b->from ? -1 : 1;
+	return 0;
+}
+
+static uint32_t drain_memo_hash(const struct drain_memo *m)
+{
+	uintptr_t p = (uintptr_t)m->from;
+
+	return jhash_3words((uint32_t)p, (uint32_t)((uint64_t)p >> 32),
+			    m->as ^ m->aspath, 0x4d41494e);
+}
+
+DECLARE_HASH(drain_memos, struct drain_memo, item, drain_memo_cmp,
+	     drain_memo_hash);
+
+static struct drain_memos_head drain_memos = INIT_HASH(drain_memos);
+
+static struct drain_memo *memo_find(bool aspath, uint32_t as, void *from)
+{
+	struct drain_memo key = {.aspath = aspath, .as = as, .from = from};
+
+	return drain_memos_find(&drain_memos, &key);
+}
+
+static void *memo_add(bool aspath, uint32_t as, void *from, void *to)
+{
+	struct drain_memo *m = XCALLOC(MTYPE_VNETRS_DRAIN_MEMO, sizeof(*m));
+
+	m->aspath = aspath;
+	m->as = as;
+	m->from = from;
+	m->to = to;
+	if (aspath)
+		((struct aspath *)from)->refcnt++;
+	else if (from)
+		((struct community *)from)->refcnt++;
+	drain_memos_add(&drain_memos, m);
+	return to;
+}
+
+void vnetrs_policy_drain_forget(bool exiting)
+{
+	struct drain_memo *m;
+
+	while ((m = drain_memos_pop(&drain_memos))) {
+		/* At exit bgpd has freed every interned attribute already. */
+		if (!exiting && m->aspath) {
+			struct aspath *from = m->from, *to = m->to;
+
+			aspath_unintern(&from);
+			aspath_unintern(&to);
+		} else if (!exiting) {
+			struct community *from = m->from, *to = m->to;
+
+			if (from)
+				community_unintern(&from);
+			community_unintern(&to);
+		}
+		XFREE(MTYPE_VNETRS_DRAIN_MEMO, m);
+	}
+}
+
+/* GRACEFUL_SHUTDOWN added to the communities of attr. */
+static void drain_community(struct attr *attr)
+{
+	struct community *old = bgp_attr_get_community(attr);
+	struct drain_memo *m;
+	struct attr tmp = {};
+
+	if (old && !old->refcnt) {
+		/* Made by a route-map before this one (the user's): interned
+		 * here (bgpd would free it with attr, or leak it with a
+		 * suppressed UPDATE), then as any other; the memo keeps its
+		 * own reference. */
+		old = community_intern(old);
+		bgp_attr_set_community(attr, old);
+		drain_community(attr);
+		community_unintern(&old);
+		return;
+	}
+	m = memo_find(false, 0, old);
+	if (m) {
+		bgp_attr_set_community(attr, m->to);
+		return;
+	}
+	/* bgpd's helper merges into a new community (an interned one is
+	 * left alone). */
+	bgp_attr_set_community(&tmp, old);
+	bgp_attr_add_gshut_community(&tmp);
+	bgp_attr_set_community(
+		attr, memo_add(false, 0, old,
+			       community_intern(bgp_attr_get_community(&tmp))));
+}
+
+/* as prepended once to the AS path of attr. */
+static void drain_aspath(struct attr *attr, uint32_t as)
+{
+	struct aspath *old = attr->aspath;
+	struct drain_memo *m;
+
+	if (!old->refcnt) {
+		/* The user's map made it: as for communities. */
+		old = aspath_intern(old);
+		attr->aspath = old;
+		drain_aspath(attr, as);
+		aspath_unintern(&old);
+		return;
+	}
+	m = memo_find(true, as, old);
+	attr->aspath =
+		m ? m->to
+		  : memo_add(
+			    true, as, old,
+			    aspath_intern(aspath_add_seq(aspath_dup(old), as)));
+}
+
+/*
+ * Outbound, in graceful maintenance (RFC 8326). bgpd's own helper adds
+ * GRACEFUL_SHUTDOWN to whatever communities the route has (and sets the
+ * local preference to 0, which only iBGP peers receive). An NVA honours
+ * the community only with a policy of its own; what moves it with its
+ * default policy is the longer AS path: the AS it peers with, once more
+ * (bgpd adds it once itself when it sends the route).
+ */
+static void drain(struct bgp_path_info *path)
+{
+	struct peer *peer = path->peer;
+	struct vnetrs_instance *inst = vnetrs_instance_of(peer->bgp);
+	struct attr *attr = path->attr;
+
+	if (!inst || !inst->maintenance)
+		return;
+	drain_community(attr);
+	if (peer->sort == BGP_PEER_EBGP)
+		drain_aspath(attr, peer->local_as);
+	else
+		local_pref_set(attr, BGP_GSHUT_LOCAL_PREF);
+}
+
 static enum route_map_cmd_result_t set_apply(void *rule, const struct prefix *p,
 					     void *object)
 {
 	const enum set_kind *kind = rule;
 
-	if (*kind == SET_ROUTING_PREFERENCE)
+	switch (*kind) {
+	case SET_ROUTING_PREFERENCE:
 		rank(object);
-	else
+		break;
+	case SET_IBGP_DEFAULT:
 		unrank(object);
+		break;
+	case SET_IBGP_DEFAULT_MAINTENANCE:
+		unrank(object);
+		drain(object);
+		break;
+	case SET_MAINTENANCE:
+		drain(object);
+		break;
+	}
 	return RMAP_OKAY;
 }
 
@@ -381,7 +575,8 @@ bool vnetrs_policy_own_sets(const struct route_map_index *index)
  * nothing it sets can undo a rule. "call" also makes bgpd re-run the
  * policy when USER changes. Inbound, the set is on the last entry, so
  * the user's map cannot undo the routing preference; outbound on the
- * first, so a local preference the user's map sets stands.
+ * first, so a local preference the user's map sets stands, and the
+ * maintenance marks on the last, so the user's map cannot drop them.
  */
 static void rmap_add_match(struct route_map_index *index, const char *arg,
 			   const char *name)
@@ -403,7 +598,8 @@ static void rmap_create(const char *name, const char *arg, bool inbound,
 			const char *user, const char *recheck)
 {
 	const char *set = inbound ? "routing-preference"
-				  : "ibgp-local-preference";
+			  : user  ? "ibgp-local-preference"
+				  : "ibgp-local-preference maintenance";
 	struct route_map *map;
 	struct route_map_index *index;
 	char buf[VNETRS_RMAP_NAME_MAX + 32];
@@ -423,8 +619,7 @@ static void rmap_create(const char *name, const char *arg, bool inbound,
 	index = route_map_index_get(map, RMAP_PERMIT, 20);
 	snprintf(buf, sizeof(buf), "%s after %s", recheck, user);
 	rmap_add_match(index, buf, name);
-	if (inbound)
-		rmap_add_set(index, set, name);
+	rmap_add_set(index, inbound ? set : "maintenance", name);
 }
 
 void vnetrs_policy_rmaps_create(void)

@@ -45,6 +45,9 @@ bool vnetrs_policy_owns_rmap(const char *name);
 /* Are the set rules of index the module's own (none, or its one
  * "set vnet-route-server")? */
 bool vnetrs_policy_own_sets(const struct route_map_index *index);
+/* A maintenance ended (or bgpd exits): drop the attributes remembered
+ * for it (at exit, without touching bgpd's, already freed). */
+void vnetrs_policy_drain_forget(bool exiting);
 /* Set the user's route-map of vp for a direction (NULL: none). */
 void vnetrs_policy_user_rmap_set(struct vnetrs_peer *vp, bool inbound,
 				 const char *name);

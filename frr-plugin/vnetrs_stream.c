@@ -562,15 +562,25 @@ static bool consumer_send(struct consumer *c, size_t len, const uint8_t *msg)
 	return ok;
 }
 
+/* Does the instance c streams drain (maintenance)? */
+static bool consumer_draining(const struct consumer *c)
+{
+	struct vnetrs_instance *inst =
+		vnetrs_instance_find(c->listener->stream->vrf);
+
+	return inst && inst->maintenance;
+}
+
 /* Returns false if c was dropped. */
 static bool consumer_send_keepalive(struct consumer *c)
 {
 	uint8_t msg[VNETRS_SDN_HDR_LEN];
 
-	return consumer_send(c,
-			     vnetrs_sdn_encode_keepalive(msg, sizeof(msg),
-							 c->seq_sent),
-			     msg);
+	return consumer_send(
+		c,
+		vnetrs_sdn_encode_keepalive_state(msg, sizeof(msg), c->seq_sent,
+						  consumer_draining(c)),
+		msg);
 }
 
 static void consumer_keepalive(struct thread *t)
@@ -749,9 +759,9 @@ static bool send_hello(struct consumer *c)
 	snprintf(name, sizeof(name), "%s/%s", cmd_hostname_get() ?: "bgpd",
 		 c->listener->stream->vrf);
 	if (!consumer_send(c,
-			   vnetrs_sdn_encode_hello_server(
+			   vnetrs_sdn_encode_hello_server_state(
 				   msg, sizeof(msg), bgp ? bgp->as : 0, rid,
-				   epoch, name),
+				   epoch, name, inst && inst->maintenance),
 			   msg))
 		return false;
 	consumer_arm(c);
@@ -994,6 +1004,23 @@ void vnetrs_stream_start(struct vnetrs_instance *inst,
 size_t vnetrs_listener_queue_limit(const struct vnetrs_listener *l)
 {
 	return l->queue_limit;
+}
+
+void vnetrs_stream_drain_changed(struct vnetrs_instance *inst)
+{
+	struct vrf_stream *s = stream_find(inst->vrf);
+	struct vnetrs_listener *l;
+	struct consumer *c;
+
+	if (!s)
+		return;
+	/* Every consumer that has the HELLO learns it at once, from a
+	 * KEEPALIVE (a dropped one is gone from the list). */
+	frr_each (listeners, &s->listeners, l)
+		frr_each_safe (consumers, &l->consumers, c) {
+			if (c->state != SETUP)
+				consumer_send_keepalive(c);
+		}
 }
 
 void vnetrs_stream_set_queue_limit(struct vnetrs_listener *l, uint32_t kib)

@@ -51,6 +51,9 @@ int vnetrs_stream_reload_tls(struct vnetrs_listener *l, const char *cert,
 void vnetrs_stream_set_max_consumers(struct vnetrs_listener *l,
 				     uint32_t max);
 void vnetrs_stream_set_queue_limit(struct vnetrs_listener *l, uint32_t kib);
+/* The instance's maintenance changed: every consumer hears whether it
+ * drains now (the DRAINING flag of a KEEPALIVE). */
+void vnetrs_stream_drain_changed(struct vnetrs_instance *inst);
 /* Serve an opened listener for inst. */
 void vnetrs_stream_start(struct vnetrs_instance *inst,
 			 struct vnetrs_listener *l);

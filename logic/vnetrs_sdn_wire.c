@@ -172,7 +172,7 @@ static size_t wr_finish(struct wr *w, enum vnetrs_sdn_type type, uint16_t flags,
 }
 
 static size_t encode_hello(uint8_t *buf, size_t size,
-			   const struct vnetrs_sdn_hello *h)
+			   const struct vnetrs_sdn_hello *h, bool draining)
 {
 	struct wr w;
 
@@ -186,18 +186,32 @@ static size_t encode_hello(uint8_t *buf, size_t size,
 		wr_u64(&w, h->epoch);
 		break;
 	case VNETRS_SDN_FROM_CONSUMER:
+		/* Only a route server drains. */
+		if (draining)
+			return 0;
 		break;
 	default:
 		return 0;
 	}
 	wr_u16(&w, h->name_len);
 	wr_bytes(&w, h->name, h->name_len);
-	return wr_finish(&w, VNETRS_SDN_HELLO, 0, 0);
+	return wr_finish(&w, VNETRS_SDN_HELLO,
+			 draining ? VNETRS_SDN_FLAG_DRAINING : 0, 0);
 }
 
 size_t vnetrs_sdn_encode_hello_server(uint8_t *buf, size_t size, uint32_t asn,
 				      const uint8_t router_id[4],
 				      uint64_t epoch, const char *name)
+{
+	return vnetrs_sdn_encode_hello_server_state(buf, size, asn, router_id,
+						    epoch, name, false);
+}
+
+size_t vnetrs_sdn_encode_hello_server_state(uint8_t *buf, size_t size,
+					    uint32_t asn,
+					    const uint8_t router_id[4],
+					    uint64_t epoch, const char *name,
+					    bool draining)
 {
 	struct vnetrs_sdn_hello h;
 	size_t n = name_length(name);
@@ -211,7 +225,7 @@ size_t vnetrs_sdn_encode_hello_server(uint8_t *buf, size_t size, uint32_t asn,
 	h.epoch = epoch;
 	h.name_len = (uint16_t)n;
 	memcpy(h.name, name, n);
-	return encode_hello(buf, size, &h);
+	return encode_hello(buf, size, &h, draining);
 }
 
 size_t vnetrs_sdn_encode_hello_consumer(uint8_t *buf, size_t size,
@@ -226,7 +240,7 @@ size_t vnetrs_sdn_encode_hello_consumer(uint8_t *buf, size_t size,
 	h.dir = VNETRS_SDN_FROM_CONSUMER;
 	h.name_len = (uint16_t)n;
 	memcpy(h.name, name, n);
-	return encode_hello(buf, size, &h);
+	return encode_hello(buf, size, &h, false);
 }
 
 size_t vnetrs_sdn_encode_begin(uint8_t *buf, size_t size, uint64_t seq,
@@ -301,10 +315,17 @@ size_t vnetrs_sdn_encode_commit(uint8_t *buf, size_t size, uint64_t seq,
 
 size_t vnetrs_sdn_encode_keepalive(uint8_t *buf, size_t size, uint64_t seq)
 {
+	return vnetrs_sdn_encode_keepalive_state(buf, size, seq, false);
+}
+
+size_t vnetrs_sdn_encode_keepalive_state(uint8_t *buf, size_t size,
+					 uint64_t seq, bool draining)
+{
 	struct wr w;
 
 	wr_init(&w, buf, size);
-	return wr_finish(&w, VNETRS_SDN_KEEPALIVE, 0, seq);
+	return wr_finish(&w, VNETRS_SDN_KEEPALIVE,
+			 draining ? VNETRS_SDN_FLAG_DRAINING : 0, seq);
 }
 
 size_t vnetrs_sdn_encode(uint8_t *buf, size_t size,
@@ -315,7 +336,7 @@ size_t vnetrs_sdn_encode(uint8_t *buf, size_t size,
 		/* HELLO comes before any batch: its seq is 0. */
 		if (msg->seq != 0)
 			return 0;
-		return encode_hello(buf, size, &msg->u.hello);
+		return encode_hello(buf, size, &msg->u.hello, msg->draining);
 	case VNETRS_SDN_BEGIN:
 		return vnetrs_sdn_encode_begin(buf, size, msg->seq,
 					       msg->u.begin.snapshot,
@@ -330,7 +351,8 @@ size_t vnetrs_sdn_encode(uint8_t *buf, size_t size,
 		return vnetrs_sdn_encode_commit(buf, size, msg->seq,
 						msg->u.commit.count);
 	case VNETRS_SDN_KEEPALIVE:
-		return vnetrs_sdn_encode_keepalive(buf, size, msg->seq);
+		return vnetrs_sdn_encode_keepalive_state(buf, size, msg->seq,
+							 msg->draining);
 	}
 	return 0;
 }
@@ -607,7 +629,13 @@ int vnetrs_sdn_decode_dir(const uint8_t *buf, size_t len,
 	    type != VNETRS_SDN_KEEPALIVE)
 		return fail(err, errlen, "%s is not sent by a consumer",
 			    vnetrs_sdn_type2str(type));
-	allowed = type == VNETRS_SDN_BEGIN ? VNETRS_SDN_FLAG_SNAPSHOT : 0;
+	if (type == VNETRS_SDN_BEGIN)
+		allowed = VNETRS_SDN_FLAG_SNAPSHOT;
+	else if (dir == VNETRS_SDN_FROM_SERVER &&
+		 (type == VNETRS_SDN_HELLO || type == VNETRS_SDN_KEEPALIVE))
+		allowed = VNETRS_SDN_FLAG_DRAINING;
+	else
+		allowed = 0;
 	if (flags & ~allowed)
 		return fail(err, errlen, "%s: unknown header flags 0x%04x",
 			    vnetrs_sdn_type2str(type), flags & ~allowed);
@@ -624,6 +652,8 @@ int vnetrs_sdn_decode_dir(const uint8_t *buf, size_t len,
 	r.errlen = errlen;
 	msg->type = (enum vnetrs_sdn_type)type;
 	msg->seq = seq;
+	msg->draining = (flags & VNETRS_SDN_FLAG_DRAINING) != 0 &&
+			allowed == VNETRS_SDN_FLAG_DRAINING;
 	switch (msg->type) {
 	case VNETRS_SDN_HELLO:
 		ret = rd_hello(&r, dir, &msg->u.hello);

@@ -39,6 +39,9 @@ enum vnetrs_sdn_type {
 
 /* Header flags of BEGIN: the batch replaces the consumer's whole table. */
 #define VNETRS_SDN_FLAG_SNAPSHOT 0x0001
+/* Header flags of the route server's HELLO and KEEPALIVE: the instance
+ * drains (graceful maintenance): prefer another instance's routes. */
+#define VNETRS_SDN_FLAG_DRAINING 0x0002
 /* route_flags of ROUTE_ADD: the local address space is a peered VNet's. */
 #define VNETRS_SDN_ROUTE_PEERED 0x01
 
@@ -84,6 +87,9 @@ struct vnetrs_sdn_route {
 struct vnetrs_sdn_msg {
 	enum vnetrs_sdn_type type;
 	uint64_t seq;
+	/* HELLO and KEEPALIVE from the route server: it drains (flag
+	 * DRAINING). A consumer's never set it. */
+	bool draining;
 	union {
 		struct vnetrs_sdn_hello hello; /* HELLO */
 		struct {
@@ -113,6 +119,12 @@ size_t vnetrs_sdn_encode(uint8_t *buf, size_t size,
 size_t vnetrs_sdn_encode_hello_server(uint8_t *buf, size_t size, uint32_t asn,
 				      const uint8_t router_id[4],
 				      uint64_t epoch, const char *name);
+/* The same, saying whether the instance drains (flag DRAINING). */
+size_t vnetrs_sdn_encode_hello_server_state(uint8_t *buf, size_t size,
+					    uint32_t asn,
+					    const uint8_t router_id[4],
+					    uint64_t epoch, const char *name,
+					    bool draining);
 /* A consumer's HELLO; name is a NUL-terminated string. */
 size_t vnetrs_sdn_encode_hello_consumer(uint8_t *buf, size_t size,
 					const char *name);
@@ -125,6 +137,9 @@ size_t vnetrs_sdn_encode_route_del(uint8_t *buf, size_t size, uint64_t seq,
 size_t vnetrs_sdn_encode_commit(uint8_t *buf, size_t size, uint64_t seq,
 				uint32_t count);
 size_t vnetrs_sdn_encode_keepalive(uint8_t *buf, size_t size, uint64_t seq);
+/* The route server's KEEPALIVE, saying whether the instance drains. */
+size_t vnetrs_sdn_encode_keepalive_state(uint8_t *buf, size_t size,
+					 uint64_t seq, bool draining);
 
 /*
  * The length of the message at buf, from its first 4 bytes: a reader

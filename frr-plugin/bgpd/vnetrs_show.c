@@ -110,9 +110,49 @@ static json_object *peers_json(struct vnetrs_instance *inst)
 	return arr;
 }
 
+/* Graceful maintenance: "draining" or "off", and since when (the last
+ * change in this bgpd; none yet: "" and 0). */
+static const char *maintenance_state(const struct vnetrs_instance *inst)
+{
+	return inst->maintenance ? "draining" : "off";
+}
+
+static const char *maintenance_since(const struct vnetrs_instance *inst,
+				     char *buf, size_t len, int64_t *secs)
+{
+	struct tm tm;
+
+	*secs = 0;
+	buf[0] = '\0';
+	if (!inst->maintenance_wall)
+		return buf;
+	*secs = monotime_since(&inst->maintenance_since, NULL) / 1000000;
+	gmtime_r(&inst->maintenance_wall, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return buf;
+}
+
+static json_object *maintenance_json(const struct vnetrs_instance *inst)
+{
+	json_object *o = json_object_new_object();
+	char since[32];
+	int64_t secs;
+
+	json_object_string_add(o, "state", maintenance_state(inst));
+	maintenance_since(inst, since, sizeof(since), &secs);
+	if (since[0]) {
+		json_object_string_add(o, "since", since);
+		json_object_int_add(o, "seconds", secs);
+	}
+	return o;
+}
+
 static void show_summary_text(struct vty *vty, struct vnetrs_instance *inst,
 			      struct bgp *bgp)
 {
+	char since[32];
+	int64_t secs;
+
 	struct vnetrs_aspace *aspace;
 	struct vnetrs_peer *vp;
 	char buf[VNETRS_PREFIX_STRLEN];
@@ -133,6 +173,17 @@ static void show_summary_text(struct vty *vty, struct vnetrs_instance *inst,
 	vty_out(vty, "  Routing preference %s, branch-to-branch %s\n",
 		vnetrs_preference2str(inst->preference),
 		inst->branch_to_branch ? "on" : "off");
+	maintenance_since(inst, since, sizeof(since), &secs);
+	if (inst->maintenance)
+		vty_out(vty,
+			"  Maintenance: draining since %s (%" PRId64
+			" s): routes advertised with GRACEFUL_SHUTDOWN, SDN consumers told\n",
+			since, secs);
+	else if (since[0])
+		vty_out(vty, "  Maintenance: off since %s (%" PRId64 " s)\n",
+			since, secs);
+	else
+		vty_out(vty, "  Maintenance: off\n");
 	vty_out(vty, "  Effective routes: %zu\n",
 		vnetrs_routes_count(&inst->routes));
 	vty_out(vty, "  Peers: %zu (max-peers %u)\n",
@@ -209,6 +260,8 @@ DEFPY(show_vnetrs, show_vnetrs_cmd, "show bgp vnet-route-server [json$json]",
 				       vnetrs_preference2str(inst->preference));
 		json_object_boolean_add(o, "branch-to-branch",
 					inst->branch_to_branch);
+		json_object_object_add(o, "maintenance",
+				       maintenance_json(inst));
 		json_object_int_add(o, "effective-route-count",
 				    vnetrs_routes_count(&inst->routes));
 		json_object_boolean_add(o, "debug", vnetrs_debug_any());

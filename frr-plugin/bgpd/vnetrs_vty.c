@@ -476,6 +476,16 @@ DEFPY_YANG(vnetrs_b2b, vnetrs_b2b_cmd, "[no] branch-to-branch",
 	return nb_cli_apply_changes(vty, NULL);
 }
 
+DEFPY_YANG(vnetrs_maintenance, vnetrs_maintenance_cmd, "[no] maintenance",
+	   NO_STR
+	   "Drain this instance (RFC 8326) before stopping it\n")
+{
+	VNETRS_BLOCK_CHECK(vty);
+	nb_cli_enqueue_change(vty, "./maintenance", NB_OP_MODIFY,
+			      no ? "false" : "true");
+	return nb_cli_apply_changes(vty, NULL);
+}
+
 DEFPY_YANG(vnetrs_preference, vnetrs_preference_cmd,
 	   "routing-preference <expressroute|vpn-nva|as-path>$pref",
 	   "Which source wins a prefix learned from several\n"
@@ -692,6 +702,15 @@ void vnetrs_cli_show_b2b(struct vty *vty, const struct lyd_node *dnode,
 		vty_out(vty, "  no branch-to-branch\n");
 }
 
+void vnetrs_cli_show_maintenance(struct vty *vty, const struct lyd_node *dnode,
+				 bool show_defaults)
+{
+	if (yang_dnode_get_bool(dnode, NULL))
+		vty_out(vty, "  maintenance\n");
+	else if (show_defaults)
+		vty_out(vty, "  no maintenance\n");
+}
+
 void vnetrs_cli_show_preference(struct vty *vty, const struct lyd_node *dnode,
 				bool show_defaults)
 {
@@ -815,6 +834,7 @@ void vnetrs_vty_init(void)
 	install_element(VNETRS_NODE, &vnetrs_gateway_cmd);
 	install_element(VNETRS_NODE, &no_vnetrs_gateway_cmd);
 	install_element(VNETRS_NODE, &vnetrs_b2b_cmd);
+	install_element(VNETRS_NODE, &vnetrs_maintenance_cmd);
 	install_element(VNETRS_NODE, &vnetrs_preference_cmd);
 	install_element(VNETRS_NODE, &no_vnetrs_preference_cmd);
 	install_element(VNETRS_NODE, &vnetrs_route_limit_cmd);

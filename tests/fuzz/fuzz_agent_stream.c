@@ -284,8 +284,9 @@ void fuzz_seeds(fuzz_emit_fn emit)
 			}
 			len += vnetrs_sdn_encode_commit(out + len,
 							sizeof(out) - len, 2, 1);
-			len += vnetrs_sdn_encode_keepalive(
-				out + len, sizeof(out) - len, 2);
+			/* The route server starts draining. */
+			len += vnetrs_sdn_encode_keepalive_state(
+				out + len, sizeof(out) - len, 2, true);
 		}
 		emit(kinds[k].name, out, len);
 	}

@@ -321,6 +321,23 @@ static void seed_session(void)
 	add(vnetrs_sdn_encode_keepalive(SPACE, 2));
 }
 
+/* A draining route server (maintenance): its HELLO and KEEPALIVEs carry
+ * DRAINING until the drain ends. */
+static void seed_draining(void)
+{
+	static const uint8_t rid[4] = {10, 1, 0, 5};
+
+	add(vnetrs_sdn_encode_hello_server_state(SPACE, 65515, rid, 7,
+						 "rs2/default", true));
+	add(vnetrs_sdn_encode_keepalive_state(SPACE, 0, true));
+	add(vnetrs_sdn_encode_begin(SPACE, 1, true, 1));
+	set_route(v4(10, 1, 0, 0, 16), VNETRS_SOURCE_LOCAL, false, 0);
+	add(vnetrs_sdn_encode_route_add(SPACE, 1, &route));
+	add(vnetrs_sdn_encode_keepalive_state(SPACE, 0, true));
+	add(vnetrs_sdn_encode_commit(SPACE, 1, 1));
+	add(vnetrs_sdn_encode_keepalive_state(SPACE, 1, false));
+}
+
 static void seed_consumer(void)
 {
 	add(vnetrs_sdn_encode_hello_consumer(SPACE, "sdn-agent"));
@@ -408,6 +425,8 @@ static int make_corpus(const char *dir)
 	ret |= write_seed(dir, "consumer");
 	seed_wide_ecmp();
 	ret |= write_seed(dir, "wide-ecmp");
+	seed_draining();
+	ret |= write_seed(dir, "draining");
 	for (unsigned int i = 0; i < 6; i++) {
 		seed_one(i);
 		snprintf(name, sizeof(name), "one-%s", one[i]);

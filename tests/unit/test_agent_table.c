@@ -827,6 +827,74 @@ static void test_members_keep_routes(void **state UNUSED)
 	assert_true(agent_members_hold(&ms, 6999));
 }
 
+/* A draining instance: left out while another counts and does not drain,
+ * counted when alone (a drain never drops routes by itself). */
+static void test_members_drain(void **state UNUSED)
+{
+	struct agent_members ms;
+
+	agent_members_init(&ms, 2, 2000);
+	assert_true(agent_members_set(&ms, 0, true, 1000));
+	assert_true(agent_members_set(&ms, 1, true, 1000));
+	assert_int_equal(agent_members_n_counted(&ms, 5000), 2);
+
+	/* rs1 drains at 10000: rs2 alone counts; the change settles (nothing
+	 * removed until 12000). */
+	assert_true(agent_members_drain(&ms, 0, true, 10000));
+	assert_false(agent_members_drain(&ms, 0, true, 10001));
+	assert_false(agent_members_counted(&ms, 0, 10000));
+	assert_true(agent_members_drained(&ms, 0, 10000));
+	assert_true(agent_members_counted(&ms, 1, 10000));
+	assert_false(agent_members_drained(&ms, 1, 10000));
+	assert_true(agent_members_hold(&ms, 11999));
+	assert_false(agent_members_hold(&ms, 12000));
+	assert_int_equal(agent_members_deadline(&ms), 12000);
+	assert_true(agent_members_settled(&ms, 12000));
+
+	/* rs1 stops (killed): nothing the merge uses changes. */
+	assert_true(agent_members_set(&ms, 0, false, 20000));
+	assert_false(agent_members_drained(&ms, 0, 20000));
+	assert_int_equal(agent_members_n_counted(&ms, 20000), 1);
+	assert_true(agent_members_counted(&ms, 1, 20000));
+
+	/* rs1 back, still draining (its HELLO said so before its snapshot):
+	 * not counted, neither while settling nor after. */
+	assert_true(agent_members_set(&ms, 0, true, 30000));
+	assert_false(agent_members_counted(&ms, 0, 30000));
+	assert_false(agent_members_counted(&ms, 0, 40000));
+	assert_true(agent_members_drained(&ms, 0, 40000));
+	assert_int_equal(agent_members_n_counted(&ms, 40000), 1);
+
+	/* The drain ends: rs1 counts again at once (it is live and
+	 * settled), the change settles. */
+	assert_true(agent_members_drain(&ms, 0, false, 50000));
+	assert_true(agent_members_counted(&ms, 0, 50000));
+	assert_int_equal(agent_members_n_counted(&ms, 50000), 2);
+	assert_false(agent_members_hold(&ms, 50000)); /* both count */
+
+	/* A draining instance alone counts: rs2 goes, rs1 drains. */
+	assert_true(agent_members_drain(&ms, 0, true, 60000));
+	assert_true(agent_members_set(&ms, 1, false, 60000));
+	assert_true(agent_members_counted(&ms, 0, 60000));
+	assert_false(agent_members_drained(&ms, 0, 60000));
+	/* rs2 comes back: while it settles rs1 still counts, after it rs2
+	 * alone. */
+	assert_true(agent_members_set(&ms, 1, true, 70000));
+	assert_true(agent_members_counted(&ms, 0, 71999));
+	assert_false(agent_members_counted(&ms, 1, 71999));
+	assert_false(agent_members_counted(&ms, 0, 72000));
+	assert_true(agent_members_counted(&ms, 1, 72000));
+
+	/* Both drain: both count (never drop routes because of a drain). */
+	assert_true(agent_members_drain(&ms, 1, true, 80000));
+	assert_int_equal(agent_members_n_counted(&ms, 80000), 2);
+	assert_false(agent_members_drained(&ms, 0, 80000));
+	assert_false(agent_members_drained(&ms, 1, 80000));
+	/* Out of range: nothing. */
+	assert_false(agent_members_drain(&ms, 2, true, 80000));
+	assert_false(agent_members_drained(&ms, 2, 80000));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -842,6 +910,7 @@ int main(void)
 		cmocka_unit_test(test_max_nh),
 		cmocka_unit_test(test_update_holding),
 		cmocka_unit_test(test_members_settling),
+		cmocka_unit_test(test_members_drain),
 		cmocka_unit_test(test_members_keep_routes),
 	};
 

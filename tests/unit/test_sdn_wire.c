@@ -1094,6 +1094,91 @@ static void test_type2str(void **state UNUSED)
 	assert_string_equal(vnetrs_sdn_type2str(7), "unknown");
 }
 
+/* The DRAINING flag: on the route server's HELLO and KEEPALIVE only, in
+ * bytes and decoded; refused from a consumer and on other types. */
+static void test_draining_flag(void **state UNUSED)
+{
+	const uint8_t rid[4] = {10, 1, 0, 4};
+	uint8_t m[128], m2[128];
+	size_t len, len2, used;
+	char err[256];
+
+	len = vnetrs_sdn_encode_keepalive_state(m, sizeof(m), 7, true);
+	assert_int_equal(len, 16);
+	assert_int_equal(m[6], 0x00);
+	assert_int_equal(m[7], 0x02);
+	assert_int_equal(
+		vnetrs_sdn_decode(m, len, &out_msg, &used, err, sizeof(err)),
+		1);
+	assert_int_equal(out_msg.type, VNETRS_SDN_KEEPALIVE);
+	assert_true(out_msg.draining);
+	assert_int_equal(out_msg.seq, 7);
+	/* Re-encoded from the decoded message: the same bytes. */
+	assert_int_equal(vnetrs_sdn_encode(m2, sizeof(m2), &out_msg), len);
+	assert_memory_equal(m, m2, len);
+	/* Without it: the version 1 bytes of before. */
+	len2 = vnetrs_sdn_encode_keepalive_state(m2, sizeof(m2), 7, false);
+	assert_int_equal(m2[7], 0x00);
+	assert_int_equal(vnetrs_sdn_decode(m2, len2, &out_msg, &used, NULL, 0),
+			 1);
+	assert_false(out_msg.draining);
+	/* A consumer does not drain: its KEEPALIVE with the flag is refused. */
+	assert_int_equal(vnetrs_sdn_decode_dir(m, len, VNETRS_SDN_FROM_CONSUMER,
+					       &out_msg, &used, err,
+					       sizeof(err)),
+			 -1);
+	assert_string_equal(err, "KEEPALIVE: unknown header flags 0x0002");
+
+	len = vnetrs_sdn_encode_hello_server_state(m, sizeof(m), 65515, rid, 1,
+						   "rs1/default", true);
+	assert_int_equal(len, 45);
+	assert_int_equal(m[7], 0x02);
+	assert_int_equal(
+		vnetrs_sdn_decode(m, len, &out_msg, &used, err, sizeof(err)),
+		1);
+	assert_true(out_msg.draining);
+	assert_string_equal(out_msg.u.hello.name, "rs1/default");
+	assert_int_equal(vnetrs_sdn_encode(m2, sizeof(m2), &out_msg), len);
+	assert_memory_equal(m, m2, len);
+	len = vnetrs_sdn_encode_hello_server_state(m, sizeof(m), 65515, rid, 1,
+						   "rs1/default", false);
+	assert_int_equal(m[7], 0x00);
+	assert_int_equal(vnetrs_sdn_decode(m, len, &out_msg, &used, NULL, 0),
+			 1);
+	assert_false(out_msg.draining);
+
+	/* Not on a consumer's HELLO, not on other types. */
+	set_hello(&in_msg, VNETRS_SDN_FROM_CONSUMER, "agent");
+	in_msg.draining = true;
+	assert_int_equal(vnetrs_sdn_encode(m, sizeof(m), &in_msg), 0);
+	len = vnetrs_sdn_encode_hello_consumer(m, sizeof(m), "agent");
+	m[7] = 0x02;
+	assert_int_equal(vnetrs_sdn_decode_dir(m, len, VNETRS_SDN_FROM_CONSUMER,
+					       &out_msg, &used, err,
+					       sizeof(err)),
+			 -1);
+	assert_string_equal(err, "HELLO: unknown header flags 0x0002");
+	len = vnetrs_sdn_encode_commit(m, sizeof(m), 1, 0);
+	m[7] = 0x02;
+	assert_int_equal(
+		vnetrs_sdn_decode(m, len, &out_msg, &used, err, sizeof(err)),
+		-1);
+	assert_string_equal(err, "COMMIT: unknown header flags 0x0002");
+	len = vnetrs_sdn_encode_begin(m, sizeof(m), 1, true, 0);
+	m[7] = 0x03;
+	assert_int_equal(
+		vnetrs_sdn_decode(m, len, &out_msg, &used, err, sizeof(err)),
+		-1);
+	assert_string_equal(err, "BEGIN: unknown header flags 0x0002");
+	/* Other unknown bits on a KEEPALIVE still are refused. */
+	len = vnetrs_sdn_encode_keepalive_state(m, sizeof(m), 0, true);
+	m[7] = 0x06;
+	assert_int_equal(
+		vnetrs_sdn_decode(m, len, &out_msg, &used, err, sizeof(err)),
+		-1);
+	assert_string_equal(err, "KEEPALIVE: unknown header flags 0x0004");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1110,6 +1195,7 @@ int main(void)
 		cmocka_unit_test(test_rx_valid_flow),
 		cmocka_unit_test(test_rx_errors),
 		cmocka_unit_test(test_type2str),
+		cmocka_unit_test(test_draining_flag),
 	};
 
 	return cmocka_run_group_tests_name("vnetrs SDN wire protocol", tests,

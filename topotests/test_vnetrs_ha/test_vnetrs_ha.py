@@ -3,7 +3,9 @@
 The HA pair under failure (issue 6): NVAs and the VM's agent use both
 route-server instances; stopping either (kill -9, clean stop) loses no
 route in the VM's kernel and no ping; a restarted instance converges to
-the same table; a bgpd restart leaves nothing stale anywhere.
+the same table; a bgpd restart leaves nothing stale anywhere. Graceful
+maintenance: rs1 drained, stopped, started and undrained while the VM
+pings: the NVAs move to rs2 and back, nothing is lost or withdrawn.
 
 The overview lab of test_vnetrs_agent (its configs are reused):
     VNet 10.1.0.0/16: rs1 10.1.0.4, rs2 10.1.0.5 (AS 65515), sdwan 10.1.1.4
@@ -28,10 +30,12 @@ from datetime import datetime
 
 import pytest
 
-from lib.topogen import Topogen, get_topogen
+from lib.topogen import Topogen, TopoRouter, get_topogen
 from lib.topolog import logger
 
+import vnetrs_bird
 import vnetrs_topo
+from vnetrs_nlwatch import RouteWatch
 
 CWD = os.path.dirname(os.path.realpath(__file__))
 CONFIGS = os.path.join(os.path.dirname(CWD), "test_vnetrs_agent")
@@ -49,6 +53,8 @@ AGENTS = {
 TABLES = tuple(a[1] for a in AGENTS.values())
 KEEP_S = 3
 PING_DESTS = ("10.250.0.1", "203.0.113.1")
+# The BIRD NVA of the maintenance test: name, address, AS.
+BIRD = ("birdnva", "10.1.1.6", 65003)
 # The route Watch adds and awaits in ip monitor: (prefix, table).
 MARKER = ("198.51.100.77", 201)
 
@@ -57,6 +63,10 @@ gear = vnetrs_topo.router
 
 def build_topo(tgen):
     vnetrs_topo.build_overview_topo(tgen)
+    # A BIRD NVA on the VNet, peered with the route servers only in the
+    # maintenance test (BIRD does not honour GRACEFUL_SHUTDOWN by default).
+    tgen.add_router(BIRD[0])
+    tgen.gears["vnet"].add_link(tgen.gears[BIRD[0]])
 
 
 def sock(rs):
@@ -90,6 +100,11 @@ def stop_agents():
 def setup_module(mod):
     tgen = Topogen(build_topo, mod.__name__)
     tgen.start_topology()
+    # zebra only sets the BIRD NVA's address.
+    conf = os.path.join(tgen.logdir, BIRD[0] + "-zebra.conf")
+    with open(conf, "w") as f:
+        f.write("hostname {0}\ninterface {0}-eth0\n ip address {1}/16\nexit\n".format(*BIRD))
+    tgen.gears[BIRD[0]].load_config(TopoRouter.RD_ZEBRA, conf)
     vnetrs_topo.load_routers(tgen, CONFIGS, module_routers=("rs1", "rs2"))
     for rs in ("rs1", "rs2"):
         rc, out = vnetrs_topo.rs_config(tgen.gears[rs], "sdn listen unix " + sock(rs))
@@ -352,3 +367,224 @@ def test_keep_routes_back_with_an_instance():
         want = sorted((name, "live") for name, a in AGENTS.items() if rs in a[0])
         vnetrs_topo.poll(lambda: None if consumers(rs) == want else consumers(rs), rs + "'s consumers are back", timeout=60)
     wait_kernel(WANT, "every table as before")
+
+
+# --- graceful maintenance ----------------------------------------------------
+
+RS_ADDR = {"rs1": "10.1.0.4", "rs2": "10.1.0.5"}
+# What each NVA learns through the route servers: the VNet, and the other
+# NVA's prefix (installed in its kernel by bgpd: proto bgp, 186).
+NVA_PREFIXES = {"sdwan": ("10.1.0.0/16", "0.0.0.0/0"), "firewall": ("10.1.0.0/16", "10.250.0.0/16")}
+NVA_KERNEL = {"sdwan": "0.0.0.0/0", "firewall": "10.250.0.0/16"}
+# What BIRD learns through the route servers and installs (proto bird),
+# with the AS path after the route server's.
+BIRD_PREFIXES = {"10.250.0.0/16": [65001, 65100], "0.0.0.0/0": [65002]}
+RTPROT_BIRD = 12
+# The BirdNva while the maintenance test runs.
+bird_nva = None
+# rs1's outbound map of the user towards the firewall during the test: it
+# replaces the communities, and cannot remove the maintenance's.
+USER_TAG = "65515:100"
+
+
+def bird_paths(prefix):
+    "BIRD's paths of prefix from the route servers: {rs: (primary, AS path, communities)}."
+    return {
+        p["from-protocol"]: (p["primary"], p["as-path"], p["communities"])
+        for p in bird_nva.learned_routes(prefix=prefix).get(prefix, [])
+    }
+
+
+def nva_paths(nva, prefix):
+    """
+    The NVA's BGP paths of prefix from the route servers, as its vtysh shows
+    them: {rs: (used (best or multipath), AS path, communities)}.
+    """
+    data = vnetrs_topo.vtysh_json(get_topogen().gears[nva], "show ip bgp {} json".format(prefix))
+    out = {}
+    for p in data.get("paths", []):
+        rs = [n for n, a in RS_ADDR.items() if p.get("peer", {}).get("peerId") == a]
+        if rs:
+            used = bool(p.get("bestpath", {}).get("overall") or p.get("multipath"))
+            out[rs[0]] = (used, p["aspath"]["string"], p.get("community", {}).get("string", ""))
+    return out
+
+
+def nvas_see(draining):
+    """
+    A poll check: every NVA has both route servers' paths of its prefixes;
+    with draining, rs1's carry graceful-shutdown and rs1's AS twice and are
+    not used (rs2's are); without, both are plain again, and the VNet
+    (next hop: each route server) is used through both (ECMP). A relayed
+    prefix has the same next hop from both: bgpd uses one of the two paths
+    (its tie-breaks: the older path), the same forwarding either way.
+    The firewall's paths from rs1 carry the community of the user's
+    outbound map as well (the maintenance's come after it).
+    """
+    bad = {}
+    for nva, prefixes in NVA_PREFIXES.items():
+        for prefix in prefixes:
+            got = nva_paths(nva, prefix)
+            vnet = prefix == "10.1.0.0/16"
+            tail = "" if vnet else (" 65002" if nva == "sdwan" else " 65001 65100")
+            tag = USER_TAG if nva == "firewall" else ""
+            if draining:
+                ok = got == {
+                    "rs1": (False, "65515 65515" + tail, (tag + " graceful-shutdown").strip()),
+                    "rs2": (True, "65515" + tail, ""),
+                }
+            else:
+                plain = {"rs1": ("65515" + tail, tag), "rs2": ("65515" + tail, "")}
+                ok = {rs: g[1:] for rs, g in got.items()} == plain
+                used = sum(g[0] for g in got.values())
+                ok = ok and used == (2 if vnet else 1)
+            if not ok:
+                bad[(nva, prefix)] = got
+    # BIRD, with its default policy: moved by the AS path alone.
+    for prefix, tail in BIRD_PREFIXES.items():
+        got = bird_paths(prefix)
+        if draining:
+            ok = got == {"rs1": (False, [65515, 65515] + tail, [(65535, 0)]), "rs2": (True, [65515] + tail, [])}
+        else:
+            ok = sorted(got) == ["rs1", "rs2"] and all(g[1:] == ([65515] + tail, []) for g in got.values())
+            ok = ok and sum(g[0] for g in got.values()) == 1
+        if not ok:
+            bad[("bird", prefix)] = got
+    return bad or None
+
+
+def sessions_established(rs):
+    "How many times each FRR NVA's session with rs came up: {nva: count}."
+    out = {}
+    for nva in NVA_KERNEL:
+        data = vnetrs_topo.vtysh_json(get_topogen().gears[nva], "show ip bgp neighbors {} json".format(RS_ADDR[rs]))
+        out[nva] = data.get(RS_ADDR[rs], {}).get("connectionsEstablished")
+    return out
+
+
+def maintenance_json(rs):
+    return vnetrs_topo.vtysh_json(get_topogen().gears[rs], "show bgp vnet-route-server json").get("maintenance")
+
+
+def agent_says_draining(draining):
+    "A poll check: the agents' --status about rs1's drain."
+    missing = {}
+    for name, (servers, _, _, _) in AGENTS.items():
+        out = agent_status(name)
+        rs1 = re.split(r"^instance ", out, flags=re.M)[1 + servers.index("rs1")] if "rs1" in servers else ""
+        if draining:
+            # Another instance counts: rs1's routes are left out; alone
+            # (lone-agent) it still counts.
+            role = "not counted (draining" if len(servers) > 1 else "synced, counted"
+            ok = "draining (maintenance)" in rs1 and role in rs1
+        else:
+            ok = "draining" not in rs1 and "counted" in rs1 and "not counted" not in rs1
+        if not ok:
+            missing[name] = out
+    return missing or None
+
+
+def test_graceful_maintenance_loses_nothing():
+    """
+    maintenance on rs1: the NVAs move to rs2 (rs1's routes with
+    GRACEFUL_SHUTDOWN and a longer AS path), the agents leave rs1 out; rs1
+    is killed and started again, comes back still in maintenance; no
+    maintenance: the NVAs use both again. Meanwhile the VM pings through
+    both NVAs every 20 ms: none lost, and no route withdrawn in the VM or in
+    the NVAs' kernels.
+    """
+    global bird_nva
+    tgen = get_topogen()
+    rs1 = tgen.gears["rs1"]
+    name, addr, asn = BIRD
+    for rs in ("rs1", "rs2"):
+        rc, out = vnetrs_topo.rs_config(tgen.gears[rs], "peer {} remote-as {} description BIRD NVA".format(addr, asn))
+        assert rc == 0, out
+        tgen.gears[rs].vtysh_cmd("write memory")
+    bird_nva = vnetrs_bird.BirdNva(tgen.gears[name], None, addr, asn)
+    for rs in ("rs1", "rs2"):
+        bird_nva.add_peer(rs, RS_ADDR[rs], 65515, local_address=addr)
+    bird_nva.start()
+    vnetrs_topo.poll(lambda: bird_nva.check_established("rs1", "rs2"), "BIRD peers with both route servers")
+    rs1.vtysh_cmd("conf t\nroute-map TAG permit 10\n set community {}".format(USER_TAG))
+    rc, out = vnetrs_topo.rs_config(rs1, "peer {} route-map TAG out".format(FIREWALL))
+    assert rc == 0, out
+    rs1.vtysh_cmd("write memory")
+    wait_kernel(WANT, "every table programmed before the maintenance")
+    vnetrs_topo.poll(lambda: nvas_see(False), "the NVAs use both route servers")
+    assert maintenance_json("rs1") == {"state": "off"}, maintenance_json("rs1")
+
+    nva_watch = {
+        nva: RouteWatch(tgen.gears[nva], os.path.join(tgen.logdir, nva, "maintenance-routes.log"))
+        for nva in list(NVA_KERNEL) + [name]
+    }
+    watch = Watch()
+
+    sessions = sessions_established("rs1")
+    rc, out = vnetrs_topo.rs_config(rs1, "maintenance")
+    assert rc == 0, out
+    rs1.vtysh_cmd("write memory")
+    vnetrs_topo.poll(lambda: nvas_see(True), "the NVAs move to rs2")
+    # Re-advertised, not reset.
+    assert sessions_established("rs1") == sessions, (sessions, sessions_established("rs1"))
+    m = maintenance_json("rs1")
+    assert m["state"] == "draining" and re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$", m["since"]), m
+    assert maintenance_json("rs2") == {"state": "off"}, maintenance_json("rs2")
+    text = rs1.vtysh_cmd("show bgp vnet-route-server")
+    assert "Maintenance: draining since " in text, text
+    assert "  maintenance\n" in rs1.vtysh_cmd("show running-config")
+    vnetrs_topo.poll(lambda: agent_says_draining(True), "the agents see rs1 drain")
+
+    # Stopped (a crash, the worst case) and started: nothing moves.
+    took = restart_instance("rs1", "kill9")
+    vnetrs_topo.poll(
+        lambda: None if (maintenance_json("rs1") or {}).get("state") == "draining" else maintenance_json("rs1"),
+        "rs1 comes back in maintenance",
+    )
+    vnetrs_topo.poll(lambda: nvas_see(True), "the NVAs keep rs2 after rs1's restart", timeout=60)
+    vnetrs_topo.poll(lambda: agent_says_draining(True), "the agents see rs1 drain after its restart")
+
+    sessions = sessions_established("rs1")
+    rc, out = vnetrs_topo.rs_config(rs1, "no maintenance")
+    assert rc == 0, out
+    rs1.vtysh_cmd("write memory")
+    vnetrs_topo.poll(lambda: nvas_see(False), "the NVAs use both route servers again")
+    assert sessions_established("rs1") == sessions, (sessions, sessions_established("rs1"))
+    vnetrs_topo.poll(lambda: agent_says_draining(False), "the agents count rs1 again")
+    m = maintenance_json("rs1")
+    assert m["state"] == "off" and "since" in m, m
+    assert "maintenance" not in rs1.vtysh_cmd("show running-config")
+    wait_kernel(WANT, "the VM's tables are unchanged")
+
+    pings, events = watch.stop()
+    deleted = [e for e in events if e.startswith("Deleted")]
+    logger.info("maintenance of rs1 (restart in {:.1f} s): pings (sent, lost): {}".format(took, pings))
+    assert not deleted, deleted
+    for dest, (sent, lost) in pings.items():
+        assert sent > 100 and lost == 0, (dest, sent, lost)
+    for nva, w in nva_watch.items():
+        evs = w.events(0, proto=RTPROT_BIRD if nva == name else 186)
+        w.stop()
+        watched = BIRD_PREFIXES if nva == name else (NVA_KERNEL[nva],)
+        gone = [e for e in evs if e[1] == "del" and e[3] in watched]
+        assert not gone, (nva, evs)
+    # Logged once at each change: the command before the restart; at the
+    # start (the start's lines go to two log targets: as often as the
+    # instance's creation), then the end.
+    with open(os.path.join(tgen.logdir, "rs1", "bgpd.log")) as f:
+        runs = f.read().split("vnetrs 0.1.0 loaded")
+    before, after = runs[-2], runs[-1]
+    assert before.count("maintenance started for VRF default") == 1, before[-3000:]
+    assert "maintenance ended" not in before, before[-3000:]
+    created = after.count("route server enabled for VRF default")
+    assert created >= 1 and after.count("maintenance started for VRF default") == created, after[-3000:]
+    assert after.count("maintenance ended for VRF default") == 1, after[-3000:]
+
+    rc, out = vnetrs_topo.rs_config(rs1, "no peer {} route-map TAG out".format(FIREWALL))
+    assert rc == 0, out
+    rs1.vtysh_cmd("conf t\nno route-map TAG")
+    for rs in ("rs1", "rs2"):
+        rc, out = vnetrs_topo.rs_config(tgen.gears[rs], "no peer " + addr)
+        assert rc == 0, out
+        tgen.gears[rs].vtysh_cmd("write memory")
+    bird_nva.stop()
