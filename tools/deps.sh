@@ -26,6 +26,8 @@ PKGS=(
 	# the module's SDN stream over TLS: GnuTLS, as OpenSSL's libcrypto
 	# cannot run inside bgpd (docs/sdn-protocol.md, "Transports")
 	libgnutls28-dev
+	# the Debian packages (tools/package.sh) and their check
+	debhelper lintian
 	# fuzzing (libFuzzer and the sanitizer runtimes come with
 	# libclang-rt, only recommended by clang)
 	clang libclang-rt-14-dev
