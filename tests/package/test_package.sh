@@ -85,6 +85,12 @@ cleanup() {
 		*) dpkg --purge "$p" >/dev/null 2>&1 || echo "test_package: could not purge $p" >&2 ;;
 		esac
 	done
+	# A package whose postrm failed to give /usr/bin/vtysh back (the test
+	# has failed on it): frr's vtysh is put back all the same.
+	if dpkg-divert --list /usr/bin/vtysh | grep -q ' by vnetrs$'; then
+		dpkg-divert --package vnetrs --remove --rename \
+			--divert /usr/bin/vtysh.frr /usr/bin/vtysh >/dev/null
+	fi
 	if [ "$status" -eq 0 ]; then
 		rm -rf "$T"
 	else
