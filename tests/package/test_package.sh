@@ -6,8 +6,10 @@
 # daemons file; the route server configured with "vtysh" and saved with
 # "write memory"; an NVA's route in a VM's kernel, programmed by
 # vnetrs-agent started as its systemd unit would start it (with the
-# package's default file); a restart ("frrinit.sh restart") brings the
-# configuration back through vtysh -b; stopped; "dpkg --purge": nothing left.
+# package's default file); a changed block applied by "frrinit.sh reload"
+# with the package's frr-reload.py, with no session reset; a restart
+# ("frrinit.sh restart") brings the configuration back through vtysh -b;
+# stopped; "dpkg --purge": nothing left.
 #
 # The machine's own FRR is not touched: the route server runs in a network
 # namespace whose mount namespace (made by ip netns exec) sees a copy of
@@ -205,6 +207,22 @@ echo $! >"$T/agent.pid"
 vm_has_route() { ip -n "$P-vm" route show 10.250.0.0/16 proto 245 | grep -q "via $NVA dev eth0"; }
 poll "the VM's kernel routes 10.250.0.0/16 via the NVA (vnetrs-agent)" vm_has_route
 
+# --- frrinit.sh reload (systemctl reload frr) with the package's frr-reload.py ----
+sessions() {
+	in_rs vtysh -c "show bgp neighbors $NVA json" |
+		/usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]]["connectionsEstablished"])' "$NVA"
+}
+before=$(sessions)
+echo 'RELOAD_SCRIPT=/usr/lib/vnetrs/frr-reload.py' >>"$T/etc/daemons"
+sed -i 's|^  address-space 10.1.0.0/16$|&\n  address-space 10.2.0.0/16 peered|' "$T/etc/frr.conf"
+grep -q '^  address-space 10.2.0.0/16 peered$' "$T/etc/frr.conf" || fail "could not edit frr.conf"
+in_rs /usr/lib/frr/frrinit.sh reload >"$T/frrinit-reload.log" 2>&1 ||
+	{ cat "$T/frrinit-reload.log" >&2; fail "frrinit.sh reload"; }
+reloaded() { in_rs vtysh -c 'show running-config' | grep -q '^  address-space 10.2.0.0/16 peered$'; }
+poll "frrinit.sh reload applied the block's new address space" reloaded
+[ "$(sessions)" = "$before" ] || fail "the NVA's session was reset by the reload ($before, then $(sessions))"
+pass "no session reset by the reload ($before session(s))"
+
 # --- restart: the saved configuration comes back through vtysh -b ----------------
 old_bgpd=$(cat "$T/run/bgpd.pid")
 in_rs /usr/lib/frr/frrinit.sh restart >"$T/frrinit-restart.log" 2>&1 ||
@@ -232,6 +250,9 @@ done
 left=$(for f in $files; do [ "$f" != /usr/bin/vtysh ] && [ -e "$f" ] && echo "$f"; done; true)
 [ -z "$left" ] || fail "left after the purge: $left"
 [ ! -e /usr/bin/vtysh.frr ] || fail "/usr/bin/vtysh.frr left after the purge"
+for d in /usr/lib/vnetrs /usr/include/vnetrs /usr/share/doc/vnetrs /usr/share/doc/vnetrs-agent /usr/share/doc/vnetrs-dev; do
+	[ ! -e "$d" ] || fail "$d left after the purge"
+done
 snapshot after
 for s in verify divert etc vtysh; do
 	cmp -s "$T/before.$s" "$T/after.$s" ||
