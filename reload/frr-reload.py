@@ -21,6 +21,10 @@ with the same options and output, with two things taught to it:
    applied. The comparison leaves them out on both sides, so the block alone
    decides them, as it does when bgpd starts from the file.
 
+3. A route-server peer whose line changes in the same AS (a new or no
+   description) is changed in place, not deleted and added again, which
+   would reset its session.
+
     /usr/lib/vnetrs/frr-reload.py --test /etc/frr/frr.conf
     /usr/lib/vnetrs/frr-reload.py --reload /etc/frr/frr.conf
 
@@ -119,6 +123,41 @@ def leave_out_derived(configs):
             ctx.dlines = dict.fromkeys(kept, True)
 
 
+def peer_line(keys, line):
+    "(router, address, remote-as) of a block's 'peer ADDR remote-as' line, or None."
+    if line is None:  # a whole context
+        return None
+    words = line.split()
+    if (len(keys) == 2 and keys[1] == BLOCK and len(words) >= 4
+            and words[0] == "peer" and words[2] == "remote-as"):
+        return keys[0], words[1], words[3]
+    return None
+
+
+def peers_changed_in_place(lines_to_add, lines_to_del):
+    """
+    A peer whose line changes (its description) in the same AS is changed
+    in place by the added line, as "peer ADDR remote-as ASN description
+    ..." does at the prompt; deleting the old line first would remove the
+    peer, and reset its session. The delete is dropped, or becomes
+    "no peer ADDR description" when the new line has none.
+    """
+    added = {}
+    for keys, line in lines_to_add:
+        p = peer_line(keys, line)
+        if p:
+            added[p] = "description" in line.split()
+    kept = []
+    for keys, line in lines_to_del:
+        p = peer_line(keys, line)
+        if p and p in added:
+            if "description" in line.split() and not added[p]:
+                kept.append((keys, "peer {} description".format(p[1])))
+            continue
+        kept.append((keys, line))
+    return kept
+
+
 def main():
     try:
         with open(FRR_RELOAD) as f:
@@ -144,7 +183,8 @@ def main():
 
     def compare_context_objects(newconf, running):
         leave_out_derived((newconf, running))
-        return compare(newconf, running)
+        lines_to_add, lines_to_del = compare(newconf, running)
+        return lines_to_add, peers_changed_in_place(lines_to_add, lines_to_del)
 
     script["compare_context_objects"] = compare_context_objects
     exec(compile(textwrap.dedent(main_block), FRR_RELOAD, "exec"), script)

@@ -35,7 +35,7 @@ EDITS = [
                        "  route-limit 3000 warning-only"]),
     ("  address-space 10.3.0.0/16", ["  address-space 10.2.0.0/16 peered"]),
     ("  peer 10.1.0.10 remote-as 65001 description SD-WAN NVA",
-     ["  peer 10.1.0.10 remote-as 65001 description SD-WAN NVA",
+     ["  peer 10.1.0.10 remote-as 65001 description SD-WAN NVA, site 2",
       "  peer 10.1.0.10 route-map NVA-IN in",
       "  peer 10.1.0.11 remote-as 65002 description firewall NVA"]),
 ]
@@ -52,6 +52,8 @@ WANT_ADDED = [
     ["router bgp 65515", " vnet-route-server", "  route-limit 3000 warning-only"],
     ["router bgp 65515", " vnet-route-server", "  address-space 10.2.0.0/16 peered"],
     ["router bgp 65515", " vnet-route-server", "  peer 10.1.0.10 route-map NVA-IN in"],
+    ["router bgp 65515", " vnet-route-server",
+     "  peer 10.1.0.10 remote-as 65001 description SD-WAN NVA, site 2"],
     ["router bgp 65515", " vnet-route-server",
      "  peer 10.1.0.11 remote-as 65002 description firewall NVA"],
     ["route-map NVA-IN permit 10"],
@@ -185,6 +187,8 @@ def test_reload_test_shows_the_block_diff():
     # Nothing else: no neighbor line, nothing of the peers the module owns.
     for section in ("delete", "add"):
         assert not [l for l in got[section] if "neighbor" in l], out
+    # The NVA whose description changes is changed in place, not removed.
+    assert not [l for l in got["delete"] if "peer 10.1.0.10" in l], out
     # FRR's own frr-reload.py puts the block's lines under "router bgp"
     # (why reload/frr-reload.py exists): if this fails, FRR learnt the node.
     rc, out, err = reload(router, FRR_RELOAD, "--test")
