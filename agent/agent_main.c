@@ -5,10 +5,10 @@
  * It connects to the SDN sockets of one or two route-server instances
  * (docs/sdn-protocol.md), merges their tables (per prefix, the union of
  * the next hops of the instances that hold it) and programs the result
- * into the kernel of the host it runs on, as routes of its own protocol
- * number: reconciled with the kernel's routes at every snapshot, changed
- * prefix by prefix at every incremental batch. One thread, one poll(2)
- * loop.
+ * into a data plane (backend.h): the kernel of the host it runs on, as
+ * routes of its own protocol number, or an OVN logical router (--ovn-nb),
+ * as rows of its own; reconciled at every snapshot, changed prefix by
+ * prefix at every incremental batch. One thread, one poll(2) loop.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -35,6 +35,7 @@
 #include "agent/agent_table.h"
 #include "agent/agent_transport.h"
 #include "agent/backend.h"
+#include "agent/ovsdb.h"
 
 #define AGENT_MAX_CONN AGENT_MEMBERS_MAX
 #define DEFAULT_PROTOCOL 245
@@ -87,6 +88,10 @@ struct agent {
 	bool daemon;
 	const char *pidfile;
 	struct agent_trust trust;
+	/* --ovn-nb: the OVN northbound backend instead of the kernel. */
+	bool ovn;
+	struct agent_ovn_config ovn_cfg;
+	char ovn_owner[256];
 
 	/* State. */
 	struct agent_conn conns[AGENT_MAX_CONN];
@@ -459,9 +464,9 @@ static void status_print(FILE *f, void *arg)
 	"\n"                                                                    \
 	"Programs the routes of one or two vnetrs route-server instances\n"     \
 	"(their SDN streams: 'sdn listen unix PATH' or 'sdn listen tls')\n"     \
-	"into this host's kernel: per prefix, the union of the next hops of\n"  \
-	"the instances holding it. Address spaces (source local) are not\n"     \
-	"programmed.\n"                                                         \
+	"into this host's kernel, or an OVN logical router (--ovn-nb): per\n"   \
+	"prefix, the union of the next hops of the instances holding it.\n"     \
+	"Address spaces (source local) are not programmed.\n"                   \
 	"\n"                                                                    \
 	"  -c, --connect WHERE    a route server's SDN stream, 1 or 2:\n"       \
 	"                         a Unix socket PATH, or\n"                     \
@@ -516,6 +521,18 @@ static void status_print(FILE *f, void *arg)
 	"                         (name or uid; repeatable; default root\n"     \
 	"                         and frr): others are refused\n"               \
 	"  -a, --expect-as ASN    refuse a route server of another AS\n"        \
+	"      --ovn-nb REMOTE    program an OVN logical router instead of\n"   \
+	"                         the kernel: its northbound database,\n"       \
+	"                         unix:PATH, tcp:IP:PORT or ssl:IP:PORT,\n"     \
+	"                         or a list of them separated by commas\n"      \
+	"                         (a clustered database), tried in turn\n"      \
+	"      --ovn-router NAME  the Logical_Router whose static routes\n"     \
+	"                         it keeps (rows marked as its own)\n"          \
+	"      --ovn-owner ID     its mark, external_ids:vnetrs-agent=ID\n"     \
+	"                         (default: the host name)\n"                   \
+	"      --ovn-cert FILE, --ovn-key FILE, --ovn-ca FILE\n"                \
+	"                         ssl: our certificate, its key, and the\n"     \
+	"                         CA the database's certificate is from\n"      \
 	"  -v, --verbose          log every message and route change\n"         \
 	"  -h, --help             this help\n"                                  \
 	"\n"                                                                    \
@@ -630,7 +647,86 @@ static int check_tls(struct agent *a)
 }
 
 /* Long options without a short one. */
-enum { OPT_CERT = 256, OPT_KEY, OPT_CA, OPT_SERVER_NAME, OPT_KEEP_ROUTES };
+enum {
+	OPT_CERT = 256,
+	OPT_KEY,
+	OPT_CA,
+	OPT_SERVER_NAME,
+	OPT_KEEP_ROUTES,
+	OPT_OVN_NB,
+	OPT_OVN_ROUTER,
+	OPT_OVN_OWNER,
+	OPT_OVN_CERT,
+	OPT_OVN_KEY,
+	OPT_OVN_CA,
+};
+
+/* The --ovn-* options together: -1 with a message. */
+static int check_ovn(struct agent *a, const char *host)
+{
+	struct agent_tls_config tls = {
+		.cert = a->ovn_cfg.cert,
+		.key = a->ovn_cfg.key,
+		.ca = a->ovn_cfg.ca,
+	};
+	struct ovsdb_remotes remotes;
+	bool ssl;
+	bool files = tls.cert || tls.key || tls.ca;
+	char err[PATH_MAX + 160];
+
+	if (!a->ovn_cfg.remote) {
+		if (a->ovn_cfg.router || a->ovn_cfg.owner || files) {
+			fprintf(stderr,
+				"vnetrs-agent: --ovn-router, "
+				"--ovn-owner, --ovn-cert, --ovn-key "
+				"and --ovn-ca go with --ovn-nb\n");
+			return -1;
+		}
+		return 0;
+	}
+	a->ovn = true;
+	if (!a->ovn_cfg.router || !*a->ovn_cfg.router) {
+		fprintf(stderr,
+			"vnetrs-agent: --ovn-nb needs --ovn-router "
+			"NAME (the logical router)\n");
+		return -1;
+	}
+	if (ovsdb_remotes_parse(&remotes, a->ovn_cfg.remote, &tls, err,
+				sizeof(err)) < 0) {
+		fprintf(stderr, "vnetrs-agent: --ovn-nb %s: %s\n",
+			a->ovn_cfg.remote, err);
+		return -1;
+	}
+	ssl = ovsdb_remotes_tls(&remotes);
+	ovsdb_remotes_free(&remotes);
+	if (ssl && (!tls.cert || !tls.key || !tls.ca)) {
+		fprintf(stderr,
+			"vnetrs-agent: --ovn-nb ssl:... needs "
+			"--ovn-cert, --ovn-key and --ovn-ca\n");
+		return -1;
+	}
+	if (!ssl && files) {
+		fprintf(stderr,
+			"vnetrs-agent: --ovn-cert, --ovn-key and "
+			"--ovn-ca are for --ovn-nb ssl:...\n");
+		return -1;
+	}
+	if (ssl && agent_tls_config_check(&tls, err, sizeof(err)) < 0) {
+		/* The messages name --cert: say which option. */
+		fprintf(stderr, "vnetrs-agent: --ovn-%s\n", err + 2);
+		return -1;
+	}
+	if (!a->ovn_cfg.owner) {
+		snprintf(a->ovn_owner, sizeof(a->ovn_owner), "%s", host);
+		a->ovn_cfg.owner = a->ovn_owner;
+	}
+	if (!*a->ovn_cfg.owner || strlen(a->ovn_cfg.owner) > 255) {
+		fprintf(stderr, "vnetrs-agent: --ovn-owner: 1 to 255 bytes\n");
+		return -1;
+	}
+	a->ovn_cfg.metric = a->metric;
+	return 0;
+}
 
 /* --keep-routes SECONDS|forever. */
 static bool parse_keep(const char *s, uint64_t *keep_ms)
@@ -684,6 +780,12 @@ static int parse_args(struct agent *a, int argc, char **argv)
 		{"ca", required_argument, NULL, OPT_CA},
 		{"server-name", required_argument, NULL, OPT_SERVER_NAME},
 		{"keep-routes", required_argument, NULL, OPT_KEEP_ROUTES},
+		{"ovn-nb", required_argument, NULL, OPT_OVN_NB},
+		{"ovn-router", required_argument, NULL, OPT_OVN_ROUTER},
+		{"ovn-owner", required_argument, NULL, OPT_OVN_OWNER},
+		{"ovn-cert", required_argument, NULL, OPT_OVN_CERT},
+		{"ovn-key", required_argument, NULL, OPT_OVN_KEY},
+		{"ovn-ca", required_argument, NULL, OPT_OVN_CA},
 		{},
 	};
 	char host[256], err[128];
@@ -818,6 +920,24 @@ static int parse_args(struct agent *a, int argc, char **argv)
 			if (set_server_name(a, optarg) < 0)
 				return -1;
 			break;
+		case OPT_OVN_NB:
+			a->ovn_cfg.remote = optarg;
+			break;
+		case OPT_OVN_ROUTER:
+			a->ovn_cfg.router = optarg;
+			break;
+		case OPT_OVN_OWNER:
+			a->ovn_cfg.owner = optarg;
+			break;
+		case OPT_OVN_CERT:
+			a->ovn_cfg.cert = optarg;
+			break;
+		case OPT_OVN_KEY:
+			a->ovn_cfg.key = optarg;
+			break;
+		case OPT_OVN_CA:
+			a->ovn_cfg.ca = optarg;
+			break;
 		case 'v':
 			agent_verbose = true;
 			break;
@@ -850,13 +970,14 @@ static int parse_args(struct agent *a, int argc, char **argv)
 		fprintf(stderr, "vnetrs-agent: --once excludes --daemon\n");
 		return -1;
 	}
-	if (!named) {
-		if (gethostname(host, sizeof(host)) < 0)
-			snprintf(host, sizeof(host), "unknown");
-		host[sizeof(host) - 1] = '\0';
+	if (gethostname(host, sizeof(host)) < 0)
+		snprintf(host, sizeof(host), "unknown");
+	host[sizeof(host) - 1] = '\0';
+	if (check_ovn(a, host) < 0)
+		return -1;
+	if (!named)
 		/* Cut to fit the HELLO's 255 bytes. */
 		snprintf(a->name, sizeof(a->name), "vnetrs-agent@%.242s", host);
-	}
 	return 0;
 }
 
@@ -936,7 +1057,10 @@ static void print_merged(struct agent *a)
 		tabs[i] = a->conns[i].synced ? &a->conns[i].table : NULL;
 	agent_table_init(&merged);
 	agent_merge_all(tabs, a->nconn, &merged);
-	agent_table_print(stdout, &merged);
+	if (a->ovn)
+		agent_ovn_print_rows(&a->ovn_cfg, &merged, stdout);
+	else
+		agent_table_print(stdout, &merged);
 	fflush(stdout);
 	agent_table_clear(&merged);
 }
@@ -975,6 +1099,13 @@ static nfds_t poll_setup(struct agent *a, int sigfd, struct pollfd *pfd,
 	pfd[PFD_WATCH].fd = a->be ? a->be->ops->watch_fd(a->be) : -1;
 	for (i = 0; i < PFD_CONN; i++)
 		pfd[i].events = POLLIN;
+	if (a->be && a->be->ops->watch_events)
+		pfd[PFD_WATCH].events = a->be->ops->watch_events(a->be);
+	if (a->be && a->be->ops->deadline) {
+		d = a->be->ops->deadline(a->be);
+		if (d && d < *next)
+			*next = d;
+	}
 	for (i = 0; i < a->nconn; i++) {
 		short ev = 0;
 		int fd = agent_conn_pollfd(&a->conns[i], &ev);
@@ -1076,7 +1207,11 @@ static int run(struct agent *a, int sigfd)
 			a->taken_over = true;
 			return 0;
 		}
-		if (r > 0 && (pfd[PFD_WATCH].revents & POLLIN))
+		if (a->be && a->be->ops->run)
+			a->be->ops->run(a->be,
+					r > 0 ? pfd[PFD_WATCH].revents : 0,
+					agent_now_ms());
+		else if (r > 0 && (pfd[PFD_WATCH].revents & POLLIN))
 			a->be->ops->watch_read(a->be);
 		now = agent_now_ms();
 		for (i = 0; i < a->nconn; i++)
@@ -1110,13 +1245,19 @@ static int setup_kernel(struct agent *a)
 		agent_log("%s", err);
 		return -1;
 	}
-	a->be = agent_backend_kernel_open(&kc, &agent_sync_backend_cb, &a->sync,
-					  err, sizeof(err));
+	if (a->ovn)
+		/* One row per next hop: no cap. */
+		a->be = agent_backend_ovn_open(&a->ovn_cfg,
+					       &agent_sync_backend_cb, &a->sync,
+					       err, sizeof(err));
+	else
+		a->be = agent_backend_kernel_open(&kc, &agent_sync_backend_cb,
+						  &a->sync, err, sizeof(err));
 	if (!a->be) {
 		agent_log("%s", err);
 		return -1;
 	}
-	agent_sync_init(&a->sync, a->be, a->metric, KERNEL_MAX_NH);
+	agent_sync_init(&a->sync, a->be, a->metric, a->ovn ? 0 : KERNEL_MAX_NH);
 	return 0;
 }
 
@@ -1169,7 +1310,13 @@ int main(int argc, char **argv)
 		a.name, a.nconn, a.protocol, a.table, a.metric, a.silent_ms,
 		a.settle_ms, keep_str(a.keep_ms, keep, sizeof(keep)),
 		a.watch ? "on" : "off",
-		a.once ? ", once (the kernel is not touched)" : "");
+		a.once ? ", once (the data plane is not touched)" : "");
+	if (a.ovn)
+		agent_log(
+			"data plane: OVN logical router '%s' in the "
+			"northbound database %s, rows marked %s=%s",
+			a.ovn_cfg.router, a.ovn_cfg.remote, AGENT_OVN_MARK_KEY,
+			a.ovn_cfg.owner);
 	for (i = 0; i < a.nconn; i++) {
 		agent_conn_init(&a.conns[i], a.paths[i], a.name, &conn_cb, &a);
 		a.conns[i].ep = &a.eps[i];
@@ -1183,8 +1330,9 @@ int main(int argc, char **argv)
 		if (a.remove_on_exit && !a.taken_over)
 			remove_routes(&a);
 		else
-			agent_log("leaving %zu routes in the kernel",
-				  agent_table_programmable(&a.sync.desired));
+			agent_log("leaving %zu routes in the %s",
+				  agent_table_programmable(&a.sync.desired),
+				  a.ovn ? "OVN router" : "kernel");
 	}
 	for (i = 0; i < a.nconn; i++)
 		agent_conn_fini(&a.conns[i]);

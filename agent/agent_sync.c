@@ -117,8 +117,16 @@ static void account_op(struct agent_sync *s, const struct agent_op *op,
 		break;
 	case AGENT_OP_TAKEN:
 		n->taken++;
-		if (conflict_add(&s->conflicts, p)) {
-			s->stats.conflicts_seen++;
+		if (!conflict_add(&s->conflicts, p))
+			break;
+		s->stats.conflicts_seen++;
+		if (s->be->ops->conflict)
+			agent_log(
+				"%s: %s is there: left alone, ours goes in "
+				"once it is gone",
+				vnetrs_prefix2str(p, pbuf, sizeof(pbuf)),
+				s->be->ops->conflict);
+		else
 			agent_log(
 				"%s: another owner's route of this prefix and "
 				"metric %" PRIu32
@@ -126,7 +134,6 @@ static void account_op(struct agent_sync *s, const struct agent_op *op,
 				"is gone",
 				vnetrs_prefix2str(p, pbuf, sizeof(pbuf)),
 				op->metric);
-		}
 		break;
 	case AGENT_OP_FAILED:
 		n->failed++;
@@ -326,6 +333,7 @@ static bool event_matters(const struct agent_sync *s,
 		return conflict_has(&s->conflicts, p);
 	case AGENT_EV_LINK:
 	case AGENT_EV_OVERFLOW:
+	case AGENT_EV_RECONNECT:
 		return true;
 	}
 	return false;
@@ -346,7 +354,7 @@ static void on_backend_event(void *arg, enum agent_backend_event ev,
 		snprintf(why, sizeof(why), "%s", what);
 	agent_debug("data plane event: %s", why);
 	/* A link back may make failed next hops usable: retry at once. */
-	if (ev == AGENT_EV_LINK)
+	if (ev == AGENT_EV_LINK || ev == AGENT_EV_RECONNECT)
 		s->retry_ms = AGENT_SYNC_RETRY_MIN_MS;
 	agent_sync_check_at(s, agent_now_ms() + AGENT_SYNC_COALESCE_MS, why);
 }
@@ -359,14 +367,20 @@ const struct agent_backend_cb agent_sync_backend_cb = {
 
 static void status_conflicts(const struct agent_sync *s, FILE *f)
 {
+	const char *what = s->be->ops->conflict;
 	char pbuf[VNETRS_PREFIX_STRLEN];
 	size_t i;
 
-	fprintf(f, "conflicts: %zu now, %" PRIu64 " seen%s\n", s->conflicts.n,
-		s->stats.conflicts_seen,
-		s->conflicts.n ? " (another owner's route of the prefix and "
-				 "metric: left alone)"
-			       : "");
+	if (!what)
+		what = "another owner's route of the prefix and metric";
+	if (s->conflicts.n)
+		fprintf(f,
+			"conflicts: %zu now, %" PRIu64
+			" seen (%s: left alone)\n",
+			s->conflicts.n, s->stats.conflicts_seen, what);
+	else
+		fprintf(f, "conflicts: 0 now, %" PRIu64 " seen\n",
+			s->stats.conflicts_seen);
 	for (i = 0; i < s->conflicts.n && i < 20; i++)
 		fprintf(f, "  %s\n",
 			vnetrs_prefix2str(&s->conflicts.p[i], pbuf,
@@ -380,6 +394,8 @@ void agent_sync_status(const struct agent_sync *s, FILE *f, uint64_t now)
 	const struct agent_backend_stats *bs = &s->be->stats;
 
 	fprintf(f, "data plane: %s\n", s->be->ops->name);
+	if (s->be->ops->status)
+		s->be->ops->status(s->be, f, now);
 	fprintf(f, "routes programmed: %zu\n",
 		s->programmed ? agent_table_programmable(&s->desired) : 0);
 	status_conflicts(s, f);

@@ -82,13 +82,15 @@ fail:
 
 /* A context with the files as they are now (read at every connect, so
  * renewed certificates are taken without a restart). */
-static SSL_CTX *ctx_new(const struct agent_tls_config *cfg, char *err,
+static SSL_CTX *ctx_new(const struct agent_tls_config *cfg, bool ovs, char *err,
 			size_t errlen)
 {
 	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
 
-	if (!ctx || SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION) != 1) {
-		ssl_why(err, errlen, "TLS 1.3 context");
+	/* OVS 3.1's ovsdb-server speaks TLS 1.2 at most. */
+	if (!ctx || SSL_CTX_set_min_proto_version(
+			    ctx, ovs ? TLS1_2_VERSION : TLS1_3_VERSION) != 1) {
+		ssl_why(err, errlen, "TLS context");
 		SSL_CTX_free(ctx);
 		return NULL;
 	}
@@ -109,7 +111,7 @@ static SSL_CTX *ctx_new(const struct agent_tls_config *cfg, char *err,
 int agent_tls_config_check(const struct agent_tls_config *cfg, char *err,
 			   size_t errlen)
 {
-	SSL_CTX *ctx = ctx_new(cfg, err, errlen);
+	SSL_CTX *ctx = ctx_new(cfg, false, err, errlen);
 
 	SSL_CTX_free(ctx);
 	return ctx ? 0 : -1;
@@ -255,9 +257,16 @@ static int handshake_start(struct agent_tp *t, char *why, size_t whylen)
 					    : ep->host;
 	bool ok;
 
+	if (ep->kind == AGENT_TP_TCP) { /* plain TCP: no handshake */
+		t->state = AGENT_TP_READY;
+		t->events = 0;
+		return 1;
+	}
 	t->ssl = SSL_new(t->ctx);
 	ok = t->ssl && SSL_set_fd(t->ssl, t->fd) == 1;
-	if (ok && name) {
+	if (ep->ovs_tls) {
+		/* OVS's certificates name no host: the CA is the check. */
+	} else if (ok && name) {
 		SSL_set_hostflags(t->ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
 		ok = SSL_set1_host(t->ssl, name) == 1 &&
 		     SSL_set_tlsext_host_name(t->ssl, name) == 1;
@@ -278,8 +287,12 @@ int agent_tls_open(struct agent_tp *t, uint64_t now, char *why, size_t whylen)
 
 	t->deadline_ms = now + AGENT_TLS_HANDSHAKE_MS;
 	t->state = AGENT_TP_CONNECTING;
-	t->ctx = ctx_new(t->ep->tls, why, whylen);
-	if (!t->ctx || resolve(t, why, whylen) < 0)
+	if (t->ep->kind == AGENT_TP_TLS) {
+		t->ctx = ctx_new(t->ep->tls, t->ep->ovs_tls, why, whylen);
+		if (!t->ctx)
+			return -1;
+	}
+	if (resolve(t, why, whylen) < 0)
 		return -1;
 	r = tcp_next(t, why, whylen);
 	return r == 1 ? handshake_start(t, why, whylen) : r;

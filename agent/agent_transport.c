@@ -123,7 +123,9 @@ int agent_endpoint_parse(struct agent_endpoint *ep, const char *spec, char *err,
 
 const char *agent_tp_kind2str(enum agent_tp_kind kind)
 {
-	return kind == AGENT_TP_TLS ? "tls" : "unix";
+	return kind == AGENT_TP_TLS   ? "tls"
+	       : kind == AGENT_TP_TCP ? "tcp"
+				      : "unix";
 }
 
 void agent_tp_init(struct agent_tp *t)
@@ -189,7 +191,7 @@ int agent_tp_open(struct agent_tp *t, const struct agent_endpoint *ep,
 	agent_tp_close(t);
 	t->ep = ep;
 	t->refused = false;
-	if (ep->kind == AGENT_TP_TLS)
+	if (ep->kind != AGENT_TP_UNIX)
 		return agent_tls_open(t, now, why, whylen);
 	return unix_open(t, why, whylen);
 }
@@ -220,7 +222,7 @@ bool agent_tp_check_peer(const struct agent_tp *t,
 {
 	/* TLS: the handshake verified the certificate against --ca and the
 	 * expected name, or it failed. */
-	if (!trust || t->ep->kind == AGENT_TP_TLS)
+	if (!trust || t->ep->kind != AGENT_TP_UNIX)
 		return true;
 	return agent_trust_socket(trust, t->fd, why, whylen);
 }
@@ -248,7 +250,7 @@ bool agent_tp_pending(const struct agent_tp *t)
 
 void agent_tp_close(struct agent_tp *t)
 {
-	if (t->ep && t->ep->kind == AGENT_TP_TLS)
+	if (t->ep && t->ep->kind != AGENT_TP_UNIX)
 		agent_tls_close(t);
 	if (t->fd >= 0)
 		close(t->fd);

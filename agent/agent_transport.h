@@ -28,6 +28,7 @@
 enum agent_tp_kind {
 	AGENT_TP_UNIX,
 	AGENT_TP_TLS,
+	AGENT_TP_TCP, /* plain TCP (an OVSDB remote "tcp:", ovsdb.h) */
 };
 
 /* The agent's identity and whom it trusts over TLS (the files are read
@@ -48,6 +49,9 @@ struct agent_endpoint {
 	bool host_is_ip;
 	const char *server_name; /* --server-name (NULL: see agent_tls.c) */
 	const struct agent_tls_config *tls;
+	/* TLS the way OVS speaks it (an OVSDB remote "ssl:", ovsdb.h):
+	 * TLS 1.2 or later, the certificate checked against the CA only. */
+	bool ovs_tls;
 };
 
 enum agent_tp_state {

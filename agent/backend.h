@@ -19,6 +19,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "agent/agent_table.h"
 
@@ -35,6 +36,9 @@ enum agent_backend_event {
 	/* Events were lost (a full receive buffer): anything may have
 	 * changed. */
 	AGENT_EV_OVERFLOW,
+	/* The data plane is reachable again (a database reconnected, the
+	 * router appeared): check everything, retry failures at once. */
+	AGENT_EV_RECONNECT,
 };
 
 struct agent_backend_cb {
@@ -55,6 +59,9 @@ struct agent_backend;
 
 struct agent_backend_ops {
 	const char *name;
+	/* What holds a prefix when an add is AGENT_OP_TAKEN, for the log
+	 * (NULL: another owner's route of the prefix and metric). */
+	const char *conflict;
 	/*
 	 * The routes the backend owns, into t (emptied first; a kernel table,
 	 * see agent_kernel_sort()). 0, or -1 (logged).
@@ -72,6 +79,18 @@ struct agent_backend_ops {
 	/* Read the pending events and report them through the callback. */
 	void (*watch_read)(struct agent_backend *b);
 	void (*close)(struct agent_backend *b);
+	/*
+	 * Optional, for a backend with a connection of its own (OVN): the
+	 * poll(2) events wanted on watch_fd (without it: POLLIN), when it
+	 * must run at the latest (0: never), and run(), called at every turn
+	 * of the loop with watch_fd's revents (0 on a timer) instead of
+	 * watch_read().
+	 */
+	short (*watch_events)(const struct agent_backend *b);
+	uint64_t (*deadline)(const struct agent_backend *b);
+	void (*run)(struct agent_backend *b, short revents, uint64_t now);
+	/* Optional: its lines of --status. */
+	void (*status)(const struct agent_backend *b, FILE *f, uint64_t now);
 };
 
 /* The part every backend starts with. */
@@ -110,5 +129,30 @@ struct agent_backend *
 agent_backend_kernel_open(const struct agent_kernel_config *cfg,
 			  const struct agent_backend_cb *cb, void *cb_arg,
 			  char *err, size_t errlen);
+
+/*
+ * An OVN logical router's static routes in the northbound database
+ * (backend_ovn.c): Logical_Router_Static_Route rows marked as ours in
+ * external_ids.
+ */
+#define AGENT_OVN_MARK_KEY "vnetrs-agent"
+struct agent_ovn_config {
+	const char *remote; /* "unix:PATH", "tcp:IP:PORT", "ssl:IP:PORT" */
+	const char *router; /* the Logical_Router's name */
+	const char *owner;  /* external_ids:vnetrs-agent=OWNER on our rows */
+	uint32_t metric;    /* given to the routes dump() lists */
+	/* ssl: the certificate, key and CA files. */
+	const char *cert, *key, *ca;
+};
+
+/* NULL with the reason in err (a bad remote). Connects in the background. */
+struct agent_backend *agent_backend_ovn_open(const struct agent_ovn_config *cfg,
+					     const struct agent_backend_cb *cb,
+					     void *cb_arg, char *err,
+					     size_t errlen);
+
+/* --once: the rows cfg would write for table t, one line each, to f. */
+void agent_ovn_print_rows(const struct agent_ovn_config *cfg,
+			  const struct agent_table *t, FILE *f);
 
 #endif /* AGENT_BACKEND_H */

@@ -547,13 +547,15 @@ static bool stream_serve_snapshots(struct vrf_stream *s, struct consumer *watch)
 	return alive;
 }
 
+/* One small message (HELLO, KEEPALIVE) to one consumer, in a chunk of its
+ * own size: the encoder's chunks are sized for batches. */
 static bool consumer_send(struct consumer *c, size_t len, const uint8_t *msg)
 {
 	struct writer w = {};
-	uint8_t *p = writer_room(&w, len);
 	bool ok;
 
-	memcpy(p, msg, len);
+	w.chunks[w.n++] = chunk_new(len);
+	memcpy(w.chunks[0]->data, msg, len);
 	writer_commit(&w, len);
 	ok = consumer_enqueue(c, &w);
 	writer_free(&w);
@@ -987,6 +989,11 @@ void vnetrs_stream_start(struct vnetrs_instance *inst,
 	vnetrs_info("SDN stream listening on %s %s", l->ops->name,
 		  vnetrs_listener_where(l));
 	check_queue_limit(l);
+}
+
+size_t vnetrs_listener_queue_limit(const struct vnetrs_listener *l)
+{
+	return l->queue_limit;
 }
 
 void vnetrs_stream_set_queue_limit(struct vnetrs_listener *l, uint32_t kib)

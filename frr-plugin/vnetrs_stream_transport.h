@@ -74,6 +74,9 @@ void vnetrs_listener_accepted(struct vnetrs_listener *l,
 			      struct vnetrs_conn *conn);
 /* The listener of l's transport, for its log lines. */
 const char *vnetrs_listener_where(const struct vnetrs_listener *l);
+/* l's queue limit (bytes): a transport sizes its kernel buffers within it,
+ * so that a consumer that does not read is still dropped near it. */
+size_t vnetrs_listener_queue_limit(const struct vnetrs_listener *l);
 
 /* The Unix socket transport (vnetrs_stream_unix.c). */
 extern const struct vnetrs_transport_ops vnetrs_unix_transport;

@@ -18,6 +18,7 @@
 #include "lib/log.h"
 #include "lib/memory.h"
 #include "lib/network.h"
+#include "lib/privs.h"
 #include "lib/thread.h"
 
 #include "bgpd/bgpd.h"
@@ -31,6 +32,21 @@ DEFINE_MTYPE_STATIC(VNETRS, VNETRS_UNIX_CONN, "vnetrs SDN Unix connection");
 
 /* How often the socket file is checked. */
 #define SOCKET_CHECK_INTERVAL 2
+
+/*
+ * A consumer's send buffer. A Unix stream socket holds only its send
+ * buffer's worth of unread bytes (net.core.wmem_default, 208 KiB on most
+ * systems), and bgpd refills it only when its busy event loop comes back
+ * to the write event: at about 50 bytes a route, a full table would be
+ * streamed 4,000 routes per turn of the loop. So it is raised to 4 MiB,
+ * or to the listener's queue limit when that is smaller (the limit says
+ * how much a consumer may leave unread). TCP (the TLS transport) grows
+ * its buffers by itself.
+ */
+#define UNIX_SNDBUF (4 << 20)
+
+/* bgpd's privileges (bgp_main.c): CAP_NET_ADMIN passes net.core.wmem_max. */
+extern struct zebra_privs_t bgpd_privs;
 
 struct unix_listener {
 	struct vnetrs_listener *l;
@@ -92,6 +108,32 @@ static const struct vnetrs_conn_ops unix_conn_ops = {
 	.free = unix_free,
 };
 
+/* Raise fd's send buffer to want, or as much as net.core.wmem_max and the
+ * privileges allow; never lower it (the kernel doubles what it is given,
+ * for its bookkeeping). */
+static void unix_sndbuf(int fd, size_t limit)
+{
+	int want = (int)MIN((size_t)UNIX_SNDBUF, limit), got = 0;
+	socklen_t len = sizeof(got);
+
+
+	if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &got, &len) == 0 &&
+	    got >= want)
+		return;
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &want, sizeof(want)) == 0 &&
+	    getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &got, &len) == 0 &&
+	    got >= want)
+		return;
+	frr_with_privs (&bgpd_privs) {
+		if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &want,
+			       sizeof(want)) < 0)
+			VNETRS_DEBUG(sdn,
+				     "SDN socket: send buffer of %d bytes "
+				     "refused (%s): %d kept",
+				     want, safe_strerror(errno), got);
+	}
+}
+
 /* Who is on the other end, as the kernel says (shown with the consumer). */
 static void peer_identity(struct vnetrs_conn *conn)
 {
@@ -120,6 +162,7 @@ static void unix_accept(struct thread *t)
 	}
 	set_nonblocking(fd);
 	set_cloexec(fd);
+	unix_sndbuf(fd, vnetrs_listener_queue_limit(ul->l));
 	conn = XCALLOC(MTYPE_VNETRS_UNIX_CONN, sizeof(*conn));
 	conn->ops = &unix_conn_ops;
 	conn->fd = fd;

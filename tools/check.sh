@@ -44,6 +44,9 @@ fi
 echo "check: the agent over TLS against fake_rs (tests/agent/test_tls.sh)"
 bash tests/agent/test_tls.sh
 
+echo "check: the agent's OVN backend against ovsdb-server (tests/agent/test_ovn.sh)"
+bash tests/agent/test_ovn.sh
+
 echo "check: the agent's --keep-routes against fake_rs (tests/agent/test_keep_routes.sh)"
 bash tests/agent/test_keep_routes.sh
 
@@ -93,6 +96,13 @@ if [ "${VNETRS_SANITIZE:-1}" != 0 ]; then
 		bash tests/sanitizers/check-reports.sh "$san_rundir" || true
 		exit 1
 	fi
+	# The OVN backend against ovsdb-server, the agent under valgrind.
+	VNETRS_AGENT="$top/tests/sanitizers/agent-valgrind.sh" \
+		VNETRS_VALGRIND_LOGDIR="$san_rundir/valgrind" \
+		bash tests/agent/test_ovn.sh || {
+		echo "check: FAILED: tests/agent/test_ovn.sh under valgrind" >&2
+		exit 1
+	}
 	# With every topotest run, the agent's must have run under valgrind.
 	want_agent=()
 	[ $# -eq 0 ] && want_agent=(--agent)

@@ -5,6 +5,9 @@
 # namespaces on this machine, left running for you to explore.
 #
 #   tools/demo.sh [start]          build what is missing, (re)start the lab
+#   tools/demo.sh [start] --ovn    the same, plus a second VM behind OVN
+#   tools/demo.sh ovn-nbctl ARGS   ovn-nbctl on the --ovn lab's NB database
+#   tools/demo.sh ovn-trace ARGS   ovn-trace on the --ovn lab's SB database
 #   tools/demo.sh status           the route server's state
 #   tools/demo.sh vtysh NODE [ARGS] vtysh of a node (rs1, rs2, sdwan, firewall)
 #   tools/demo.sh measure N        time N routes from an NVA to the VM's kernel
@@ -32,6 +35,16 @@
 # hold a stand-in of what is behind them, so the VM can ping through them:
 # an on-premises host 10.250.0.1 on the SD-WAN NVA, an Internet host
 # 203.0.113.1 on the firewall.
+#
+# With --ovn, the VNet also has an OVN data plane (Debian's OVN and OVS,
+# started in namespace vnetrs-ovn, files in $lab/ovn; the userspace
+# datapath, as this kernel may have no openvswitch module): a logical
+# router "vnet" with a port on the VNet segment (10.1.0.1, through a
+# logical switch whose uplink port is a veth into the VNet's bridge) and
+# a logical switch 10.1.3.0/24 with vm2 (10.1.3.4). A second vnetrs-agent,
+# in vnetrs-ovn (the OVN central node), follows both route servers over TLS
+# (certificate "ovn") and keeps the router's static routes
+# (docs/ovn.md); the NVAs reach 10.1.3.0/24 through 10.1.0.1.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -51,6 +64,11 @@ declare -A FABRIC=([rs1]=10.9.0.1 [rs2]=10.9.0.2 [hv1]=10.9.0.11)
 # What the NVAs announce, and a host of it on each for the VM's pings.
 declare -A BEHIND=([sdwan]=10.250.0.1 [firewall]=203.0.113.1)
 AGENT_PROTO=245
+# --ovn: the OVN node's fabric address, the router's port on the VNet, vm2.
+OVN_FABRIC=10.9.0.12
+OVN_UPLINK=10.1.0.1
+OVN_SUBNET=10.1.3.0/24
+OVN_VM=10.1.3.4
 
 ns() { echo "vnetrs-$1"; }
 die() { echo "demo: $*" >&2; exit 1; }
@@ -75,6 +93,7 @@ stop_lab() {
 	if [ -f "$lab/$HV/agent.pid" ]; then
 		kill "$(cat "$lab/$HV/agent.pid")" 2>/dev/null || true
 	fi
+	stop_ovn
 	# vm: the namespace of the VM before it moved to a hypervisor, in a lab
 	# an earlier version of this script left running.
 	for node in "${NODES[@]}" "$HV" vnet fabric vm; do
@@ -176,6 +195,7 @@ make_pki() {
 			"extendedKeyUsage=serverAuth"
 	done
 	cert "$HV" "extendedKeyUsage=clientAuth"
+	[ "$with_ovn" = 0 ] || cert ovn "extendedKeyUsage=clientAuth"
 	rm -f "$d/ca.srl"
 	# bgpd runs as frr and reads its certificate and key; the CA's key
 	# and the hypervisor's stay root's.
@@ -213,6 +233,148 @@ lab_ready() {
 	routes=$(ip -n "$(ns "$HV")" route show proto $AGENT_PROTO)
 	grep -q "^10.250.0.0/16 via ${ADDR[sdwan]} " <<<"$routes" &&
 		grep -q "^default via ${ADDR[firewall]} " <<<"$routes"
+}
+
+# --- --ovn: a second VM behind an OVN logical router -----------------------
+
+ovn_env() {
+	local d="$lab/ovn"
+	echo OVS_RUNDIR="$d/run" OVS_LOGDIR="$d/log" OVS_DBDIR="$d/db" \
+		OVN_RUNDIR="$d/run" OVN_LOGDIR="$d/log" OVN_DBDIR="$d/db"
+}
+
+# A command in the OVN node's namespace, with the lab's OVS/OVN dirs.
+in_ovn() {
+	# shellcheck disable=SC2046
+	ip netns exec "$(ns ovn)" env $(ovn_env) "$@"
+}
+
+ovn_nbctl() { in_ovn ovn-nbctl --db="unix:$lab/ovn/run/nb.sock" "$@"; }
+ovn_vsctl() { in_ovn ovs-vsctl --db="unix:$lab/ovn/run/conf.sock" "$@"; }
+
+stop_ovn() {
+	local d="$lab/ovn" pidf
+	[ -d "$d/run" ] || return 0
+	if [ -f "$d/run/agent.pid" ]; then
+		kill "$(cat "$d/run/agent.pid")" 2>/dev/null || true
+	fi
+	for pidf in ovn-controller ovn-northd ovs-vswitchd ovsdb-sb ovsdb-nb ovsdb-conf; do
+		[ -f "$d/run/$pidf.pid" ] || continue
+		kill "$(cat "$d/run/$pidf.pid")" 2>/dev/null || true
+	done
+	local node
+	for node in ovn vm2; do
+		ip netns pids "$(ns "$node")" 2>/dev/null | xargs -r kill -9 2>/dev/null || true
+		ip netns del "$(ns "$node")" 2>/dev/null || true
+	done
+	rm -rf "$d/run"
+}
+
+start_ovn() {
+	local d="$lab/ovn" name db
+	rm -rf "$d"
+	mkdir -p "$d/run" "$d/log" "$d/db"
+	ip netns add "$(ns ovn)"
+	ip -n "$(ns ovn)" link set lo up
+	plug ovn fabric eth1 "$OVN_FABRIC/24"
+	for db in conf:/usr/share/openvswitch/vswitch.ovsschema \
+		nb:/usr/share/ovn/ovn-nb.ovsschema sb:/usr/share/ovn/ovn-sb.ovsschema; do
+		name=${db%%:*}
+		ovsdb-tool create "$d/db/$name.db" "${db#*:}"
+		in_ovn ovsdb-server "$d/db/$name.db" --remote="punix:$d/run/$name.sock" \
+			--unixctl="$d/run/ovsdb-$name.ctl" --pidfile="$d/run/ovsdb-$name.pid" \
+			--detach --log-file="$d/log/ovsdb-$name.log"
+	done
+	ovn_vsctl --no-wait init
+	ovn_vsctl --no-wait set Open_vSwitch . external_ids:system-id=demo-ovn \
+		external_ids:ovn-remote="unix:$d/run/sb.sock" \
+		external_ids:ovn-encap-type=geneve external_ids:ovn-encap-ip=127.0.0.1 \
+		other_config:n-handler-threads=1 other_config:n-revalidator-threads=1
+	in_ovn ovn-northd --ovnnb-db="unix:$d/run/nb.sock" --ovnsb-db="unix:$d/run/sb.sock" \
+		--unixctl="$d/run/ovn-northd.ctl" --pidfile="$d/run/ovn-northd.pid" \
+		--detach --log-file="$d/log/ovn-northd.log"
+	in_ovn ovs-vswitchd "unix:$d/run/conf.sock" --unixctl="$d/run/ovs-vswitchd.ctl" \
+		--pidfile="$d/run/ovs-vswitchd.pid" --detach --log-file="$d/log/ovs-vswitchd.log"
+	ovn_vsctl add-br br-int -- set bridge br-int datapath_type=netdev fail-mode=secure
+	in_ovn ovn-controller "unix:$d/run/conf.sock" --pidfile="$d/run/ovn-controller.pid" \
+		--detach --log-file="$d/log/ovn-controller.log"
+
+	# The router, its port on the VNet segment, vm2's subnet.
+	ovn_nbctl lr-add vnet
+	ovn_nbctl lrp-add vnet vnet-uplink 02:00:00:00:00:01 "$OVN_UPLINK/16"
+	ovn_nbctl lrp-add vnet vnet-vm2 02:00:00:00:03:01 "${OVN_SUBNET%.*/*}.1/24"
+	local sw
+	for sw in uplink vm2; do
+		ovn_nbctl ls-add "ls-$sw" -- lsp-add "ls-$sw" "ls-$sw-vnet" \
+			-- lsp-set-type "ls-$sw-vnet" router \
+			-- lsp-set-addresses "ls-$sw-vnet" router \
+			-- lsp-set-options "ls-$sw-vnet" router-port="vnet-$sw"
+	done
+	# The uplink: any MAC behind it (the VNet's bridge).
+	ovn_nbctl lsp-add ls-uplink uplink -- lsp-set-addresses uplink unknown
+	ip link add ovn-uplink netns "$(ns ovn)" type veth peer name vnetrs-ovn netns "$(ns vnet)"
+	ip -n "$(ns vnet)" link set vnetrs-ovn master br0 up
+	ip netns exec "$(ns vnet)" ethtool -K vnetrs-ovn tx off >/dev/null
+	ip -n "$(ns ovn)" link set ovn-uplink up
+	ovn_vsctl add-port br-int ovn-uplink -- set interface ovn-uplink external_ids:iface-id=uplink
+	# vm2, its veth's inner end with the logical port's MAC and address.
+	ovn_nbctl lsp-add ls-vm2 vm2 -- lsp-set-addresses vm2 "02:00:00:01:03:04 $OVN_VM"
+	ip netns add "$(ns vm2)"
+	ip -n "$(ns vm2)" link set lo up
+	ip link add ovn-vm2 netns "$(ns ovn)" type veth peer name eth0 netns "$(ns vm2)"
+	ip -n "$(ns vm2)" link set eth0 address 02:00:00:01:03:04
+	ip netns exec "$(ns vm2)" ethtool -K eth0 tx off >/dev/null
+	ip -n "$(ns vm2)" addr add "$OVN_VM/24" dev eth0
+	ip -n "$(ns vm2)" link set eth0 up
+	ip -n "$(ns vm2)" route add default via "${OVN_SUBNET%.*/*}.1"
+	ip -n "$(ns ovn)" link set ovn-vm2 up
+	ovn_vsctl add-port br-int ovn-vm2 -- set interface ovn-vm2 external_ids:iface-id=vm2
+	# The NVAs' way back to vm2's subnet (a more specific route than their /16).
+	for node in sdwan firewall; do
+		ip -n "$(ns "$node")" route add "$OVN_SUBNET" via "$OVN_UPLINK"
+	done
+
+	# The agent of the OVN data plane, on the OVN node, over TLS.
+	local pki="$lab/pki" rs connect=()
+	for rs in "${ROUTE_SERVERS[@]}"; do
+		connect+=(--connect "tls://${FABRIC[$rs]}")
+	done
+	ip netns exec "$(ns ovn)" "$top/agent/vnetrs-agent" "${connect[@]}" \
+		--cert "$pki/ovn.crt" --key "$pki/ovn.key" --ca "$pki/ca.crt" \
+		--expect-as 65515 --name demo-ovn \
+		--ovn-nb "unix:$d/run/nb.sock" --ovn-router vnet --ovn-owner demo-ovn \
+		--daemon --pidfile "$d/run/agent.pid" 2>>"$d/log/agent.log"
+}
+
+# The OVN router has both NVAs' routes and vm2's port is bound.
+ovn_ready() {
+	local routes
+	[ "$(ovn_nbctl get Logical_Switch_Port vm2 up 2>/dev/null)" = true ] || return 1
+	routes=$(ovn_nbctl lr-route-list vnet 2>/dev/null)
+	grep -q "10.250.0.0/16 *${ADDR[sdwan]} " <<<"$routes" &&
+		grep -q "0.0.0.0/0 *${ADDR[firewall]} " <<<"$routes"
+}
+
+show_ovn() {
+	[ -f "$lab/ovn/run/nb.sock" ] || [ -S "$lab/ovn/run/nb.sock" ] || return 0
+	echo
+	echo "=== OVN: ovn-nbctl lr-route-list vnet (kept by the agent on the OVN node)"
+	ovn_nbctl lr-route-list vnet || true
+	echo
+	echo "=== OVN: vnetrs-agent --status on the OVN node"
+	ip netns exec "$(ns ovn)" "$top/agent/vnetrs-agent" --status || true
+}
+
+check_ovn_pings() {
+	local nva failed=0
+	for nva in sdwan firewall; do
+		echo
+		echo "=== vm2 (behind OVN): ping ${BEHIND[$nva]}, behind the $nva NVA (${ADDR[$nva]})"
+		ip netns exec "$(ns vm2)" traceroute -n -q 1 -w 1 -m 3 "${BEHIND[$nva]}" | tail -n +2
+		ip netns exec "$(ns vm2)" ping -n -c 3 -i 0.2 -W 1 "${BEHIND[$nva]}" |
+			tail -2 || failed=1
+	done
+	[ "$failed" = 0 ] || die "a ping from vm2 (behind OVN) failed"
 }
 
 start_lab() {
@@ -265,16 +427,30 @@ start_lab() {
 		--cert "$pki/$HV.crt" --key "$pki/$HV.key" --ca "$pki/ca.crt" \
 		--expect-as 65515 --name "demo-$HV" \
 		--daemon --pidfile "$lab/$HV/agent.pid" 2>>"$lab/$HV/agent.log"
+	[ "$with_ovn" = 0 ] || start_ovn
 
 	echo "demo: waiting for the NVA sessions, their routes and the VM's kernel"
 	local i
 	for i in $(seq 1 120); do
-		lab_ready && break
+		lab_ready && { [ "$with_ovn" = 0 ] || ovn_ready; } && break
 		sleep 0.5
 	done
 	show_status
 	lab_ready || die "the lab did not come up within 60 s (logs in $lab)"
 	check_pings
+	if [ "$with_ovn" = 1 ]; then
+		ovn_ready || die "the OVN router did not get the NVAs' routes within 60 s (logs in $lab/ovn)"
+		check_ovn_pings
+		cat <<-HELP
+
+			OVN: vm2 (namespace vnetrs-vm2, $OVN_VM) is behind the logical router
+			"vnet", whose static routes the agent in vnetrs-ovn keeps.
+			  $0 ovn-nbctl lr-route-list vnet
+			  $0 ovn-nbctl find Logical_Router_Static_Route external_ids:vnetrs-agent=demo-ovn
+			  $0 ovn-trace --summary ls-vm2 'inport=="vm2" && eth.src==02:00:00:01:03:04 && eth.dst==02:00:00:00:03:01 && ip4.src==$OVN_VM && ip4.dst==10.250.0.1 && ip.ttl==64'
+			  $0 shell vm2                 # ping 10.250.0.1, traceroute -n 203.0.113.1
+		HELP
+	fi
 	cat <<-HELP
 
 		The lab is running (namespaces vnetrs-rs1, vnetrs-rs2, vnetrs-sdwan,
@@ -335,6 +511,7 @@ show_status() {
 	echo
 	echo "=== $HV (the VM's kernel): ip route (programmed by vnetrs-agent: proto $AGENT_PROTO)"
 	ip -n "$(ns "$HV")" route show
+	show_ovn
 }
 
 # Time N routes from the SD-WAN NVA to the VM's kernel: the routes are
@@ -399,8 +576,22 @@ measure() {
 	done
 }
 
+with_ovn=0
+if [ "${1:-}" = --ovn ] || { [ "${1:-}" = start ] && [ "${2:-}" = --ovn ]; }; then
+	with_ovn=1
+	[ "$1" = --ovn ] || shift
+	set -- start
+fi
 case "${1:-start}" in
 start) start_lab ;;
+ovn-nbctl)
+	shift
+	ovn_nbctl "$@"
+	;;
+ovn-trace)
+	shift
+	in_ovn ovn-trace --db="unix:$lab/ovn/run/sb.sock" "$@"
+	;;
 status) show_status ;;
 agent) agent_status ;;
 measure)

@@ -28,9 +28,17 @@ PKGS=(
 	libgnutls28-dev
 	# the Debian packages (tools/package.sh) and their check
 	debhelper lintian
+	# vnetrs-agent's OVN backend: its test runs ovsdb-server on an
+	# OVN_Northbound database and checks with ovn-nbctl
+	# (tests/agent/test_ovn.sh); json-c (above) is its OVSDB client's
+	openvswitch-switch ovn-central
 	# fuzzing (libFuzzer and the sanitizer runtimes come with
 	# libclang-rt, only recommended by clang)
 	clang libclang-rt-14-dev
+	# the OVN lab of the topotests (topotests/vnetrs_ovn.py): with the two
+	# above, ovs-vswitchd and ovn-controller, and ethtool to turn TX
+	# checksum offload off on the lab's veth ends
+	ovn-host ethtool
 )
 
 missing=()
@@ -51,4 +59,6 @@ apt-get install -y -qq --no-install-recommends "${missing[@]}"
 if command -v systemctl >/dev/null 2>&1; then
 	systemctl disable --now frr >/dev/null 2>&1 || true
 	systemctl disable --now exabgp gobgpd >/dev/null 2>&1 || true
+	# The OVN labs start their own OVSDB, northd, vswitchd and controller.
+	systemctl disable --now openvswitch-switch ovn-central ovn-host >/dev/null 2>&1 || true
 fi

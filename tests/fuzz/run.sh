@@ -17,6 +17,10 @@
 #                  socket, and the tables it computes (agent/agent_conn.c,
 #                  agent/agent_table.c); the reader is the same for Unix
 #                  and TLS (agent_tp_read() hands it the bytes)
+#   ovsdb          the agent reading an OVSDB server: framing, JSON-RPC
+#                  messages, transaction replies, and the OVN backend's
+#                  cache of monitor updates, dump and row changes
+#                  (agent/ovsdb.c, agent/backend_ovn.c)
 #
 # Builds into build/fuzz/: each fuzzer, and the same source without
 # libFuzzer as a seed generator (--make-corpus) and replayer
@@ -35,7 +39,7 @@ case $secs in
 	;;
 esac
 [ $# -gt 0 ] && shift
-ALL_TARGETS=(sdn_wire prefix agent_netlink agent_stream)
+ALL_TARGETS=(sdn_wire prefix agent_netlink agent_stream ovsdb)
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${ALL_TARGETS[@]}")
 
@@ -80,6 +84,8 @@ agent_srcs() {
 		agent/agent_main.c) ;;
 		# included by its fuzz target (for its static parsers)
 		agent/backend_kernel.c) [ "${1:-}" = all ] && echo "$f" ;;
+		# included by the ovsdb target
+		agent/backend_ovn.c) [ "${1:-}" = all ] && echo "$f" ;;
 		*) echo "$f" ;;
 		esac
 	done
@@ -106,13 +112,22 @@ target_config() {
 	agent_netlink)
 		SRCS=(tests/fuzz/fuzz_agent_netlink.c $(agent_srcs))
 		MAIN=(tests/fuzz/fuzz_main.c)
-		LIBS=(-lmnl -lssl -lcrypto)
+		LIBS=(-lmnl -lssl -lcrypto -ljson-c)
 		MAXLEN=8192
 		;;
 	agent_stream)
 		SRCS=(tests/fuzz/fuzz_agent_stream.c $(agent_srcs all))
 		MAIN=(tests/fuzz/fuzz_main.c)
-		LIBS=(-lmnl -lssl -lcrypto)
+		LIBS=(-lmnl -lssl -lcrypto -ljson-c)
+		MAXLEN=16384
+		;;
+	ovsdb)
+		SRCS=(tests/fuzz/fuzz_ovsdb.c agent/ovsdb.c agent/agent_table.c
+			agent/agent_transport.c agent/agent_tls.c agent/agent_trust.c
+			logic/vnetrs_prefix.c logic/vnetrs_exchange.c)
+		MAIN=(tests/fuzz/fuzz_main.c)
+		LIBS=(-lssl -lcrypto -ljson-c)
+		# A monitor reply of a few dozen rows.
 		MAXLEN=16384
 		;;
 	*)

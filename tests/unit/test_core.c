@@ -99,6 +99,38 @@ static void test_prefix_covers_overlaps(void **state __attribute__((unused)))
 	assert_false(vnetrs_prefix_equal(&a, &e));
 }
 
+/* The order tables are sorted and searched by: family, then the address
+ * byte by byte (the first byte most significant, in either 64-bit half),
+ * then the length. */
+static void test_prefix_order(void **state __attribute__((unused)))
+{
+	static const char *const sorted[] = {
+		"0.0.0.0/0",	   "10.0.0.0/8",      "10.0.0.0/16",
+		"10.0.1.0/24",	   "10.0.255.0/24",   "10.1.0.0/16",
+		"192.0.2.0/24",	   "255.255.255.255/32",
+		"::/0",		   "2001:db8::/32",   "2001:db8::/64",
+		"2001:db8::1:0:0/96", "2001:db8:0:1::/64", "2001:db9::/32",
+		"fe80::/64",	   "ffff::/16",
+	};
+	size_t n = sizeof(sorted) / sizeof(sorted[0]);
+
+	for (size_t i = 0; i < n; i++) {
+		struct vnetrs_prefix a = P(sorted[i]);
+
+		assert_int_equal(vnetrs_prefix_cmp(&a, &a), 0);
+		assert_true(vnetrs_prefix_equal(&a, &a));
+		for (size_t j = i + 1; j < n; j++) {
+			struct vnetrs_prefix b = P(sorted[j]);
+
+			if (vnetrs_prefix_cmp(&a, &b) >= 0 ||
+			    vnetrs_prefix_cmp(&b, &a) <= 0)
+				fail_msg("%s is not before %s", sorted[i],
+					 sorted[j]);
+			assert_false(vnetrs_prefix_equal(&a, &b));
+		}
+	}
+}
+
 static void test_prefix_reserved(void **state __attribute__((unused)))
 {
 	static const char *const refused[] = {
@@ -172,6 +204,7 @@ int main(void)
 		cmocka_unit_test(test_prefix_parse_valid),
 		cmocka_unit_test(test_prefix_parse_invalid),
 		cmocka_unit_test(test_prefix_covers_overlaps),
+		cmocka_unit_test(test_prefix_order),
 		cmocka_unit_test(test_prefix_reserved),
 		cmocka_unit_test(test_asn_reserved),
 		cmocka_unit_test(test_asn_local),
