@@ -50,6 +50,12 @@ bash tests/agent/test_ovn.sh
 echo "check: the agent's --keep-routes against fake_rs (tests/agent/test_keep_routes.sh)"
 bash tests/agent/test_keep_routes.sh
 
+if [ "${VNETRS_PACKAGE:-1}" != 0 ]; then
+	echo "check: the Debian packages (tools/package.sh, tests/package/test_package.sh)"
+	bash tools/package.sh
+	bash tests/package/test_package.sh
+fi
+
 echo "check: fuzzing every parser (tests/fuzz/run.sh)"
 bash tests/fuzz/run.sh "${VNETRS_FUZZ_SECONDS:-60}"
 

@@ -29,7 +29,7 @@
 # second bridge, in namespace vnetrs-fabric), as it would between machines:
 # rs1 and rs2 listen with `sdn listen tls` on their fabric addresses
 # 10.9.0.1 and 10.9.0.2, port 7179. The certificates are made at each start
-# with the openssl CLI, in build/demo/pki: a CA, one per route server (its fabric
+# with the openssl CLI, in /run/vnetrs-demo/pki: a CA, one per route server (its fabric
 # address as IP subjectAltName, which the agent checks) and one for hv1
 # (the route servers require a client certificate from the CA). The NVAs
 # hold a stand-in of what is behind them, so the VM can ping through them:
@@ -37,7 +37,7 @@
 # 203.0.113.1 on the firewall.
 #
 # With --ovn, the VNet also has an OVN data plane (Debian's OVN and OVS,
-# started in namespace vnetrs-ovn, files in build/demo/ovn; the userspace
+# started in namespace vnetrs-ovn, files in $lab/ovn; the userspace
 # datapath, as this kernel may have no openvswitch module): a logical
 # router "vnet" with a port on the VNet segment (10.1.0.1, through a
 # logical switch whose uplink port is a veth into the VNet's bridge) and
@@ -48,7 +48,10 @@
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-lab="$top/build/demo"
+# The lab's files are outside the checkout: bgpd and zebra run as frr and
+# write their pid files and sockets there and read the certificates, which
+# a checkout in a private directory (under /root, mktemp -d) would forbid.
+lab=${VNETRS_DEMO_DIR:-/run/vnetrs-demo}
 FRR=/usr/lib/frr
 NODES=(rs1 rs2 sdwan firewall)
 ROUTE_SERVERS=(rs1 rs2)

@@ -26,6 +26,8 @@ PKGS=(
 	# the module's SDN stream over TLS: GnuTLS, as OpenSSL's libcrypto
 	# cannot run inside bgpd (docs/sdn-protocol.md, "Transports")
 	libgnutls28-dev
+	# the Debian packages (tools/package.sh) and their check
+	debhelper lintian
 	# vnetrs-agent's OVN backend: its test runs ovsdb-server on an
 	# OVN_Northbound database and checks with ovn-nbctl
 	# (tests/agent/test_ovn.sh); json-c (above) is its OVSDB client's

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Build the Debian packages of vnetrs for the frr installed on this machine:
+#   build/package/vnetrs_VERSION_ARCH.deb        module, YANG model, vtysh
+#   build/package/vnetrs-agent_VERSION_ARCH.deb  agent, systemd unit, default file
+#   build/package/vnetrs-dev_VERSION_all.deb     <vnetrs/sdn.h>
+# then run lintian on them (debian/*.lintian-overrides explain what is left).
+#
+# The sources packaged are this checkout's files known to git (committed or
+# not, ignored ones left out), copied to build/package/src, so the work
+# tree's own build is untouched. The FRR tree comes from
+# tools/prepare-frr.sh, as for tools/build.sh. As root (installs packages).
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+
+die() { echo "package: $*" >&2; exit 1; }
+[ "$(id -u)" = 0 ] || die "run as root (installs Debian packages)"
+command -v git >/dev/null && git -C "$top" rev-parse --git-dir >/dev/null 2>&1 ||
+	die "$top is not a git checkout: the files to package are git's"
+
+bash tools/deps.sh
+eval "$(bash tools/prepare-frr.sh | tail -n1)"
+frr_dir=$(dirname "$FRR_SRC")
+
+out=$top/build/package
+rm -rf "$out"
+mkdir -p "$out/src"
+git ls-files -z --cached --others --exclude-standard |
+	xargs -0 sh -c 'for f; do [ -e "$f" ] && printf "%s\0" "$f"; done' sh |
+	tar --null -T - -cf - | tar -C "$out/src" -xf -
+
+echo "package: dpkg-buildpackage in $out/src"
+(
+	cd "$out/src"
+	FRR_DIR=$frr_dir DEB_BUILD_OPTIONS="parallel=2 ${DEB_BUILD_OPTIONS:-}" \
+		dpkg-buildpackage -b -us -uc >"$out/build.log" 2>&1
+) || { tail -40 "$out/build.log" >&2; die "dpkg-buildpackage failed: see $out/build.log"; }
+
+echo "package: lintian"
+lintian --fail-on error,warning --info "$out"/*.changes ||
+	die "lintian found errors or warnings (above)"
+ls -1 "$out"/*.deb
