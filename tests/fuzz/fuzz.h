@@ -17,6 +17,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 typedef void (*fuzz_emit_fn)(const char *name, const void *buf, size_t len);
 void fuzz_seeds(fuzz_emit_fn emit);
 
+/* Targets linking agent code (fuzz_agent.c): agent_now_ms()'s value, and
+ * the agent's last log line. */
+extern uint64_t fuzz_agent_now;
+extern char fuzz_agent_log[1024];
+
 #define FUZZ_CHECK(cond)                                                       \
 	do {                                                                   \
 		if (!(cond)) {                                                 \

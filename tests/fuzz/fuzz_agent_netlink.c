@@ -23,24 +23,6 @@
 #define FUZZ_PROTO 245
 #define FUZZ_TABLE 254
 
-bool agent_verbose = true;
-static char logbuf[1024];
-
-/* The agent's log, formatted (its arguments are read) and dropped. */
-void agent_log(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(logbuf, sizeof(logbuf), fmt, ap);
-	va_end(ap);
-}
-
-uint64_t agent_now_ms(void)
-{
-	return 0;
-}
-
 static void check_table(const struct agent_table *t)
 {
 	char buf[512];

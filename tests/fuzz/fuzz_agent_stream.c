@@ -21,7 +21,6 @@
  */
 #include <errno.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -33,26 +32,6 @@
 #include "tests/fuzz/fuzz.h"
 
 #define FUZZ_METRIC 20
-
-bool agent_verbose = true;
-static char logbuf[1024];
-
-/* The agent's log, formatted (its arguments are read) and dropped. */
-void agent_log(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(logbuf, sizeof(logbuf), fmt, ap);
-	va_end(ap);
-}
-
-static uint64_t now = 1;
-
-uint64_t agent_now_ms(void)
-{
-	return now;
-}
 
 struct state {
 	struct agent_table other;   /* the second instance's table */
@@ -192,7 +171,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	agent_conn_init(&c, sock_path, "fuzz-agent", &callbacks, &st);
 	agent_merge_all(tables(&c, &st), 2, &st.desired);
-	agent_conn_run(&c, 0, now);
+	agent_conn_run(&c, 0, fuzz_agent_now);
 	FUZZ_CHECK(c.fd >= 0);
 	srv = accept(listen_fd, NULL, NULL);
 	FUZZ_CHECK(srv >= 0);
@@ -212,13 +191,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			shut = true;
 		}
 		/* Time passes: KEEPALIVEs go out, silence would end it. */
-		now += 250;
-		agent_conn_run(&c, POLLIN | POLLOUT, now);
+		fuzz_agent_now += 250;
+		agent_conn_run(&c, POLLIN | POLLOUT, fuzz_agent_now);
 	}
 	FUZZ_CHECK(st.downs == 1);
 	if (getenv("FUZZ_DEBUG"))
 		fprintf(stderr, "%zu commits, last log: %s\n", st.commits,
-			logbuf);
+			fuzz_agent_log);
 	agent_conn_fini(&c);
 	close(srv);
 	agent_table_clear(&st.other);

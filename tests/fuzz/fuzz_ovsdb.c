@@ -14,28 +14,10 @@
  * and a delete for every route dumped never touches a row that is not
  * ours, and never deletes one twice.
  */
-#include <stdarg.h>
 #include <string.h>
 
 #include "agent/backend_ovn.c"
 #include "tests/fuzz/fuzz.h"
-
-bool agent_verbose = true;
-static char logbuf[1024];
-
-void agent_log(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(logbuf, sizeof(logbuf), fmt, ap);
-	va_end(ap);
-}
-
-uint64_t agent_now_ms(void)
-{
-	return 1;
-}
 
 static void on_event(void *arg, enum agent_backend_event ev,
 		     const struct vnetrs_prefix *p, const char *what)

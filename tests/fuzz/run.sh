@@ -110,19 +110,21 @@ target_config() {
 		MAXLEN=256
 		;;
 	agent_netlink)
-		SRCS=(tests/fuzz/fuzz_agent_netlink.c $(agent_srcs))
+		SRCS=(tests/fuzz/fuzz_agent_netlink.c tests/fuzz/fuzz_agent.c
+			$(agent_srcs))
 		MAIN=(tests/fuzz/fuzz_main.c)
 		LIBS=(-lmnl -lssl -lcrypto -ljson-c)
 		MAXLEN=8192
 		;;
 	agent_stream)
-		SRCS=(tests/fuzz/fuzz_agent_stream.c $(agent_srcs all))
+		SRCS=(tests/fuzz/fuzz_agent_stream.c tests/fuzz/fuzz_agent.c
+			$(agent_srcs all))
 		MAIN=(tests/fuzz/fuzz_main.c)
 		LIBS=(-lmnl -lssl -lcrypto -ljson-c)
 		MAXLEN=16384
 		;;
 	ovsdb)
-		SRCS=(tests/fuzz/fuzz_ovsdb.c agent/ovsdb.c agent/agent_table.c
+		SRCS=(tests/fuzz/fuzz_ovsdb.c tests/fuzz/fuzz_agent.c agent/ovsdb.c agent/agent_table.c
 			agent/agent_transport.c agent/agent_tls.c agent/agent_trust.c
 			logic/vnetrs_prefix.c logic/vnetrs_exchange.c)
 		MAIN=(tests/fuzz/fuzz_main.c)
