@@ -61,6 +61,8 @@ import shlex
 import signal
 import time
 
+import vnetrs_topo
+
 logger = logging.getLogger("vnetrs_bird")
 
 # Well-known communities (RFC 1997, RFC 7999).
@@ -721,18 +723,7 @@ class BirdNva:
         """
         if self._hooked:
             return
-        router = self.router
-        orig_stop = router.stop
-        nva = self
-
-        def stop(*args, **kwargs):
-            try:
-                nva.stop()
-            except Exception:  # pylint: disable=broad-except
-                logger.exception("%s: stopping BIRD failed", nva)
-            return orig_stop(*args, **kwargs)
-
-        router.stop = stop
+        vnetrs_topo.stop_before(self.router, self.stop, "BIRD of {}".format(self))
         self._hooked = True
 
     def reconfigure(self):

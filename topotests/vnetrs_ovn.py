@@ -47,6 +47,8 @@ import shlex
 import signal
 import time
 
+import vnetrs_topo
+
 logger = logging.getLogger("vnetrs_ovn")
 
 BRIDGE = "br-int"
@@ -311,17 +313,7 @@ class OvnLab:
         "Make the gear's stop() (tgen.stop_topology()) stop the lab first."
         if self._hooked:
             return
-        node, lab = self.node, self
-        orig_stop = node.stop
-
-        def stop(*args, **kwargs):
-            try:
-                lab.stop()
-            except Exception:  # pylint: disable=broad-except
-                logger.exception("%s: stopping OVN failed", lab)
-            return orig_stop(*args, **kwargs)
-
-        node.stop = stop
+        vnetrs_topo.stop_before(self.node, self.stop, "OVN of {}".format(self))
         self._hooked = True
 
     def _wait_socket(self, path, daemon, timeout=15):

@@ -399,6 +399,25 @@ def load_routers(tgen, testdir, module_routers=(), only=None):
     tgen.start_router()
 
 
+def stop_before(gear, stop, what):
+    """
+    Make gear.stop() (called by tgen.stop_topology()) call stop() first: a
+    process a helper started in the gear's namespace (BIRD, OVN) ends
+    before the gear's FRR daemons and its namespace. A failure of stop()
+    is logged as "stopping WHAT failed" and the gear stops anyway.
+    """
+    orig_stop = gear.stop
+
+    def stopping(*args, **kwargs):
+        try:
+            stop()
+        except Exception:  # pylint: disable=broad-except
+            logging.getLogger("topolog").exception("stopping %s failed", what)
+        return orig_stop(*args, **kwargs)
+
+    gear.stop = stopping
+
+
 # --- helpers for the tests' assertions --------------------------------------
 
 
