@@ -133,18 +133,6 @@ def _community(value, size):
     return tuple(value)
 
 
-def _pid_alive(pid):
-    "True if pid is a process that has not exited (zombies count as gone)."
-    try:
-        with open("/proc/{}/stat".format(pid)) as f:
-            stat = f.read()
-    except OSError:
-        return False
-    # The state follows the parenthesised command name.
-    state = stat.rsplit(")", 1)[-1].split()
-    return bool(state) and state[0] not in ("Z", "X")
-
-
 def parse_protocols(text):
     """
     Parse "birdc show protocols" into {name: {"proto", "table", "state",
@@ -620,7 +608,7 @@ class BirdNva:
             argv = [a.decode(errors="replace") for a in argv if a]
             if not argv or os.path.basename(argv[0]) != "bird":
                 continue
-            if self.conf_path in argv and _pid_alive(int(entry)):
+            if self.conf_path in argv and vnetrs_topo.pid_alive(int(entry)):
                 found.append(int(entry))
         return found
 

@@ -67,16 +67,6 @@ class OvnError(Exception):
     "The OVN lab could not be started, configured or queried."
 
 
-def _pid_alive(pid):
-    "True if pid is a process that has not exited (zombies count as gone)."
-    try:
-        with open("/proc/{}/stat".format(pid)) as f:
-            stat = f.read()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[-1].split()[0] not in ("Z", "X")
-
-
 def _read_pid(path):
     try:
         with open(path) as f:
@@ -193,7 +183,7 @@ class OvnLab:
     def pid(self, daemon):
         "The pid of daemon if it runs, else None."
         pid = _read_pid(self.pidfile(daemon))
-        return pid if pid is not None and _pid_alive(pid) else None
+        return pid if pid is not None and vnetrs_topo.pid_alive(pid) else None
 
     def _detach(self, daemon):
         return "--pidfile={} --detach --log-file={}".format(
@@ -278,11 +268,11 @@ class OvnLab:
                 except ProcessLookupError:
                     break
                 deadline = time.monotonic() + wait
-                while _pid_alive(pid) and time.monotonic() < deadline:
+                while vnetrs_topo.pid_alive(pid) and time.monotonic() < deadline:
                     time.sleep(0.05)
-                if not _pid_alive(pid):
+                if not vnetrs_topo.pid_alive(pid):
                     break
-            if _pid_alive(pid):
+            if vnetrs_topo.pid_alive(pid):
                 raise OvnError("{}: {} pid {} survived SIGKILL".format(self, daemon, pid))
         for path in [self.pidfile(daemon)] + glob.glob(os.path.join(self.run_dir, daemon + "*.ctl")):
             if os.path.lexists(path):

@@ -26,8 +26,8 @@ from vnetrs_bird import (  # noqa: F401 (re-exported for the helpers' users)
     _check_asn,
     _community,
     _network,
-    _pid_alive,
 )
+from vnetrs_topo import pid_alive
 
 logger = logging.getLogger("vnetrs_peerproc")
 
@@ -198,7 +198,7 @@ class NamespaceDaemon:
             except OSError:
                 continue
             names = [os.path.basename(a) for a in argv[:2]]
-            if self.PROGRAM in names and self.conf_path in argv and _pid_alive(int(entry)):
+            if self.PROGRAM in names and self.conf_path in argv and pid_alive(int(entry)):
                 found.append(int(entry))
         return found
 

@@ -399,6 +399,18 @@ def load_routers(tgen, testdir, module_routers=(), only=None):
     tgen.start_router()
 
 
+def pid_alive(pid):
+    "True if pid is a process that has not exited (zombies count as gone)."
+    try:
+        with open("/proc/{}/stat".format(pid)) as f:
+            stat = f.read()
+    except OSError:
+        return False
+    # The state follows the parenthesised command name.
+    state = stat.rsplit(")", 1)[-1].split()
+    return bool(state) and state[0] not in ("Z", "X")
+
+
 def stop_before(gear, stop, what):
     """
     Make gear.stop() (called by tgen.stop_topology()) call stop() first: a

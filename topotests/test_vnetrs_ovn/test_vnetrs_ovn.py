@@ -162,7 +162,7 @@ def start_agent():
 def agent_running():
     pidfile, _ = agent_files()
     pid = vnetrs_topo.agent_pid(pidfile) if os.path.exists(pidfile) else None
-    return pid is not None and vnetrs_ovn._pid_alive(pid)  # pylint: disable=protected-access
+    return pid is not None and vnetrs_topo.pid_alive(pid)
 
 
 # --- reading the state ------------------------------------------------------
