@@ -44,6 +44,7 @@ import json
 import os
 import platform
 import re
+import shutil
 import signal
 import statistics
 import subprocess
@@ -113,7 +114,7 @@ class MonitorCount(threading.Thread):
         super().__init__(daemon=True)
         self.count = 0
         self.last = time.monotonic()
-        self.changes = 0
+        self.events = {"insert": 0, "delete": 0, "modify": 0}
         self.started = threading.Event()
         self.proc = subprocess.Popen(
             ["ovsdb-client", "--format=csv", "--no-headings", "monitor", remote, db, table, column],
@@ -127,12 +128,15 @@ class MonitorCount(threading.Thread):
             action = line.split(b",", 2)[1:2]
             if action in ([b"insert"], [b"initial"]):
                 self.count += 1
+                self.events["insert"] += 1
             elif action == [b"delete"]:
                 self.count -= 1
+                self.events["delete"] += 1
+            elif action == [b"old"]:  # a modify: its "old", then "new"
+                self.events["modify"] += 1
             else:
                 continue
             self.last = time.monotonic()
-            self.changes += 1
 
     def stop(self):
         self.proc.terminate()
@@ -256,6 +260,10 @@ class Run:
                 except subprocess.TimeoutExpired:
                     p.kill()
                     p.wait()
+        alog = os.path.join(self.dir, "agent-%s.log" % self.tag)
+        if os.path.exists(alog):
+            os.makedirs(self.rawdir, exist_ok=True)
+            shutil.copy(alog, self.rawdir)
         if self.lab:
             self.lab.stop()
         subprocess.run(["ip", "netns", "del", NS], check=False, stderr=subprocess.DEVNULL)
@@ -342,6 +350,7 @@ class Run:
         """
         self.reset_stats()
         base = {"nb": self.nbmon.count, "sb": self.sbmon.count, "of": self.of.count}
+        ev0 = {"nb": dict(self.nbmon.events), "sb": dict(self.sbmon.events)}
         load = loadavg()
         cpu0 = self.cpu()
         t0 = time.monotonic()
@@ -351,6 +360,9 @@ class Run:
         t_hv = self.sync_hv(t0, timeout) if t_nb is not None else None
         settled = self.wait_quiet(t0, t0 + (t_hv or 0), timeout) if t_hv is not None else False
         cpu1 = self.cpu()
+        with open(os.path.join(self.dir, "agent-%s.log" % self.tag)) as f:
+            lost = sum("connection lost" in line for line in f)
+        lost, self.lost_before = lost - getattr(self, "lost_before", 0), lost
         stats = self.save_stats(name)
         res = {
             "phase": name, "load_before": load, "load_after": loadavg(),
@@ -359,6 +371,8 @@ class Run:
             "sb_lflows": self.sbmon.count, "sb_lflows_changed": self.sbmon.count - base["sb"],
             "of_flows": self.of.count, "of_flows_changed": (self.of.count or 0) - (base["of"] or 0),
             "t_nb_s": t_nb,
+            "agent_nb_connections_lost": lost,
+            "row_events": {db: {k: getattr(self, db + "mon").events[k] - ev0[db][k] for k in ev0[db]} for db in ev0},
             "nb_progress": self.progress,
             "t_hv_sync_s": t_hv,
             "t_sb_s": self.sbmon.last - t0 if settled else None,
@@ -473,6 +487,10 @@ def run_one(wname, rep, opts, rawdir, batch=None):
                 res["phases"].append(run.phase("withdraw", lambda: run.rs(wd), want - len(churned) * nnh, timeout))
                 res["phases"].append(run.phase("announce", lambda: run.rs(ann), want, timeout))
         res["ok"] = all(p["ok"] for p in res["phases"])
+        for p in res["phases"]:
+            if not p["ok"]:
+                res.setdefault("error", "%s: NB rows %d of the %d wanted, or the flows not settled, after %d s" % (
+                    p["phase"], p["nb_rows"], want, timeout))
     except Exception as e:  # pylint: disable=broad-except
         res["error"] = repr(e)
         log("%s: failed: %r" % (tag, e))
@@ -537,13 +555,21 @@ def report(runs, machine):
                 for p in r["phases"]:
                     if p["phase"] == ph:
                         v = p[key] if sub is None else (p[key] or {}).get(sub)
-                        out.append(v if (p["ok"] or key.startswith(("nb_rows", "sb_lf", "of_fl"))) else None)
+                        # A phase that failed has no times or rates.
+                        out.append(v if p["ok"] or not (key.startswith("t_") or key.endswith("_per_s")) else None)
             return out
 
         for label, key, fmt in rows:
             lines.append("| %s | %s |" % (label, " | ".join(cell(get(ph, key), fmt) for ph in phases)))
         for pr in procs:
             lines.append("| CPU %s (s) | %s |" % (pr, " | ".join(cell(get(ph, "cpu_s", pr)) for ph in phases)))
+        for ev in ("insert", "delete"):
+            lines.append("| SB Logical_Flow rows %sed (s) | %s |".replace(" (s)", "") % (ev[:-1] if ev.endswith("e") else ev, " | ".join(
+                cell([(p.get("row_events") or {}).get("sb", {}).get(ev) for r in rs for p in r["phases"]
+                      if p["phase"] == ph], "%d") for ph in phases)))
+        lines.append("| agent's NB connection lost (no reply within 2 s) | %s |" % " | ".join(
+            cell([p.get("agent_nb_connections_lost") for r in rs for p in r["phases"] if p["phase"] == ph], "%d")
+            for ph in phases))
         lines.append("| northd recomputes (lflow node) | %s |" % " | ".join(
             cell([(p.get("northd", {}).get("lflow") or {}).get("recompute") for r in rs for p in r["phases"]
                   if p["phase"] == ph], "%d") for ph in phases))
@@ -576,7 +602,14 @@ def main():
     ap.add_argument("--no-churn", dest="churn", action="store_false")
     ap.add_argument("--w2-timeout", type=int, default=1200, help="seconds per W2 phase")
     ap.add_argument("--results", default=os.path.join(HERE, "results", "ovn"))
+    ap.add_argument("--report", action="store_true", help="only rewrite DIR/ovn-results.md from its json")
     opts = ap.parse_args()
+    if opts.report:
+        with open(os.path.join(opts.results, "ovn-results.json")) as f:
+            d = json.load(f)
+        with open(os.path.join(opts.results, "ovn-results.md"), "w") as f:
+            f.write(report(d["runs"], d["machine"]))
+        return
     signal.signal(signal.SIGTERM, lambda *_: sys.exit("ovn.py: terminated"))
     if os.geteuid() != 0:
         sys.exit("ovn.py: run as root")
