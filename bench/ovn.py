@@ -5,7 +5,8 @@ The OVN benchmark: vnetrs-agent's OVN backend programming W1 or W2 into a
 real OVN stack (Debian's OVS 3.1 and OVN 23.03), fed by tests/agent/fake_rs.
 
     bench/ovn.py [--workloads W1,W2] [--reps N] [--batches 100,1000]
-                 [--no-churn] [--results DIR]
+                 [--no-churn] [--w2-timeout S] [--results DIR]
+    bench/ovn.py --report --results DIR    (the table again, from the json)
 
 Run as root after tools/build.sh. Per repetition, in a network namespace of
 its own (vb-ovn), with every OVN/OVS file under bench/work/ovn/ (never
@@ -22,21 +23,28 @@ the whole table and sends it as one snapshot):
   nb   the last Logical_Router_Static_Route row of the table in the NB
        database (an `ovsdb-client monitor` of the table, counting rows);
   sb   the last change of the SB Logical_Flow count (a monitor likewise),
-       once the count has not changed for --quiet seconds;
+       after `ovn-nbctl --wait=hv sync` (started when NB is complete; it
+       adds one northd run) has returned and no count has moved for 5 s
+       (W1; 20 s for W2);
   of   the last change of br-int's OpenFlow flow count (`ovs-ofctl
        dump-aggregate`, polled), likewise;
-  rows/s: NB rows, lflows added, OpenFlow flows added, each divided by its
+  rows/s: NB rows, lflows, OpenFlow flows changed, each divided by its
        time; CPU (utime+stime, /proc/PID/stat) of the daemons and the agent,
-       from before the agent's start to the end of the quiet period.
+       from before the agent's start to the end of the quiet period. A phase
+       not done within 300 s (W1) or --w2-timeout (default 1200 s) fails:
+       its counts and CPU are kept, its NB progress every 5 s too.
 Churn (unless --no-churn): the prefixes under the first /8s holding 10% of
 the table are withdrawn in one fake_rs batch, then announced again; the same
 figures from the batch's command. Batching (--batches N,...): W1 again with
 fake_rs starting empty and sending the table as commits of N routes each,
-all written at once. northd's and ovn-controller's `inc-engine/show-stats`
-and `stopwatch/show` are saved after every phase (reset before it).
+all written at once. northd's and ovn-controller's `inc-engine/show-stats`,
+`stopwatch/show` (both reset before each phase) and `coverage/show` are
+saved after every phase, with the SB lflow rows inserted and deleted and the times the
+agent lost its NB connection (its log).
 
 Writes DIR/ovn-results.json (every phase of every run) and
-DIR/ovn-results.md (the table), DIR/ovn-raw/ (per phase: the daemons' stats).
+DIR/ovn-results.md (the table), DIR/ovn-raw/ (per phase: the daemons'
+statistics; the agent's log of every run).
 """
 
 import argparse
