@@ -22,10 +22,10 @@
  *   appearing: AGENT_EV_RECONNECT, a full reconcile above.
  *
  * apply() sends one transaction per AGENT_OVN_TXN_ROWS rows at most, all at
- * once, and waits for their replies (at most AGENT_OVN_TXN_MS), reading the
- * connection meanwhile: the interface above is synchronous, like the
- * kernel's netlink acknowledgements, and a northbound database answers in
- * milliseconds. A database that does not answer in time is dropped (and
+ * once, and waits for their replies (at most AGENT_OVN_TXN_MS after the
+ * last one), reading the connection meanwhile: the interface above is
+ * synchronous, like the kernel's netlink acknowledgements. A database that
+ * stops answering is dropped (and
  * reconnected), so a hung one stalls the agent's loop once, not at every
  * batch: until it answers a monitor again, operations fail at once and are
  * retried above. Each transaction first checks ("wait") that the
@@ -58,7 +58,7 @@
 #define T_ROUTE "Logical_Router_Static_Route"
 /* Rows inserted or removed by one transaction, at most. */
 #define AGENT_OVN_TXN_ROWS 1000
-/* The longest apply() waits for the replies. */
+/* The longest apply() waits for the next reply. */
 #define AGENT_OVN_TXN_MS 2000
 
 /* One Logical_Router_Static_Route row, as monitored. */
@@ -1079,22 +1079,32 @@ static void op_build(struct agent_ovn *o, struct txn_build *tb,
 	}
 }
 
-/* Wait for every transaction's reply, reading the connection. */
+/*
+ * Wait for every transaction's reply, reading the connection. The server
+ * commits a batch's transactions one after another, so a large batch takes
+ * as long as it takes: the deadline is AGENT_OVN_TXN_MS after the last
+ * reply (or the start), and only a server that answers nothing for that
+ * long is dropped.
+ */
 static void txns_wait(struct agent_ovn *o)
 {
 	uint64_t deadline = agent_now_ms() + AGENT_OVN_TXN_MS;
+	size_t answered = 0;
 
 	for (;;) {
 		struct pollfd pfd = {.fd = -1};
 		uint64_t now = agent_now_ms();
-		bool all = true;
-		size_t i;
+		size_t i, n = 0;
 		int r;
 
 		for (i = 0; i < o->ntxns; i++)
-			all &= o->txns[i].answered;
-		if (all)
+			n += o->txns[i].answered;
+		if (n == o->ntxns)
 			return;
+		if (n > answered) {
+			answered = n;
+			deadline = now + AGENT_OVN_TXN_MS;
+		}
 		if (now >= deadline) {
 			ovsdb_conn_drop(&o->conn,
 					"no transaction reply within 2 s");
