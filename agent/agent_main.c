@@ -1251,9 +1251,9 @@ static int run(struct agent *a, int sigfd)
 	}
 }
 
-/* The kernel backend, the lock and the pidfile: -1 when the agent cannot
- * run (logged). */
-static int setup_kernel(struct agent *a)
+/* The control socket's lock, then the data plane (the kernel, or OVN with
+ * --ovn-nb): -1 when the agent cannot run (logged). */
+static int setup_backend(struct agent *a)
 {
 	struct agent_kernel_config kc = {
 		.protocol = a->protocol,
@@ -1304,7 +1304,7 @@ int main(int argc, char **argv)
 	a.started_ms = agent_now_ms();
 	agent_members_init(&a.members, a.nconn, a.settle_ms);
 	agent_members_keep(&a.members, a.keep_ms);
-	if (!a.once && setup_kernel(&a) < 0)
+	if (!a.once && setup_backend(&a) < 0)
 		goto out;
 	if (a.daemon) {
 		if (daemonize(&a) < 0)

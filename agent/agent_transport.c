@@ -221,7 +221,8 @@ bool agent_tp_check_peer(const struct agent_tp *t,
 			 size_t whylen)
 {
 	/* TLS: the handshake verified the certificate against --ca and the
-	 * expected name, or it failed. */
+	 * expected name, or it failed. Plain TCP carries only an OVSDB
+	 * remote (tcp:), never a route server's stream: no peer to check. */
 	if (!trust || t->ep->kind != AGENT_TP_UNIX)
 		return true;
 	return agent_trust_socket(trust, t->fd, why, whylen);
