@@ -49,14 +49,49 @@ int vnetrs_route_cmp(const struct vnetrs_route *a, const struct vnetrs_route *b)
 	return vnetrs_prefix_cmp(&a->prefix, &b->prefix);
 }
 
+/* The hash's equality: 0 when the prefixes are the same. */
+int vnetrs_route_same(const struct vnetrs_route *a,
+		      const struct vnetrs_route *b)
+{
+	return !vnetrs_prefix_equal(&a->prefix, &b->prefix);
+}
+
+uint32_t vnetrs_route_hash(const struct vnetrs_route *r)
+{
+	return vnetrs_prefix_hash(&r->prefix);
+}
+
 int vnetrs_dirty_cmp(const struct vnetrs_dirty *a, const struct vnetrs_dirty *b)
 {
-	return prefix_cmp(&a->prefix, &b->prefix);
+	return !vnetrs_prefix_equal(&a->prefix, &b->prefix);
 }
 
 uint32_t vnetrs_dirty_hash(const struct vnetrs_dirty *d)
 {
-	return prefix_hash_key(&d->prefix);
+	return vnetrs_prefix_hash(&d->prefix);
+}
+
+static int route_ptr_cmp(const void *a, const void *b)
+{
+	return vnetrs_route_cmp(*(const struct vnetrs_route *const *)a,
+				*(const struct vnetrs_route *const *)b);
+}
+
+const struct vnetrs_route **
+vnetrs_effective_sorted(const struct vnetrs_instance *inst, size_t *n)
+{
+	size_t count = vnetrs_routes_count(&inst->routes), i = 0;
+	const struct vnetrs_route **all, *r;
+
+	*n = 0;
+	if (!count)
+		return NULL;
+	all = XMALLOC(MTYPE_VNETRS_ROUTE, count * sizeof(*all));
+	frr_each (vnetrs_routes_const, &inst->routes, r)
+		all[i++] = r;
+	qsort(all, i, sizeof(*all), route_ptr_cmp);
+	*n = i;
+	return all;
 }
 
 const struct vnetrs_route *
@@ -153,18 +188,19 @@ static void cand_reserve(size_t n)
 
 /* Recompute the effective route of one prefix from the BGP table. */
 static void effective_update(struct vnetrs_instance *inst, struct bgp *bgp,
-			     const struct prefix *p)
+			     const struct vnetrs_prefix *vpfx)
 {
-	afi_t afi = family2afi(p->family);
-	struct vnetrs_prefix vpfx;
+	struct prefix frr_pfx, *p = &frr_pfx;
 	struct bgp_dest *dest;
 	size_t n = 0, chosen;
+	afi_t afi;
 
-	vnetrs_prefix_from_frr(p, &vpfx);
 	/* An address space is the VNet's own, whatever peers say. */
-	if (vnetrs_aspace_find(inst, &vpfx))
+	if (vnetrs_aspace_find(inst, vpfx))
 		return;
 
+	vnetrs_prefix_to_frr(vpfx, p);
+	afi = family2afi(p->family);
 	dest = bgp_node_lookup(bgp->rib[afi][SAFI_UNICAST], p);
 	if (dest) {
 		for (struct bgp_path_info *pi = bgp_dest_get_bgp_path_info(dest);
@@ -195,8 +231,8 @@ static void effective_update(struct vnetrs_instance *inst, struct bgp *bgp,
 	}
 
 	chosen = vnetrs_select_paths(cand, n, inst->preference);
-	route_replace(inst, &vpfx,
-		      chosen ? route_new(&vpfx,
+	route_replace(inst, vpfx,
+		      chosen ? route_new(vpfx,
 					 vnetrs_role2source(cand[0].role),
 					 cand, chosen)
 			     : NULL);
@@ -268,14 +304,17 @@ void vnetrs_effective_mark(struct vnetrs_instance *inst,
 {
 	struct vnetrs_dirty key, *d;
 
-	key.prefix = *p;
+	vnetrs_prefix_from_frr(p, &key.prefix);
 	if (!vnetrs_dirty_find(&inst->dirty, &key)) {
 		d = XMALLOC(MTYPE_VNETRS_DIRTY, sizeof(*d));
-		d->prefix = *p;
+		d->prefix = key.prefix;
 		vnetrs_dirty_add(&inst->dirty, d);
 	}
-	thread_add_event(bm->master, effective_run, inst, 0,
-			 &inst->t_effective);
+	/* Scheduled once for the whole burst: the event's pointer says so
+	 * without taking the event loop's lock for each path. */
+	if (!inst->t_effective)
+		thread_add_event(bm->master, effective_run, inst, 0,
+				 &inst->t_effective);
 }
 
 static void mark_visit(struct bgp_dest *dest, afi_t afi, void *arg)
@@ -328,10 +367,16 @@ void vnetrs_effective_fini(struct vnetrs_instance *inst)
 	struct vnetrs_route *r;
 
 	THREAD_OFF(inst->t_effective);
-	while ((d = vnetrs_dirty_pop(&inst->dirty)))
+	/* Not _pop(): a hash's pop rescans from its first bucket each time
+	 * (quadratic in a full table). */
+	frr_each_safe (vnetrs_dirty, &inst->dirty, d) {
+		vnetrs_dirty_del(&inst->dirty, d);
 		XFREE(MTYPE_VNETRS_DIRTY, d);
-	while ((r = vnetrs_routes_pop(&inst->routes)))
+	}
+	frr_each_safe (vnetrs_routes, &inst->routes, r) {
+		vnetrs_routes_del(&inst->routes, r);
 		XFREE(MTYPE_VNETRS_ROUTE, r);
+	}
 }
 
 void vnetrs_effective_cleanup(void)

@@ -27,5 +27,12 @@ void vnetrs_effective_cleanup(void);
 const struct vnetrs_route *
 vnetrs_effective_lookup(const struct vnetrs_instance *inst,
 			const struct vnetrs_prefix *p);
+/*
+ * The table in prefix order (family, address, length), for what shows it
+ * to people: an array of *n routes to XFREE(MTYPE_VNETRS_ROUTE), NULL when
+ * empty. Valid until the table changes.
+ */
+const struct vnetrs_route **
+vnetrs_effective_sorted(const struct vnetrs_instance *inst, size_t *n);
 
 #endif /* VNETRS_EFFECTIVE_H */

@@ -43,16 +43,12 @@ DEFINE_HOOK(vnetrs_sdn_table_converged, (const char *vrf), (vrf));
 int vnetrs_pending_cmp(const struct vnetrs_pending *a,
 		       const struct vnetrs_pending *b)
 {
-	return vnetrs_prefix_cmp(&a->prefix, &b->prefix);
+	return !vnetrs_prefix_equal(&a->prefix, &b->prefix);
 }
 
 uint32_t vnetrs_pending_hash(const struct vnetrs_pending *p)
 {
-	uint32_t h = p->prefix.family * 131u + p->prefix.len;
-
-	for (size_t i = 0; i < sizeof(p->prefix.addr); i++)
-		h = h * 31u + p->prefix.addr[i];
-	return h;
+	return vnetrs_prefix_hash(&p->prefix);
 }
 
 /* Next hops of the hook API, reused from one route to the next. */
@@ -204,7 +200,9 @@ void vnetrs_sdn_changed(struct vnetrs_instance *inst,
 		pd->prefix = *p;
 		vnetrs_pending_add(&inst->pending, pd);
 	}
-	thread_add_event(bm->master, sdn_flush_event, inst, 0, &inst->t_sdn);
+	if (!inst->t_sdn)
+		thread_add_event(bm->master, sdn_flush_event, inst, 0,
+				 &inst->t_sdn);
 }
 
 /* The one snapshot: the whole table as batch seq, to s. */
@@ -270,8 +268,11 @@ void vnetrs_sdn_fini(struct vnetrs_instance *inst)
 	struct vnetrs_pending *pd;
 
 	THREAD_OFF(inst->t_sdn);
-	while ((pd = vnetrs_pending_pop(&inst->pending)))
+	/* Not _pop(): quadratic in a large set (pending_take_all()). */
+	frr_each_safe (vnetrs_pending, &inst->pending, pd) {
+		vnetrs_pending_del(&inst->pending, pd);
 		XFREE(MTYPE_VNETRS_PENDING, pd);
+	}
 	/* The route server goes: consumers are left with an empty table. */
 	if (!vnetrs_exiting && !bm->terminating) {
 		inst->sdn_seq++;
