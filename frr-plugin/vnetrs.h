@@ -68,6 +68,7 @@ PREDECL_SORTLIST_UNIQ(vnetrs_peers);
 PREDECL_SORTLIST_UNIQ(vnetrs_instances);
 PREDECL_HASH(vnetrs_routes);
 PREDECL_HASH(vnetrs_dirty);
+PREDECL_DLIST(vnetrs_dirty_fifo);
 PREDECL_HASH(vnetrs_pending);
 
 /* One address space of the VNet (or of a peered VNet). */
@@ -124,9 +125,15 @@ struct vnetrs_route {
 	struct vnetrs_path paths[];
 };
 
-/* A prefix whose effective route must be recomputed. */
+/*
+ * A prefix whose effective route must be recomputed: in a hash (marked
+ * once however many of its paths change) and in a list in the order
+ * marked, the order it is recomputed in: the prefixes of an UPDATE come
+ * together, while bgpd's memory for them is still in the CPU's caches.
+ */
 struct vnetrs_dirty {
 	struct vnetrs_dirty_item item;
+	struct vnetrs_dirty_fifo_item fifo;
 	struct vnetrs_prefix prefix;
 };
 
@@ -161,6 +168,7 @@ struct vnetrs_instance {
 	 * (bursts of UPDATEs are coalesced into one run). */
 	struct vnetrs_routes_head routes;
 	struct vnetrs_dirty_head dirty;
+	struct vnetrs_dirty_fifo_head dirty_fifo;
 	struct thread *t_effective;
 	uint64_t effective_runs;
 	uint64_t effective_changes;
@@ -216,6 +224,7 @@ int vnetrs_dirty_cmp(const struct vnetrs_dirty *a, const struct vnetrs_dirty *b)
 uint32_t vnetrs_dirty_hash(const struct vnetrs_dirty *d);
 DECLARE_HASH(vnetrs_dirty, struct vnetrs_dirty, item, vnetrs_dirty_cmp,
 	     vnetrs_dirty_hash);
+DECLARE_DLIST(vnetrs_dirty_fifo, struct vnetrs_dirty, fifo);
 
 int vnetrs_pending_cmp(const struct vnetrs_pending *a,
 		       const struct vnetrs_pending *b);

@@ -239,11 +239,9 @@ static void effective_update(struct vnetrs_instance *inst, struct bgp *bgp,
 }
 
 /*
- * Take up to max prefixes out of the dirty set, in one pass over its
- * buckets. Popping them one at a time would rescan, for every prefix, the
- * buckets the previous pops emptied (the hash's pop starts at bucket 0):
- * quadratic in a full table (the benchmark's W2 spent a quarter of bgpd's
- * time there).
+ * Take up to max prefixes out of the dirty set, the first marked first.
+ * (Not the hash's _pop(): it rescans from the first bucket on each call,
+ * quadratic in a full table.)
  */
 static size_t dirty_take(struct vnetrs_instance *inst,
 			 struct vnetrs_dirty **out, size_t max)
@@ -251,13 +249,10 @@ static size_t dirty_take(struct vnetrs_instance *inst,
 	struct vnetrs_dirty *d;
 	size_t n = 0;
 
-	frr_each (vnetrs_dirty, &inst->dirty, d) {
-		if (n == max)
-			break;
+	while (n < max && (d = vnetrs_dirty_fifo_pop(&inst->dirty_fifo))) {
+		vnetrs_dirty_del(&inst->dirty, d);
 		out[n++] = d;
 	}
-	for (size_t i = 0; i < n; i++)
-		vnetrs_dirty_del(&inst->dirty, out[i]);
 	return n;
 }
 
@@ -309,6 +304,7 @@ void vnetrs_effective_mark(struct vnetrs_instance *inst,
 		d = XMALLOC(MTYPE_VNETRS_DIRTY, sizeof(*d));
 		d->prefix = key.prefix;
 		vnetrs_dirty_add(&inst->dirty, d);
+		vnetrs_dirty_fifo_add_tail(&inst->dirty_fifo, d);
 	}
 	/* Scheduled once for the whole burst: the event's pointer says so
 	 * without taking the event loop's lock for each path. */
@@ -369,7 +365,7 @@ void vnetrs_effective_fini(struct vnetrs_instance *inst)
 	THREAD_OFF(inst->t_effective);
 	/* Not _pop(): a hash's pop rescans from its first bucket each time
 	 * (quadratic in a full table). */
-	frr_each_safe (vnetrs_dirty, &inst->dirty, d) {
+	while ((d = vnetrs_dirty_fifo_pop(&inst->dirty_fifo))) {
 		vnetrs_dirty_del(&inst->dirty, d);
 		XFREE(MTYPE_VNETRS_DIRTY, d);
 	}
