@@ -21,6 +21,7 @@
 #include "../logic/vnetrs_choice.h"
 #include "../logic/vnetrs_exchange.h"
 #include "../logic/vnetrs_prefix.h"
+#include "../logic/vnetrs_prefix_queue.h"
 
 struct attr;
 struct bgp;
@@ -67,9 +68,6 @@ PREDECL_SORTLIST_UNIQ(vnetrs_aspaces);
 PREDECL_SORTLIST_UNIQ(vnetrs_peers);
 PREDECL_SORTLIST_UNIQ(vnetrs_instances);
 PREDECL_HASH(vnetrs_routes);
-PREDECL_HASH(vnetrs_dirty);
-PREDECL_DLIST(vnetrs_dirty_fifo);
-PREDECL_HASH(vnetrs_pending);
 
 /* One address space of the VNet (or of a peered VNet). */
 struct vnetrs_aspace {
@@ -125,24 +123,6 @@ struct vnetrs_route {
 	struct vnetrs_path paths[];
 };
 
-/*
- * A prefix whose effective route must be recomputed: in a hash (marked
- * once however many of its paths change) and in a list in the order
- * marked, the order it is recomputed in: the prefixes of an UPDATE come
- * together, while bgpd's memory for them is still in the CPU's caches.
- */
-struct vnetrs_dirty {
-	struct vnetrs_dirty_item item;
-	struct vnetrs_dirty_fifo_item fifo;
-	struct vnetrs_prefix prefix;
-};
-
-/* A prefix whose effective route changed since the last SDN batch. */
-struct vnetrs_pending {
-	struct vnetrs_pending_item item;
-	struct vnetrs_prefix prefix;
-};
-
 struct vnetrs_instance {
 	struct vnetrs_instances_item item;
 	char vrf[VRF_NAMSIZ];
@@ -167,14 +147,13 @@ struct vnetrs_instance {
 	/* Effective route table, and the prefixes waiting to be recomputed
 	 * (bursts of UPDATEs are coalesced into one run). */
 	struct vnetrs_routes_head routes;
-	struct vnetrs_dirty_head dirty;
-	struct vnetrs_dirty_fifo_head dirty_fifo;
+	struct vnetrs_prefix_queue dirty;
 	struct thread *t_effective;
 	uint64_t effective_runs;
 	uint64_t effective_changes;
 
 	/* SDN: changes not yet sent as a batch, the last batch's number. */
-	struct vnetrs_pending_head pending;
+	struct vnetrs_prefix_queue pending;
 	struct thread *t_sdn;
 	uint64_t sdn_seq;
 	uint64_t sdn_batches;
@@ -220,17 +199,6 @@ uint32_t vnetrs_route_hash(const struct vnetrs_route *r);
 DECLARE_HASH(vnetrs_routes, struct vnetrs_route, item, vnetrs_route_same,
 	     vnetrs_route_hash);
 
-int vnetrs_dirty_cmp(const struct vnetrs_dirty *a, const struct vnetrs_dirty *b);
-uint32_t vnetrs_dirty_hash(const struct vnetrs_dirty *d);
-DECLARE_HASH(vnetrs_dirty, struct vnetrs_dirty, item, vnetrs_dirty_cmp,
-	     vnetrs_dirty_hash);
-DECLARE_DLIST(vnetrs_dirty_fifo, struct vnetrs_dirty, fifo);
-
-int vnetrs_pending_cmp(const struct vnetrs_pending *a,
-		       const struct vnetrs_pending *b);
-uint32_t vnetrs_pending_hash(const struct vnetrs_pending *p);
-DECLARE_HASH(vnetrs_pending, struct vnetrs_pending, item, vnetrs_pending_cmp,
-	     vnetrs_pending_hash);
 
 extern struct vnetrs_instances_head vnetrs_instances;
 

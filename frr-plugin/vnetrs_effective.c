@@ -61,15 +61,20 @@ uint32_t vnetrs_route_hash(const struct vnetrs_route *r)
 	return vnetrs_prefix_hash(&r->prefix);
 }
 
-int vnetrs_dirty_cmp(const struct vnetrs_dirty *a, const struct vnetrs_dirty *b)
+static void *dirty_resize(void *old, size_t size)
 {
-	return !vnetrs_prefix_equal(&a->prefix, &b->prefix);
+	return XREALLOC(MTYPE_VNETRS_DIRTY, old, size);
 }
 
-uint32_t vnetrs_dirty_hash(const struct vnetrs_dirty *d)
+static void dirty_release(void *block)
 {
-	return vnetrs_prefix_hash(&d->prefix);
+	XFREE(MTYPE_VNETRS_DIRTY, block);
 }
+
+const struct vnetrs_pq_memory vnetrs_dirty_memory = {
+	.resize = dirty_resize,
+	.release = dirty_release,
+};
 
 static int route_ptr_cmp(const void *a, const void *b)
 {
@@ -239,40 +244,22 @@ static void effective_update(struct vnetrs_instance *inst, struct bgp *bgp,
 }
 
 /*
- * Take up to max prefixes out of the dirty set, the first marked first.
- * (Not the hash's _pop(): it rescans from the first bucket on each call,
- * quadratic in a full table.)
+ * Recompute up to EFFECTIVE_BATCH dirty prefixes, the first marked first;
+ * returns how many.
  */
-static size_t dirty_take(struct vnetrs_instance *inst,
-			 struct vnetrs_dirty **out, size_t max)
-{
-	struct vnetrs_dirty *d;
-	size_t n = 0;
-
-	while (n < max && (d = vnetrs_dirty_fifo_pop(&inst->dirty_fifo))) {
-		vnetrs_dirty_del(&inst->dirty, d);
-		out[n++] = d;
-	}
-	return n;
-}
-
-/* Recompute up to EFFECTIVE_BATCH dirty prefixes; returns how many. */
 static size_t effective_batch(struct vnetrs_instance *inst)
 {
 	struct bgp *bgp = vnetrs_instance_bgp(inst);
-	size_t count = vnetrs_dirty_count(&inst->dirty), n;
-	struct vnetrs_dirty **take;
+	size_t count = vnetrs_prefix_queue_count(&inst->dirty), n;
+	struct vnetrs_prefix *take;
 
 	if (!count)
 		return 0;
 	count = MIN(count, EFFECTIVE_BATCH);
 	take = XMALLOC(MTYPE_VNETRS_DIRTY, count * sizeof(*take));
-	n = dirty_take(inst, take, count);
-	for (size_t i = 0; i < n; i++) {
-		if (bgp)
-			effective_update(inst, bgp, &take[i]->prefix);
-		XFREE(MTYPE_VNETRS_DIRTY, take[i]);
-	}
+	n = vnetrs_prefix_queue_take(&inst->dirty, take, count);
+	for (size_t i = 0; bgp && i < n; i++)
+		effective_update(inst, bgp, &take[i]);
 	XFREE(MTYPE_VNETRS_DIRTY, take);
 	return n;
 }
@@ -289,7 +276,7 @@ static void effective_run(struct thread *t)
 
 	inst->effective_runs++;
 	effective_batch(inst);
-	if (vnetrs_dirty_count(&inst->dirty))
+	if (vnetrs_prefix_queue_count(&inst->dirty))
 		thread_add_event(bm->master, effective_run, inst, 0,
 				 &inst->t_effective);
 }
@@ -297,15 +284,10 @@ static void effective_run(struct thread *t)
 void vnetrs_effective_mark(struct vnetrs_instance *inst,
 			   const struct prefix *p)
 {
-	struct vnetrs_dirty key, *d;
+	struct vnetrs_prefix vp;
 
-	vnetrs_prefix_from_frr(p, &key.prefix);
-	if (!vnetrs_dirty_find(&inst->dirty, &key)) {
-		d = XMALLOC(MTYPE_VNETRS_DIRTY, sizeof(*d));
-		d->prefix = key.prefix;
-		vnetrs_dirty_add(&inst->dirty, d);
-		vnetrs_dirty_fifo_add_tail(&inst->dirty_fifo, d);
-	}
+	vnetrs_prefix_from_frr(p, &vp);
+	vnetrs_prefix_queue_push(&inst->dirty, &vp);
 	/* Scheduled once for the whole burst: the event's pointer says so
 	 * without taking the event loop's lock for each path. */
 	if (!inst->t_effective)
@@ -359,16 +341,12 @@ void vnetrs_effective_aspace_unset(struct vnetrs_instance *inst,
 
 void vnetrs_effective_fini(struct vnetrs_instance *inst)
 {
-	struct vnetrs_dirty *d;
 	struct vnetrs_route *r;
 
 	THREAD_OFF(inst->t_effective);
+	vnetrs_prefix_queue_fini(&inst->dirty);
 	/* Not _pop(): a hash's pop rescans from its first bucket each time
 	 * (quadratic in a full table). */
-	while ((d = vnetrs_dirty_fifo_pop(&inst->dirty_fifo))) {
-		vnetrs_dirty_del(&inst->dirty, d);
-		XFREE(MTYPE_VNETRS_DIRTY, d);
-	}
 	frr_each_safe (vnetrs_routes, &inst->routes, r) {
 		vnetrs_routes_del(&inst->routes, r);
 		XFREE(MTYPE_VNETRS_ROUTE, r);

@@ -22,6 +22,9 @@ void vnetrs_effective_aspace_unset(struct vnetrs_instance *inst,
 /* Process the pending prefixes now (show commands, tests). */
 void vnetrs_effective_flush(struct vnetrs_instance *inst);
 void vnetrs_effective_fini(struct vnetrs_instance *inst);
+/* The dirty queue's memory (MTYPE_VNETRS_DIRTY). */
+extern const struct vnetrs_pq_memory vnetrs_dirty_memory;
+
 /* Free what the table code keeps across instances (at exit). */
 void vnetrs_effective_cleanup(void);
 const struct vnetrs_route *

@@ -731,7 +731,7 @@ DEFPY(show_vnetrs_sdn, show_vnetrs_sdn_cmd,
 		vty_out(vty, "SDN batches: %" PRIu64 ", last %" PRIu64
 			", %zu changes pending\n",
 			inst->sdn_batches, inst->sdn_seq,
-			vnetrs_pending_count(&inst->pending));
+			vnetrs_prefix_queue_count(&inst->pending));
 		sdn_show_convergence(vty, inst, NULL);
 		vnetrs_stream_walk(inst, &sdn_show_walker, &ss);
 		return CMD_SUCCESS;
@@ -740,7 +740,7 @@ DEFPY(show_vnetrs_sdn, show_vnetrs_sdn_cmd,
 	json_object_string_add(o, "vrf", inst->vrf);
 	json_object_int_add(o, "batches", inst->sdn_batches);
 	json_object_int_add(o, "seq", inst->sdn_seq);
-	json_object_int_add(o, "pending", vnetrs_pending_count(&inst->pending));
+	json_object_int_add(o, "pending", vnetrs_prefix_queue_count(&inst->pending));
 	sdn_show_convergence(vty, inst, o);
 	ss.listeners = json_object_new_array();
 	vnetrs_stream_walk(inst, &sdn_show_walker, &ss);
