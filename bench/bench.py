@@ -720,6 +720,15 @@ def machine():
     }
 
 
+def code_version(start, end):
+    """The commit the run started from (git describe): the tree may change
+    during a long run; say so if it did."""
+    if start["vnetrs"] == end["vnetrs"]:
+        return start["vnetrs"]
+    return "%s (the work tree was %s at the end)" % (start["vnetrs"],
+                                                     end["vnetrs"])
+
+
 def write_markdown(summ, runs, info, opts, path):
     names = [c for c in ("vnetrs", "vnetrs-tls", "plain", "bird", "feed")
              if any(r["contender"] == c for r in runs)]
@@ -1077,6 +1086,7 @@ def main():
     info = machine()
     info["loadavg"] = "%s at the start, %s at the end" % (
         info_start["loadavg"], info["loadavg"])
+    info["vnetrs"] = code_version(info_start, info)
     os.makedirs(opts.results, exist_ok=True)
     with open(os.path.join(opts.results, "results.json"), "w") as f:
         json.dump({"machine": info, "quick": opts.quick, "reps": opts.reps,

@@ -113,6 +113,7 @@ def main(opts, prefixes, info_start, B):
     info = B.machine()
     info["loadavg"] = "%s at the start, %s at the end" % (
         info_start["loadavg"], info["loadavg"])
+    info["vnetrs"] = B.code_version(info_start, info)
     data = {"machine": info, "reps": opts.reps, "curves": kinds,
             "sizes": sizes, "contenders": opts.contenders.split(","),
             "workloads": workloads, "runs": runs,
