@@ -302,6 +302,7 @@ def run_one(lab, cname, wname, rep, opts):
     # CPU figure covers it), then read the counters.
     time.sleep(1.0)
     cpu1 = {k: cpu_seconds(p) for k, p in pids.items()}
+    res["routes_sent"] = c.sent()
     if c.has_agent:
         res["effective_count_at_end"] = c.effective() - base["effective"]
     res["cpu"] = {k: round(cpu1[k] - cpu0[k], 3) for k in pids
@@ -555,6 +556,8 @@ METRICS = [
     ("cpu_agent", "vnetrs-agent CPU (the VM)", "s"),
     ("hwm_mb", "route server peak RSS (VmHWM)", "MB"),
     ("bytes_per_path", "bytes per path over the idle process", "B"),
+    ("routes_sent", "routes advertised by rs1, summed over its peers",
+     "routes"),
     ("lat_p50", "single prefix to kernel p50", "ms"),
     ("lat_p99", "single prefix to kernel p99", "ms"),
     ("stream_rate", "SDN stream rate (routes/s at the agent)", "/s"),
@@ -591,6 +594,7 @@ def flat(r):
         if r.get("rss_idle_kib"):
             f["mem_growth_mb"] = (r["hwm_kib"] - r["rss_idle_kib"]) / 1024.0
     f["bytes_per_path"] = r.get("bytes_per_path")
+    f["routes_sent"] = r.get("routes_sent")
     if "latency" in r:
         f["lat_p50"] = r["latency"].get("p50_ms")
         f["lat_p99"] = r["latency"].get("p99_ms")
@@ -685,7 +689,7 @@ def fmt(v, unit):
         return "n/a"
     if unit == "/s":
         return "%.0f" % v
-    if unit in ("MB", "B"):
+    if unit in ("MB", "B", "routes"):
         return "%.0f" % v
     if unit == "ms":
         return "%.1f" % v

@@ -47,6 +47,7 @@ COLUMNS = [
     ("cpu_rs", "route server CPU (bgpd or BIRD)", "s"),
     ("cpu_pipeline", "pipeline CPU (bgpd+zebra+agent; BIRD)", "s"),
     ("hwm_mb", "peak RSS (VmHWM)", "MB"),
+    ("routes_sent", "routes sent, all peers", "routes"),
 ]
 # Linearity: the figures whose cost per unit of work is compared across
 # sizes (memory as the peak's growth over the idle process: the idle
@@ -132,6 +133,8 @@ def report(data, outdir, B):
     data["summary"] = summ
     data["linearity"] = {k: linearity(summ, data, k)
                          for k in data["curves"]}
+    data["linearity_per_route"] = {k: linearity(summ, data, k, "route")
+                                   for k in data["curves"]}
     os.makedirs(outdir, exist_ok=True)
     with open(os.path.join(outdir, "curve.json"), "w") as f:
         json.dump(data, f, indent=1)
@@ -155,9 +158,10 @@ def points(data, kind):
     return res
 
 
-def linearity(summ, data, kind):
-    """Per contender and figure: the cost per unit of work (per path; for
-    peers the paths grow with the peers) at each size relative to the
+def linearity(summ, data, kind, per="path"):
+    """Per contender and figure: the cost per unit of work (per path
+    received; or, per="route", per route exchanged: paths received plus
+    routes sent to the peers, as measured) at each size relative to the
     smallest, the exponent of a power law through the smallest and the
     largest point, and a verdict."""
     pts = points(data, kind)
@@ -166,9 +170,15 @@ def linearity(summ, data, kind):
         for k, _ in LINEAR:
             xs, ys = [], []
             for name, _, paths, _ in pts:
-                m = summ.get(name, {}).get(c, {}).get(k)
+                s = summ.get(name, {}).get(c, {})
+                m = s.get(k)
+                x = paths
+                if per == "route":
+                    if "routes_sent" not in s:
+                        continue
+                    x = paths + s["routes_sent"]["median"]
                 if m and m["median"] > 0:
-                    xs.append(paths)
+                    xs.append(x)
                     ys.append(m["median"])
             if len(xs) < 2:
                 continue
@@ -253,6 +263,8 @@ def write_markdown(summ, counts, data, outdir, B):
         if bad:
             lines.append("")
         lines += linearity_lines(data["linearity"][kind], kind, pts)
+        lines += linearity_lines(data["linearity_per_route"][kind], kind,
+                                 pts, "route")
         if os.path.exists(os.path.join(outdir, "curve-%s.png" % kind)):
             lines += ["![%s](curve-%s.png)" % (kind, kind), ""]
     with open(os.path.join(outdir, "curve.md"), "w") as f:
@@ -265,17 +277,27 @@ def runs_text(cnt):
     return "%d%s" % (cnt["runs"], " (%s)" % ", ".join(bad) if bad else "")
 
 
-def linearity_lines(lin, kind, pts):
+def linearity_lines(lin, kind, pts, per="path"):
+    if not lin:
+        return []
     sizes = ", ".join("{:,}".format(p[2]) for p in pts)
-    lines = ["### Linearity (%s)" % kind, "",
-             "Cost per path at each size (%s paths) relative to the "
-             "smallest size, from the medians; exponent: b of cost ~ "
-             "paths^b through the smallest and the largest size (1: "
-             "linear). Verdict \"linear\" when every size's cost per path "
-             "is within %d%% of the smallest's." % (sizes,
-                                                     LINEAR_TOL * 100), "",
-             "| contender | figure | cost per path, relative | exponent | "
-             "verdict |", "|---|---|---|---|---|"]
+    if per == "path":
+        lines = ["### Linearity (%s), per path received" % kind, "",
+                 "Cost per path at each size (%s paths) relative to the "
+                 "smallest size, from the medians; exponent: b of cost ~ "
+                 "paths^b through the smallest and the largest size (1: "
+                 "linear). Verdict \"linear\" when every size's cost per "
+                 "path is within %d%% of the smallest's." % (
+                     sizes, LINEAR_TOL * 100), ""]
+    else:
+        lines = ["### Linearity (%s), per route exchanged" % kind, "",
+                 "The same with the work counted as paths received plus "
+                 "routes sent to the peers (the sink and every NVA: an NVA "
+                 "receives the other NVAs' routes), as counted by rs1 "
+                 "after each run: the output grows with peers x "
+                 "prefixes.", ""]
+    lines += ["| contender | figure | cost per %s, relative | exponent | "
+              "verdict |" % per, "|---|---|---|---|---|"]
     for c, figs in lin.items():
         for k, label in LINEAR:
             v = figs.get(k)
@@ -297,11 +319,11 @@ def linearity_lines(lin, kind, pts):
         peak = max(worst[1]["per_path_rel"])
         superl = [lab for lab, x in main
                   if x["verdict"] == "faster than linear"]
-        lines += ["**vnetrs %s** on this curve: its highest time or CPU "
-                  "per path at any size is %.2fx the smallest size's (%s; "
-                  "exponent %.2f)%s." % (
+        lines += ["**vnetrs %s** on this curve (per %s): its highest time "
+                  "or CPU per %s at any size is %.2fx the smallest size's "
+                  "(%s; exponent %.2f)%s." % (
                       "does not stay linear" if superl else
-                      "stays linear (or better)", peak, worst[0],
+                      "stays linear (or better)", per, per, peak, worst[0],
                       worst[1]["exponent"],
                       "; faster than linear: " + ", ".join(superl)
                       if superl else "; tolerance %.0f%%" % (
@@ -346,6 +368,14 @@ def plot(summ, data, kind, path):
               ("CPU: route server (solid), pipeline (dashed)", "CPU s",
                [("cpu_rs", ""), ("cpu_pipeline", " pipeline")]),
               ("peak RSS of bgpd or BIRD", "MB", [("hwm_mb", "")])]
+    # A panel no contender has a value for (the feeders alone have no
+    # kernel figure) is left out: gnuplot refuses a plot of no points.
+    panels = [p for p in panels
+              if any(summ.get(name, {}).get(c, {}).get(k)
+                     for name, _, _, _ in pts for c in names
+                     for k, _ in p[2])]
+    if not panels:
+        return
     g = ["set terminal pngcairo size 1400,900 font ',10'",
          "set output '%s'" % path,
          "set multiplot layout 2,2 title 'cost curve: %s (median, min-max)'"
@@ -361,8 +391,11 @@ def plot(summ, data, kind, path):
         parts = []
         for ci, c in enumerate(names):
             for dash, (k, suffix) in enumerate(series):
-                if k == "cpu_pipeline" and c == "bird":
-                    continue  # BIRD is one process: the same line
+                if k == "cpu_pipeline" and c in ("bird", "feed"):
+                    continue  # one process: the same line
+                if not any(summ.get(name, {}).get(c, {}).get(k)
+                           for name, _, _, _ in pts):
+                    continue
                 col = 2 + 3 * keys.index(k)
                 parts.append(
                     "'%s' index %d using 1:%d:%d:%d with yerrorlines lc %d "
