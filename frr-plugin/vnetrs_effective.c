@@ -214,8 +214,8 @@ static void effective_update(struct vnetrs_instance *inst, struct bgp *bgp,
 
 			if (CHECK_FLAG(pi->flags, BGP_PATH_UNUSEABLE))
 				continue;
-			vp = vnetrs_peer_of(pi->peer);
-			if (!vp || vp->inst != inst)
+			vp = vnetrs_peer_in(inst, pi->peer);
+			if (!vp)
 				continue;
 			/* The rules hold whatever bgpd's configuration lets
 			 * into its table (vnetrs_owned.c restores the

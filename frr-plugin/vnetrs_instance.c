@@ -220,7 +220,12 @@ struct peer *vnetrs_peer_bgp(const struct vnetrs_peer *vp)
 
 struct vnetrs_peer *vnetrs_peer_of(const struct peer *peer)
 {
-	struct vnetrs_instance *inst = vnetrs_instance_of(peer->bgp);
+	return vnetrs_peer_in(vnetrs_instance_of(peer->bgp), peer);
+}
+
+struct vnetrs_peer *vnetrs_peer_in(struct vnetrs_instance *inst,
+				   const struct peer *peer)
+{
 	struct vnetrs_peer key = {};
 
 	if (!inst || !peer->su.sa.sa_family ||

@@ -42,6 +42,10 @@ void vnetrs_peer_sync(struct vnetrs_peer *vp);
 struct peer *vnetrs_peer_bgp(const struct vnetrs_peer *vp);
 /* The route-server peer behind a bgpd neighbor, if it is one. */
 struct vnetrs_peer *vnetrs_peer_of(const struct peer *peer);
+/* The same, when the caller knows the instance of peer's bgp (a walk of
+ * its table): no lookup of the instance by VRF name per path. */
+struct vnetrs_peer *vnetrs_peer_in(struct vnetrs_instance *inst,
+				   const struct peer *peer);
 /* Number of NVA peers (those max-peers limits). */
 size_t vnetrs_instance_nva_count(const struct vnetrs_instance *inst);
 

@@ -104,7 +104,7 @@ static bool rejected_reason(struct bgp_dest *dest, struct bgp_adj_in *ain,
 }
 
 struct rejected_walk {
-	const struct vnetrs_instance *inst;
+	struct vnetrs_instance *inst;
 	const struct vnetrs_peer *only;
 	vnetrs_route_view_cb cb;
 	void *arg;
@@ -116,13 +116,12 @@ static void rejected_visit(struct bgp_dest *dest, afi_t afi, void *arg)
 
 	for (struct bgp_adj_in *ain = dest->adj_in; ain; ain = ain->next) {
 		struct vnetrs_route_view v = {
-			.vp = vnetrs_peer_of(ain->peer),
+			.vp = vnetrs_peer_in(w->inst, ain->peer),
 			.prefix = bgp_dest_get_prefix(dest),
 			.attr = ain->attr,
 		};
 
-		if (!v.vp || v.vp->inst != w->inst ||
-		    (w->only && v.vp != w->only))
+		if (!v.vp || (w->only && v.vp != w->only))
 			continue;
 		if (!rejected_reason(dest, ain, &v))
 			continue;
