@@ -278,7 +278,10 @@ def run_one(lab, cname, wname, rep, opts):
                "kernel": lambda: kern() - base["kernel"] >= nprefixes}
     if c.only_recv:
         targets = {"recv": targets["recv"]}
-    if c.has_agent:
+    if opts.no_fib and not c.has_agent and "kernel" in targets:
+        # Its own kernel is all plain bgpd fills: not with -n.
+        del targets["kernel"]
+    if c.has_agent and not opts.no_fib:
         targets["rskernel"] = \
             lambda: rskern() - base["rskernel"] >= nprefixes
         if w["poll_effective"]:
@@ -354,7 +357,8 @@ def run_one(lab, cname, wname, rep, opts):
             "samples)" % (res["latency"]["p50_ms"],
                           res["latency"]["p99_ms"],
                           res["latency"]["samples"]))
-    if wname == "W2" and opts.churn_seconds and not c.only_recv:
+    if wname == "W2" and opts.churn_seconds and not c.only_recv and \
+            not (opts.no_fib and not c.has_agent):
         res["churn"] = churn(lab, c, kern, base["kernel"], nprefixes,
                              opts.churn_seconds)
         log("  churn: %s" % json.dumps(res["churn"]))
@@ -1029,6 +1033,9 @@ def main():
     ap.add_argument("--results", default=RESULTS)
     ap.add_argument("--from-json", metavar="PATH",
                     help="only rewrite the table and plot from a results.json")
+    ap.add_argument("--no-fib", action="store_true",
+                    help="route servers' bgpd with -n: nothing installed "
+                    "in their own kernel (BIRD unchanged)")
     ap.add_argument("--perf", action="store_true",
                     help="perf record rs1's route server during convergence")
     ap.add_argument("--curve", default=None, metavar="paths,peers",
@@ -1040,6 +1047,8 @@ def main():
     ap.add_argument("--curve-sizes", action="append", default=[],
                     help=argparse.SUPPRESS)
     opts = ap.parse_args()
+    if opts.no_fib:
+        L.RS_BGPD_ARGS = ["-n"]
     if opts.curve:
         opts.reps = opts.reps or 1
         opts.contenders = opts.contenders or "vnetrs,plain,bird"

@@ -24,6 +24,9 @@ MODULE = os.environ.get("VNETRS_BENCH_MODULE") or \
     os.path.join(TOP, "frr-plugin", ".libs", "bgpd_vnetrs.so")
 AGENT = os.path.join(TOP, "agent", "vnetrs-agent")
 WORK = os.path.join(TOP, "bench", "work")
+# Extra options of the route servers' bgpd (those with zebra): "-n" with
+# bench.py --no-fib.
+RS_BGPD_ARGS = []
 
 RS_AS = 65515
 SINK_AS = 65100
@@ -215,6 +218,8 @@ class Lab:
                 "--log", "file:" + d + "/bgpd.log"]
         if not zebra:
             args.append("-Z")
+        else:
+            args += RS_BGPD_ARGS
         if module:
             args += ["-M", MODULE]
         run(base + args, stderr=subprocess.DEVNULL)

@@ -407,7 +407,9 @@ start_lab() {
 	for node in "${NODES[@]}"; do
 		local d="$lab/$node" mod=()
 		case "$node" in
-		rs*) mod=(-M "$top/frr-plugin/.libs/bgpd_vnetrs.so") ;;
+		# -n: a route server forwards nothing; its own kernel needs
+		# none of the NVAs' routes (README, "Debian packages").
+		rs*) mod=(-M "$top/frr-plugin/.libs/bgpd_vnetrs.so" -n) ;;
 		esac
 		ip netns exec "$(ns "$node")" "$FRR/zebra" -d -f "$d/zebra.conf" \
 			-i "$d/zebra.pid" -z "$d/zserv.api" --vty_socket "$d" \
