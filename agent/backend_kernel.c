@@ -156,6 +156,7 @@ struct agent_nl {
 	/* The routes' references are all counted (a dump read them all):
 	 * unused objects may go. */
 	bool rt_known;
+	bool dumped; /* once */
 	char nhg_why[96];
 	struct nh_table objs;
 	struct rt_map routes;
@@ -630,7 +631,7 @@ static void kernel_status(const struct agent_backend *b, FILE *f,
 		"%" PRIu32 "-%" PRIu32 ", %" PRIu64 " created, %" PRIu64
 		" deleted, %" PRIu64 " failures\n",
 		nl->objs.n, nl->objs.groups, nl->id_base,
-		nl->id_base + NH_BLOCK - 1, nl->nh_created, nl->nh_deleted,
+		nl->id_base + NH_BLOCK - 2, nl->nh_created, nl->nh_deleted,
 		nl->nh_failed);
 }
 
@@ -1233,8 +1234,13 @@ static int kernel_dump(struct agent_backend *b, struct agent_table *t)
 	}
 	agent_kernel_sort(t);
 	nl->rt_known = true;
-	/* Objects of ours no route uses: left over from a previous run. */
-	nh_gc(nl, &res);
+	/* At start, objects of ours no route uses are a previous run's
+	 * left-overs. Later, the reconcile's apply deletes what it leaves
+	 * unused: not here, where objects whose routes someone removed are
+	 * about to be used again. */
+	if (!nl->dumped)
+		nh_gc(nl, &res);
+	nl->dumped = true;
 	return 0;
 }
 
@@ -1537,7 +1543,9 @@ static size_t nh_build(struct agent_nl *nl, const struct nh_obj *o, bool new)
 	if (new)
 		nlh->nlmsg_flags |= NLM_F_CREATE | NLM_F_EXCL;
 	nhm = mnl_nlmsg_put_extra_header(nlh, sizeof(*nhm));
-	nhm->nh_protocol = nl->protocol;
+	/* (A deletion's header must be all zeros.) */
+	if (new)
+		nhm->nh_protocol = nl->protocol;
 	if (!mnl_attr_put_u32_check(nlh, NL_MSG_MAX, NHA_ID, o->id))
 		return 0;
 	if (!new)
@@ -1697,19 +1705,24 @@ static uint32_t nh_alloc_id(struct agent_nl *nl)
 static void nh_fail(struct agent_nl *nl, struct nh_obj *o, int error,
 		    const char *reason, struct agent_nl_result *res)
 {
-	char pbuf[VNETRS_PREFIX_STRLEN];
+	char pbuf[VNETRS_PREFIX_STRLEN], *slash;
 
 	o->state = NH_FAILED;
 	o->error = error < 0 && error > -4096 ? -error : EIO;
 	nl->nh_failed++;
-	if (res->nh_failed++ < NL_LOG_FAILED_MAX)
-		agent_log("kernel: nexthop %s%s (id %u): %s%s%s",
-			  o->group ? "group of " : "",
-			  o->n_nh ? vnetrs_prefix2str(&o->nh[0], pbuf,
-						      sizeof(pbuf))
-				  : "?",
-			  o->id, nl_err2str(error), *reason ? ": " : "",
-			  reason);
+	if (res->nh_failed++ >= NL_LOG_FAILED_MAX)
+		return;
+	if (o->n_nh)
+		vnetrs_prefix2str(&o->nh[0], pbuf, sizeof(pbuf));
+	else
+		snprintf(pbuf, sizeof(pbuf), "?");
+	slash = strchr(pbuf, '/');
+	if (slash)
+		*slash = '\0';
+	agent_log("kernel: nexthop %s%s%s (id %u): %s%s%s",
+		  o->group ? "group of " : "via ", pbuf,
+		  o->group ? ",..." : "", o->id, nl_err2str(error),
+		  *reason ? ": " : "", reason);
 }
 
 /*
