@@ -829,8 +829,9 @@ static void dump_route(struct dump_ctx *ctx, const struct nlmsghdr *nlh)
 		/* Through a nexthop object: its next hops are those of ours
 		 * it is (the kernel may add them as RTA_MULTIPATH too, in
 		 * its compat mode: ignored). Another's object, an odd one
-		 * of ours, or objects while the agent writes multipath
-		 * routes: rewritten. */
+		 * of ours, a single one (the agent writes a gateway), or
+		 * objects while the agent writes multipath routes:
+		 * rewritten. */
 		obj = nh_find_id(&ctx->nl->objs,
 				 mnl_attr_get_u32(tb[RTA_NH_ID]));
 		if (obj) {
@@ -840,7 +841,8 @@ static void dump_route(struct dump_ctx *ctx, const struct nlmsghdr *nlh)
 					   alen_of(obj->nh[i].family));
 			rt_set(&ctx->nl->routes, &prefix, metric, obj);
 		}
-		if (!obj || obj->state != NH_OK || !ctx->nl->nhg)
+		if (!obj || obj->state != NH_OK || !obj->group ||
+		    !ctx->nl->nhg)
 			ctx->odd = true;
 	} else {
 		if (tb[RTA_MULTIPATH])
@@ -848,8 +850,8 @@ static void dump_route(struct dump_ctx *ctx, const struct nlmsghdr *nlh)
 					  tb[RTA_MULTIPATH]);
 		else
 			ctx_add_gateway(ctx, rtm->rtm_family, tb);
-		/* Written anew through an object. */
-		if (ctx->nl->nhg)
+		/* ECMP is written anew through a group. */
+		if (ctx->nl->nhg && ctx->n_nh > 1)
 			ctx->odd = true;
 	}
 	if (!ctx->n_nh)
@@ -1904,8 +1906,11 @@ static void kernel_apply(struct agent_backend *b, struct agent_ops *ops)
 
 		op->result = AGENT_OP_DONE;
 		op->error = 0;
-		if (op->type != AGENT_OP_DELETE && nl->nhg) {
-			/* Its object before the route (in the batch). */
+		/* ECMP through a group; a single next hop stays a gateway
+		 * (an object would save the kernel nothing). */
+		if (op->type != AGENT_OP_DELETE && nl->nhg &&
+		    op->route->n_nh > 1) {
+			/* Its group before the route (in the batch). */
 			obj = nh_get(nl, ops, &res, op->route->nh,
 				     op->route->n_nh);
 			if (obj->state == NH_FAILED) {
