@@ -68,6 +68,7 @@ enum pend_kind {
 	PEND_ROUTE = 0,
 	PEND_NH_NEW,
 	PEND_NH_DEL,
+	PEND_NH_SET, /* a group's members replaced in place */
 };
 
 struct nh_obj;
@@ -104,6 +105,8 @@ struct nh_obj {
 	int error;	  /* NH_FAILED: an errno */
 	bool group;	  /* a group (also an odd one) */
 	bool holds;	  /* holds a reference on each member */
+	bool rekeyed;	  /* its members replaced in this apply */
+	size_t mark;	  /* during an apply: scratch */
 	uint32_t ifindex; /* one gateway: its device */
 	uint32_t n_nh;	  /* 0 for an odd one */
 	struct vnetrs_prefix *nh;
@@ -165,7 +168,7 @@ struct agent_nl {
 	uint32_t id_base, id_next;
 	uint32_t *foreign;
 	size_t nforeign, foreign_cap;
-	uint64_t nh_created, nh_deleted, nh_failed;
+	uint64_t nh_created, nh_deleted, nh_failed, nh_replaced;
 };
 
 static void nh_answer(struct agent_nl *nl, const struct nl_pending *p,
@@ -629,10 +632,11 @@ static void kernel_status(const struct agent_backend *b, FILE *f,
 	fprintf(f,
 		"nexthop groups: on: %zu objects of ours (%zu groups), ids "
 		"%" PRIu32 "-%" PRIu32 ", %" PRIu64 " created, %" PRIu64
-		" deleted, %" PRIu64 " failures\n",
+		" deleted, %" PRIu64 " groups replaced in place, %" PRIu64
+		" failures\n",
 		nl->objs.n, nl->objs.groups, nl->id_base,
 		nl->id_base + NH_BLOCK - 2, nl->nh_created, nl->nh_deleted,
-		nl->nh_failed);
+		nl->nh_replaced, nl->nh_failed);
 }
 
 static const struct agent_backend_ops kernel_ops = {
@@ -1531,7 +1535,8 @@ static void pend_add(struct agent_nl *nl, struct agent_ops *ops,
 
 /* A request about object o into nl->msg: its creation (new) or deletion;
  * its length, or 0 when it does not fit. */
-static size_t nh_build(struct agent_nl *nl, const struct nh_obj *o, bool new)
+static size_t nh_build(struct agent_nl *nl, const struct nh_obj *o, bool new,
+		       bool replace)
 {
 	struct nlmsghdr *nlh;
 	struct nhmsg *nhm;
@@ -1541,9 +1546,10 @@ static size_t nh_build(struct agent_nl *nl, const struct nh_obj *o, bool new)
 	nlh = mnl_nlmsg_put_header(nl->msg);
 	nlh->nlmsg_type = new ? RTM_NEWNEXTHOP : RTM_DELNEXTHOP;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-	/* Never someone else's id taken over. */
+	/* Never someone else's id taken over; replace: ours, in place. */
 	if (new)
-		nlh->nlmsg_flags |= NLM_F_CREATE | NLM_F_EXCL;
+		nlh->nlmsg_flags |= replace ? NLM_F_REPLACE
+					    : NLM_F_CREATE | NLM_F_EXCL;
 	nhm = mnl_nlmsg_put_extra_header(nlh, sizeof(*nhm));
 	/* (A deletion's header must be all zeros.) */
 	if (new)
@@ -1771,7 +1777,7 @@ static struct nh_obj *nh_get(struct agent_nl *nl, struct agent_ops *ops,
 	}
 	o->id = nh_alloc_id(nl);
 	nh_insert(&nl->objs, o);
-	len = o->id ? nh_build(nl, o, true) : 0;
+	len = o->id ? nh_build(nl, o, true, false) : 0;
 	if (!len) {
 		nh_fail(nl, o, o->id ? -EMSGSIZE : -ENOSPC,
 			o->id ? "too many members" : "no free id", res);
@@ -1807,7 +1813,7 @@ static void nh_gc(struct agent_nl *nl, struct agent_nl_result *res)
 				o->state = NH_GONE;
 				continue;
 			}
-			len = nh_build(nl, o, false);
+			len = nh_build(nl, o, false, false);
 			if (len)
 				pend_add(nl, NULL, res, len, PEND_NH_DEL, 0, o);
 		}
@@ -1826,7 +1832,31 @@ static void nh_answer(struct agent_nl *nl, const struct nl_pending *p,
 		      struct agent_nl_result *res)
 {
 	struct nh_obj *o = p->obj;
+	uint32_t i;
 
+	if (p->kind == PEND_NH_SET) {
+		if (error == 0) {
+			nl->nh_replaced++;
+			return;
+		}
+		/* Not replaced: its routes are moved as usual, it is left
+		 * to be deleted once they have. */
+		nl->nh_failed++;
+		if (res->nh_failed++ < NL_LOG_FAILED_MAX)
+			agent_log("kernel: replacing the members of nexthop "
+				  "group %u: %s%s%s",
+				  o->id, nl_err2str(error), *reason ? ": " : "",
+				  reason);
+		nh_unlink(&nl->objs, o);
+		for (i = 0; i < o->n_nh; i++)
+			o->member[i]->refs--;
+		o->holds = false;
+		o->n_nh = 0;
+		o->state = NH_ODD;
+		o->rekeyed = false;
+		nh_insert(&nl->objs, o);
+		return;
+	}
 	if (p->kind == PEND_NH_NEW) {
 		if (error == 0) {
 			o->state = NH_OK;
@@ -1869,6 +1899,118 @@ static void routes_moved(struct agent_nl *nl, const struct agent_ops *ops)
 	}
 }
 
+/*
+ * A failover: every route through group x moves to the same new next-hop
+ * set, of which there is no group yet. x's members are replaced in place,
+ * one message, and its routes need none (NVA failover: 250,000 routes of
+ * one group, one request). Those requests are answered before the routes'
+ * are written: a refused one moves the routes as usual.
+ */
+static void nh_rekey(struct agent_nl *nl, struct agent_ops *ops,
+		     struct agent_nl_result *res)
+{
+	struct cand {
+		struct nh_obj *x;
+		const struct agent_route *to;
+		size_t n;
+		bool mixed;
+	} *v = NULL;
+	size_t nv = 0, cap = 0, i, logged = 0;
+	uint32_t j;
+
+	for (i = 0; i < ops->n; i++) {
+		const struct agent_route *r = ops->o[i].route;
+		struct rt_ref **pp;
+		struct nh_obj *x;
+
+		if (ops->o[i].type != AGENT_OP_REPLACE || r->n_nh < 2)
+			continue;
+		pp = rt_find(&nl->routes, &r->prefix, ops->o[i].metric);
+		if (!pp || !(x = (*pp)->obj)->group || x->state != NH_OK ||
+		    nh_find_key(&nl->objs, r->nh, r->n_nh))
+			continue;
+		if (x->mark) {
+			struct cand *c = &v[x->mark - 1];
+
+			for (j = 0; j < r->n_nh && !c->mixed; j++)
+				c->mixed = c->to->n_nh != r->n_nh ||
+					   !vnetrs_prefix_equal(&c->to->nh[j],
+								&r->nh[j]);
+			c->n++;
+			continue;
+		}
+		if (nv == cap) {
+			cap = cap ? cap * 2 : 16;
+			v = realloc(v, cap * sizeof(*v));
+			if (!v) {
+				agent_log("out of memory");
+				abort();
+			}
+		}
+		v[nv] = (struct cand){.x = x, .to = r, .n = 1};
+		x->mark = ++nv;
+	}
+	for (i = 0; i < nv; i++) {
+		struct nh_obj *x = v[i].x, **member;
+		const struct agent_route *to = v[i].to;
+		bool failed = false;
+		size_t len;
+
+		x->mark = 0;
+		/* Some of its routes stay, or go elsewhere; or another
+		 * group just took this set. */
+		if (v[i].mixed || v[i].n != x->refs ||
+		    nh_find_key(&nl->objs, to->nh, to->n_nh))
+			continue;
+		member = nh_alloc(to->n_nh * sizeof(*member));
+		for (j = 0; j < to->n_nh; j++)
+			member[j] = nh_get(nl, ops, res, &to->nh[j], 1);
+		for (j = 0; j < to->n_nh; j++)
+			failed |= member[j]->state == NH_FAILED;
+		if (failed) {
+			free(member);
+			continue;
+		}
+		nh_unlink(&nl->objs, x);
+		for (j = 0; j < x->n_nh; j++)
+			x->member[j]->refs--;
+		free(x->nh);
+		free(x->member);
+		x->nh = nh_alloc(to->n_nh * sizeof(*x->nh));
+		memcpy(x->nh, to->nh, to->n_nh * sizeof(*x->nh));
+		x->n_nh = to->n_nh;
+		x->member = member;
+		for (j = 0; j < x->n_nh; j++)
+			member[j]->refs++;
+		x->rekeyed = true;
+		nh_insert(&nl->objs, x);
+		len = nh_build(nl, x, true, true);
+		if (!len) {
+			/* (Cannot be: it was created with as many.) */
+			x->rekeyed = false;
+			continue;
+		}
+		if (logged++ < NL_LOG_FAILED_MAX)
+			agent_log("kernel: nexthop group %u: its %zu routes "
+				  "move to other next hops together: its "
+				  "members replaced in place",
+				  x->id, v[i].n);
+		pend_add(nl, ops, res, len, PEND_NH_SET, 0, x);
+	}
+	free(v);
+	flush(nl, ops, res);
+}
+
+static void nh_rekeyed_clear(struct agent_nl *nl)
+{
+	struct nh_obj *o;
+	size_t i;
+
+	for (i = 0; i < nl->objs.nbuckets; i++)
+		for (o = nl->objs.by_id[i]; o; o = o->next_id)
+			o->rekeyed = false;
+}
+
 /* The request in nl->msg (len bytes) into the batch (sent first if full). */
 static void pend_add(struct agent_nl *nl, struct agent_ops *ops,
 		     struct agent_nl_result *res, size_t len,
@@ -1899,9 +2041,12 @@ static void kernel_apply(struct agent_backend *b, struct agent_ops *ops)
 	char obuf[640];
 	size_t i;
 
+	if (nl->nhg)
+		nh_rekey(nl, ops, &res);
 	for (i = 0; i < ops->n; i++) {
 		struct agent_op *op = &ops->o[i];
 		struct nh_obj *obj = NULL;
+		struct rt_ref **pp;
 		size_t len;
 
 		op->result = AGENT_OP_DONE;
@@ -1918,6 +2063,11 @@ static void kernel_apply(struct agent_backend *b, struct agent_ops *ops)
 					  "its nexthop object", &res);
 				continue;
 			}
+			/* Through a group replaced in place: done. */
+			pp = rt_find(&nl->routes, &op->route->prefix,
+				     op->metric);
+			if (obj->rekeyed && pp && (*pp)->obj == obj)
+				continue;
 		}
 		len = build_request(nl, op, obj);
 		if (!len) {
@@ -1930,6 +2080,7 @@ static void kernel_apply(struct agent_backend *b, struct agent_ops *ops)
 		pend_add(nl, ops, &res, len, PEND_ROUTE, i, obj);
 	}
 	flush(nl, ops, &res);
+	nh_rekeyed_clear(nl);
 	/* Objects the routes moved from, after they moved. */
 	nh_gc(nl, &res);
 	if (res.failed > NL_LOG_FAILED_MAX)

@@ -160,24 +160,71 @@ grep -q "kernel: routes go through nexthop objects" "$tmp/agent-1.log" ||
 	fail "log: $(cat "$tmp/agent-1.log")"
 pass "auto: every ECMP route through a group of ours: 2 and 4 next hops (IPv4, IPv6); a single next hop stays a gateway route"
 
-# --- a next-hop set changes: a new group, the old one deleted --------------
+# --- a next-hop set changes: another group, the old one deleted ------------
 
+# (To a set another group has: a route alone in its group moving to a new
+# set would have the group replaced in place, see the failover below.)
 old=$(nhid 10.77.0.0/16)
-rs add 10.77.0.0/16 10.1.1.5,10.1.1.9
+rs add 10.77.0.0/16 10.1.1.5,10.1.1.6,10.1.1.7,10.1.1.8
 rs commit
 moved() {
-	[ "$(gateways 10.77.0.0/16)" = "10.1.1.5 10.1.1.9 " ]
+	[ "$(gateways 10.77.0.0/16)" = "10.1.1.5 10.1.1.6 10.1.1.7 10.1.1.8 " ]
 }
-poll 10 "10.77.0.0/16 moves to a group of 10.1.1.5 and 10.1.1.9" moved
+poll 10 "10.77.0.0/16 moves to the group of 10.1.1.5-8" moved
 new=$(nhid 10.77.0.0/16)
-[ "$new" != "$old" ] || fail "the same group $old was kept"
+[ "$new" != "$old" ] && [ "$new" = "$(nhid 10.78.0.0/16)" ] ||
+	fail "10.77.0.0/16 through $new, was $old, 10.78.0.0/16 through $(nhid 10.78.0.0/16)"
 poll 5 "the old group $old is deleted" sh -c "! ip netns exec $ns ip nexthop show id $old >/dev/null 2>&1"
-# 10.1.1.6 is still a member of the 4-way group: kept.
+# 10.1.1.5 and 10.1.1.6 are still members of the 4-way group: kept.
 want_objects_after_move() {
-	[ "$(status | grep -c "^nexthop groups: on: 13 objects of ours (4 groups)")" = 1 ]
+	[ "$(status | grep -c "^nexthop groups: on: 11 objects of ours (3 groups)")" = 1 ]
 }
-poll 5 "13 objects: 10.1.1.9 added, the old group gone" want_objects_after_move
-pass "a next-hop set changed: the route moved to group $new, the old group $old deleted"
+poll 5 "11 objects: the old group gone" want_objects_after_move
+pass "a next-hop set changed: the route moved to group $new (10.78.0.0/16's), its old group $old deleted"
+
+# --- a failover: every route of a group moves together ---------------------
+
+for p in 10.80.0.0/16 10.81.0.0/16 10.82.0.0/16; do
+	rs add "$p" 10.1.1.11,10.1.1.12
+done
+rs commit
+three() {
+	[ "$(gateways 10.80.0.0/16)" = "$1" ] &&
+		[ "$(gateways 10.81.0.0/16)" = "$1" ] &&
+		[ "$(gateways 10.82.0.0/16)" = "$1" ]
+}
+poll 10 "three routes through one group" three "10.1.1.11 10.1.1.12 "
+g=$(nhid 10.80.0.0/16)
+[ "$(nhid 10.81.0.0/16)" = "$g" ] && [ "$(nhid 10.82.0.0/16)" = "$g" ] ||
+	fail "not one group: $(routes)"
+for p in 10.80.0.0/16 10.81.0.0/16 10.82.0.0/16; do
+	rs add "$p" 10.1.1.11,10.1.1.13
+done
+rs commit
+poll 10 "the three routes move to 10.1.1.11 and 10.1.1.13" three "10.1.1.11 10.1.1.13 "
+[ "$(nhid 10.80.0.0/16)" = "$g" ] && [ "$(nhid 10.81.0.0/16)" = "$g" ] &&
+	[ "$(nhid 10.82.0.0/16)" = "$g" ] || fail "not group $g any more: $(routes)"
+grep -q "kernel: nexthop group $g: its 3 routes move to other next hops together: its members replaced in place" "$tmp/agent-1.log" ||
+	fail "log: $(tail -5 "$tmp/agent-1.log")"
+grep -q ", 1 groups replaced in place," <<<"$(status)" || fail "status: $(status)"
+poll 5 "10.1.1.12's object, unused, is deleted" sh -c "! ip netns exec $ns ip nexthop show | grep -q 'via 10.1.1.12 '"
+# One of them alone: a group of its own.
+rs add 10.82.0.0/16 10.1.1.11,10.1.1.12
+rs commit
+poll 10 "10.82.0.0/16 moves alone" sh -c "[ \"\$(ip netns exec $ns ip route show 10.82.0.0/16 table $table | grep -c 'via 10.1.1.12')\" = 1 ]"
+[ "$(nhid 10.82.0.0/16)" != "$g" ] && [ "$(nhid 10.80.0.0/16)" = "$g" ] ||
+	fail "10.82.0.0/16 alone: $(routes)"
+pass "a failover: the 3 routes of group $g moved together, the group's members replaced in place (same nhid); one route moving alone gets a group of its own"
+for p in 10.80.0.0/16 10.81.0.0/16 10.82.0.0/16; do
+	rs del "$p"
+done
+rs commit
+poll 10 "the three routes leave" sh -c "[ -z \"\$(ip netns exec $ns ip route show 10.80.0.0/16 table $table)\" ]"
+gone() {
+	! ip netns exec "$ns" ip nexthop show id "$g" >/dev/null 2>&1 &&
+		! grep -q "via 10.1.1.1[123] " <<<"$(objects)"
+}
+poll 5 "their groups and objects are deleted" gone
 
 # --- someone deletes a group of ours ---------------------------------------
 
@@ -187,7 +234,8 @@ restored_before=$(status | awk '/^routes restored:/ { print $3 }')
 nsx ip nexthop del id "$g4"
 nsx ip nexthop del id "$g6"
 back() {
-	[ "$(gateways 10.78.0.0/16)" = "10.1.1.5 10.1.1.6 10.1.1.7 10.1.1.8 " ] &&
+	[ "$(gateways 10.77.0.0/16)" = "10.1.1.5 10.1.1.6 10.1.1.7 10.1.1.8 " ] &&
+		[ "$(gateways 10.78.0.0/16)" = "10.1.1.5 10.1.1.6 10.1.1.7 10.1.1.8 " ] &&
 		[ "$(gateways 2001:db8:78::/48)" = "2001:db8::5 2001:db8::6 2001:db8::7 2001:db8::8 " ]
 }
 poll 10 "the routes of the deleted groups come back" back
@@ -195,7 +243,7 @@ grep -q "nexthop id $g4 of ours was removed" "$tmp/agent-1.log" ||
 	fail "log: $(tail -5 "$tmp/agent-1.log")"
 restored=$(status | awk '/^routes restored:/ { print $3 }')
 [ "$restored" -ge $((restored_before + 2)) ] || fail "status: $(status)"
-pass "'ip nexthop del' of two groups of ours: their IPv4 and IPv6 routes restored (groups $(nhid 10.78.0.0/16), $(nhid 2001:db8:78::/48))"
+pass "'ip nexthop del' of two groups of ours: their IPv4 (2) and IPv6 routes restored (groups $(nhid 10.78.0.0/16), $(nhid 2001:db8:78::/48))"
 
 # --- a restart adopts the objects ------------------------------------------
 
@@ -230,7 +278,7 @@ multipath() {
 	r=$(routes)
 	! grep -q nhid <<<"$r" &&
 		grep -q "^10.78.0.0/16 metric 20" <<<"$r" &&
-		[ "$(grep -c "nexthop via" <<<"$r")" = 12 ] &&
+		[ "$(grep -c "nexthop via" <<<"$r")" = 14 ] &&
 		grep -q "^10.79.0.0/16 via 10.1.1.5 dev d0" <<<"$r"
 }
 poll 20 "off: multipath routes" multipath
@@ -246,7 +294,7 @@ pass "--nexthop-groups off: multipath routes, the objects deleted"
 agent_stop
 agent_start 4
 want_groups_moved() {
-	[ "$(gateways 10.77.0.0/16)" = "10.1.1.5 10.1.1.9 " ] &&
+	[ "$(gateways 10.77.0.0/16)" = "10.1.1.5 10.1.1.6 10.1.1.7 10.1.1.8 " ] &&
 		[ "$(gateways 10.78.0.0/16)" = "10.1.1.5 10.1.1.6 10.1.1.7 10.1.1.8 " ] &&
 		[ "$(gateways 2001:db8:77::/48)" = "2001:db8::5 2001:db8::6 " ]
 }
@@ -273,7 +321,7 @@ VNETRS_AGENT_TEST_NO_NEXTHOPS=1 agent_start 5
 fallback() {
 	local r
 	r=$(routes)
-	! grep -q nhid <<<"$r" && [ "$(grep -c "nexthop via" <<<"$r")" = 12 ]
+	! grep -q nhid <<<"$r" && [ "$(grep -c "nexthop via" <<<"$r")" = 14 ]
 }
 poll 20 "fallback: multipath routes" fallback
 grep -q "kernel: the kernel has no nexthop objects: .*: ECMP routes are multipath routes" "$tmp/agent-5.log" ||
