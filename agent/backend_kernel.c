@@ -10,16 +10,30 @@
  * knows) is created exclusively (NLM_F_CREATE | NLM_F_EXCL): never a
  * duplicate, nor an IPv6 next hop appended to a route, nor someone else's
  * route of the same prefix and metric replaced. One it has is replaced
- * (NLM_F_CREATE | NLM_F_REPLACE). ECMP is one multipath route
- * (RTA_MULTIPATH), for IPv4 and IPv6 alike. A next hop of the other family
- * than the prefix's goes as RTA_VIA.
+ * (NLM_F_CREATE | NLM_F_REPLACE). A next hop of the other family than
+ * the prefix's goes as RTA_VIA.
  *
- * The watch: a second socket in the route, link and address multicast
- * groups, with a large receive buffer. The kernel stamps a notification
+ * ECMP goes through nexthop objects (RTA_NH_ID) when the kernel has them
+ * (--nexthop-groups): one object per gateway (on the device the kernel's
+ * lookup gives), one group per distinct next-hop set, counted by the
+ * routes using it; marked with our protocol and numbered in a block of
+ * ids of our table's. Every dump reads them first, ours rebuilt from what
+ * the kernel has (so a restart adopts them, and a route through a group of
+ * the right gateways is correct). Objects go in the batch before the
+ * routes needing them and are deleted once no route uses them, after. A
+ * group whose every route moves to one new set gets its members replaced
+ * in place: a failover is one message. Without them (or with
+ * --nexthop-groups off), ECMP is one multipath route (RTA_MULTIPATH), for
+ * IPv4 and IPv6 alike.
+ *
+ * The watch: a second socket in the route, link, address (and nexthop)
+ * multicast groups, with a large receive buffer. The kernel stamps a notification
  * with the port of the socket whose request caused it, so the agent's own
  * changes are skipped by their header alone. Links going down flush IPv4
  * routes without any route notification: link and address events are
- * reported as such, for the agent to check its routes.
+ * reported as such, for the agent to check its routes. So does deleting a
+ * nexthop object (IPv6 routes through it get an RTM_DELROUTE, IPv4 ones
+ * none): someone else's change of an object of ours is reported too.
  */
 #include "agent/backend.h"
 
