@@ -996,7 +996,8 @@ static void nh_rebuild(struct agent_nl *nl, struct nh_seen *seen, size_t n)
 	rt_clear(&nl->routes);
 	nh_table_clear(&nl->objs);
 	nl->nforeign = 0;
-	qsort(seen, n, sizeof(*seen), seen_cmp_id);
+	if (n)
+		qsort(seen, n, sizeof(*seen), seen_cmp_id);
 	for (i = 0; i < n; i++) {
 		struct nh_seen *s = &seen[i];
 
