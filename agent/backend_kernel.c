@@ -27,13 +27,14 @@
  * IPv4 and IPv6 alike.
  *
  * The watch: a second socket in the route, link, address (and nexthop)
- * multicast groups, with a large receive buffer. The kernel stamps a notification
- * with the port of the socket whose request caused it, so the agent's own
- * changes are skipped by their header alone. Links going down flush IPv4
- * routes without any route notification: link and address events are
- * reported as such, for the agent to check its routes. So does deleting a
- * nexthop object (IPv6 routes through it get an RTM_DELROUTE, IPv4 ones
- * none): someone else's change of an object of ours is reported too.
+ * multicast groups, with a large receive buffer. The kernel stamps a
+ * notification with the port of the socket whose request caused it, so the
+ * agent's own changes are skipped by their header alone. Links going down
+ * flush IPv4 routes without any route notification: link and address
+ * events are reported as such, for the agent to check its routes. So does
+ * deleting a nexthop object (IPv6 routes through it get an RTM_DELROUTE,
+ * IPv4 ones none): someone else's change of an object of ours is reported
+ * too.
  */
 #include "agent/backend.h"
 
