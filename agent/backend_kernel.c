@@ -75,6 +75,7 @@ struct agent_nl_result {
 	size_t failed;
 	size_t taken;
 	size_t nh_failed; /* nexthop objects not created or deleted */
+	size_t fallback;  /* ECMP routes written as multipath routes */
 };
 
 /* What a request of the batch is: a route operation, or the creation or
@@ -2075,15 +2076,26 @@ static void kernel_apply(struct agent_backend *b, struct agent_ops *ops)
 			obj = nh_get(nl, ops, &res, op->route->nh,
 				     op->route->n_nh);
 			if (obj->state == NH_FAILED) {
-				op_failed(nl, op, -obj->error,
-					  "its nexthop object", &res);
-				continue;
+				/* A gateway the kernel's lookup gives no
+				 * device for may still be one the route's
+				 * own table reaches (connected there only,
+				 * a VRF's): the kernel resolves a multipath
+				 * route's gateways in its table. */
+				if (res.fallback++ < NL_LOG_FAILED_MAX)
+					agent_log("kernel: %s: no group (%s): "
+						  "a multipath route",
+						  op2str(op, obuf,
+							 sizeof(obuf)),
+						  strerror(obj->error));
+				obj = NULL;
+			} else {
+				/* Through a group replaced in place:
+				 * done. */
+				pp = rt_find(&nl->routes, &op->route->prefix,
+					     op->metric);
+				if (obj->rekeyed && pp && (*pp)->obj == obj)
+					continue;
 			}
-			/* Through a group replaced in place: done. */
-			pp = rt_find(&nl->routes, &op->route->prefix,
-				     op->metric);
-			if (obj->rekeyed && pp && (*pp)->obj == obj)
-				continue;
 		}
 		len = build_request(nl, op, obj);
 		if (!len) {
@@ -2102,6 +2114,10 @@ static void kernel_apply(struct agent_backend *b, struct agent_ops *ops)
 	if (res.failed > NL_LOG_FAILED_MAX)
 		agent_log("kernel: %zu more route changes failed",
 			  res.failed - NL_LOG_FAILED_MAX);
+	if (res.fallback > NL_LOG_FAILED_MAX)
+		agent_log("kernel: %zu more ECMP routes without a group: "
+			  "multipath routes",
+			  res.fallback - NL_LOG_FAILED_MAX);
 }
 
 /* --- the watch ------------------------------------------------------------ */

@@ -245,6 +245,28 @@ restored=$(status | awk '/^routes restored:/ { print $3 }')
 [ "$restored" -ge $((restored_before + 2)) ] || fail "status: $(status)"
 pass "'ip nexthop del' of two groups of ours: their IPv4 (2) and IPv6 routes restored (groups $(nhid 10.78.0.0/16), $(nhid 2001:db8:78::/48))"
 
+# --- gateways only the table reaches: a multipath route --------------------
+
+# 10.9.9.0/24 is connected in the agent's table only: the kernel's lookup
+# (main) gives its gateways no device, no object can be made, but the
+# kernel resolves a multipath route's gateways in its own table.
+nsx ip route add 10.9.9.0/24 dev d0 table "$table"
+rs add 10.60.0.0/16 10.9.9.5,10.9.9.6
+rs commit
+table_only() {
+	local r
+	r=$(nsx ip -4 route show 10.60.0.0/16 table "$table")
+	! grep -q nhid <<<"$r" && [ "$(grep -c "nexthop via 10.9.9" <<<"$r")" = 2 ]
+}
+poll 10 "10.60.0.0/16 as a multipath route" table_only
+grep -q "kernel: add 10.60.0.0/16 via 10.9.9.5,10.9.9.6: no group (Network is unreachable): a multipath route" "$tmp/agent-1.log" ||
+	fail "log: $(tail -5 "$tmp/agent-1.log")"
+rs del 10.60.0.0/16
+rs commit
+poll 10 "10.60.0.0/16 leaves" sh -c "[ -z \"\$(ip netns exec $ns ip route show 10.60.0.0/16 table $table)\" ]"
+nsx ip route del 10.9.9.0/24 dev d0 table "$table"
+pass "gateways only the agent's table reaches: no group can be made, the route is a multipath route"
+
 # --- a restart adopts the objects ------------------------------------------
 
 # A left-over object of ours (of a previous run, unused) and another
