@@ -80,6 +80,7 @@ struct agent {
 	bool take_over;
 	bool watch;
 	uint32_t watch_buffer;
+	enum agent_nhg_mode nexthop_groups;
 	unsigned long timeout_s;
 	uint32_t silent_ms;
 	uint32_t settle_ms;
@@ -534,6 +535,10 @@ static void status_print(FILE *f, void *arg)
 	"  -B, --watch-buffer N   bytes of kernel events queued at most\n"      \
 	"                         (default 256 MiB); beyond, events are lost\n" \
 	"                         and everything is reconciled\n"               \
+	"      --nexthop-groups on|off|auto\n"                                 \
+	"                         ECMP routes through kernel nexthop\n"      \
+	"                         objects, or multipath routes (default\n"   \
+	"                         auto: objects when the kernel has them)\n" \
 	"  -O, --take-over        replace the agent running for the same\n"     \
 	"                         table and protocol (or OVN router and\n"     \
 	"                         owner; it exits, leaving its routes);\n"     \
@@ -685,6 +690,7 @@ enum {
 	OPT_OVN_CERT,
 	OPT_OVN_KEY,
 	OPT_OVN_CA,
+	OPT_NEXTHOP_GROUPS,
 };
 
 /* The --ovn-* options together: -1 with a message. */
@@ -812,6 +818,8 @@ static int parse_args(struct agent *a, int argc, char **argv)
 		{"ovn-cert", required_argument, NULL, OPT_OVN_CERT},
 		{"ovn-key", required_argument, NULL, OPT_OVN_KEY},
 		{"ovn-ca", required_argument, NULL, OPT_OVN_CA},
+		{"nexthop-groups", required_argument, NULL,
+		 OPT_NEXTHOP_GROUPS},
 		{},
 	};
 	char host[256], err[128];
@@ -963,6 +971,21 @@ static int parse_args(struct agent *a, int argc, char **argv)
 			break;
 		case OPT_OVN_CA:
 			a->ovn_cfg.ca = optarg;
+			break;
+		case OPT_NEXTHOP_GROUPS:
+			if (!strcmp(optarg, "on"))
+				a->nexthop_groups = AGENT_NHG_ON;
+			else if (!strcmp(optarg, "off"))
+				a->nexthop_groups = AGENT_NHG_OFF;
+			else if (!strcmp(optarg, "auto"))
+				a->nexthop_groups = AGENT_NHG_AUTO;
+			else {
+				fprintf(stderr,
+					"vnetrs-agent: --nexthop-groups %s: "
+					"expected on, off or auto\n",
+					optarg);
+				return -1;
+			}
 			break;
 		case 'v':
 			agent_verbose = true;
@@ -1287,6 +1310,7 @@ static int setup_backend(struct agent *a)
 		.metric = a->metric,
 		.watch = a->watch,
 		.watch_buffer = a->watch_buffer,
+		.nexthop_groups = a->nexthop_groups,
 	};
 	struct agent_ctl_key key;
 	char err[480];

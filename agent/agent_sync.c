@@ -332,6 +332,7 @@ static bool event_matters(const struct agent_sync *s,
 	case AGENT_EV_FOREIGN_GONE:
 		return conflict_has(&s->conflicts, p);
 	case AGENT_EV_LINK:
+	case AGENT_EV_OBJECT:
 	case AGENT_EV_OVERFLOW:
 	case AGENT_EV_RECONNECT:
 		return true;

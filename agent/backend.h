@@ -33,6 +33,10 @@ enum agent_backend_event {
 	/* Links or addresses changed: routes may have been flushed without
 	 * a word, or next hops became usable again. */
 	AGENT_EV_LINK,
+	/* An object routes of ours depend on (a kernel nexthop object) was
+	 * removed or changed by someone else: routes may have gone with it
+	 * without a word. */
+	AGENT_EV_OBJECT,
 	/* Events were lost (a full receive buffer): anything may have
 	 * changed. */
 	AGENT_EV_OVERFLOW,
@@ -112,6 +116,13 @@ static inline void agent_backend_report(struct agent_backend *b,
 
 /* The kernel's routing table over rtnetlink (backend_kernel.c). */
 #define AGENT_KERNEL_WATCH_BUFFER_DEFAULT (256u * 1024 * 1024)
+/* --nexthop-groups: routes through nexthop objects (auto: when the kernel
+ * has them), or RTA_MULTIPATH routes. */
+enum agent_nhg_mode {
+	AGENT_NHG_AUTO,
+	AGENT_NHG_ON,
+	AGENT_NHG_OFF,
+};
 struct agent_kernel_config {
 	uint8_t protocol; /* the route protocol number the agent owns */
 	uint32_t table;
@@ -122,6 +133,7 @@ struct agent_kernel_config {
 	 * only what is queued is used). Beyond it events are lost, and the
 	 * agent checks everything. */
 	uint32_t watch_buffer;
+	enum agent_nhg_mode nexthop_groups;
 };
 
 /* NULL with the reason in err. */

@@ -50,6 +50,9 @@ bash tests/agent/test_ovn.sh
 echo "check: the agent's --keep-routes against fake_rs (tests/agent/test_keep_routes.sh)"
 bash tests/agent/test_keep_routes.sh
 
+echo "check: the agent's nexthop groups against fake_rs (tests/agent/test_nexthop_groups.sh)"
+bash tests/agent/test_nexthop_groups.sh
+
 if [ "${VNETRS_PACKAGE:-1}" != 0 ]; then
 	echo "check: the Debian packages (tools/package.sh, tests/package/test_package.sh)"
 	bash tools/package.sh
@@ -101,6 +104,13 @@ if [ "${VNETRS_SANITIZE:-1}" != 0 ]; then
 		VNETRS_VALGRIND_LOGDIR="$san_rundir/valgrind" \
 		bash tests/agent/test_ovn.sh || {
 		echo "check: FAILED: tests/agent/test_ovn.sh under valgrind" >&2
+		exit 1
+	}
+	# The nexthop objects' bookkeeping, the agent under valgrind.
+	VNETRS_AGENT="$top/tests/sanitizers/agent-valgrind.sh" \
+		VNETRS_VALGRIND_LOGDIR="$san_rundir/valgrind" \
+		bash tests/agent/test_nexthop_groups.sh || {
+		echo "check: FAILED: tests/agent/test_nexthop_groups.sh under valgrind" >&2
 		exit 1
 	}
 	# With every topotest run, the agent's must have run under valgrind.

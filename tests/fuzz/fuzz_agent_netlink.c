@@ -5,10 +5,13 @@
  * a route dump's messages (dump_answers(), dump_route(): attributes,
  * RTA_MULTIPATH, RTA_VIA), the acknowledgements of a batch of route
  * changes (ack_answers(), ack_reason(): extended ACK attributes) and the
- * watch's route, link and address events (watch_events()).
+ * watch's route, link, address and nexthop events (watch_events()); and
+ * a nexthop dump (dump_nexthop()) the agent's objects are rebuilt from
+ * (nh_rebuild()), the route dump then read through them.
  *
  * Input: byte 0 picks the parser (0 mod 3: dump, 1: acks, 2: events), byte 1 a
- * setting (the agent's metric; the number of pending requests), byte 2
+ * setting (the agent's metric, bit 1 a nexthop dump first, bit 2 groups
+ * on; the number of pending requests), byte 2
  * where the answers are cut in two reads; the rest are the answers, as
  * the kernel would send them. Invariants: the routes read are well formed
  * (family, prefix length, next hops), an answer counts once, every count
@@ -45,8 +48,38 @@ static void check_table(const struct agent_table *t)
 	}
 }
 
+/* The objects rebuilt: each of ours in its block, a group's members its
+ * key's single objects, each counted; found by id and by key. */
+static void check_objects(const struct agent_nl *nl)
+{
+	size_t n = 0, groups = 0;
+
+	for (size_t i = 0; i < nl->objs.nbuckets; i++)
+		for (const struct nh_obj *o = nl->objs.by_id[i]; o;
+		     o = o->next_id) {
+			n++;
+			groups += o->group;
+			FUZZ_CHECK(nh_in_block(nl, o->id));
+			FUZZ_CHECK(nh_find_id(&nl->objs, o->id));
+			FUZZ_CHECK(o->state == NH_OK || o->state == NH_ODD);
+			if (!o->n_nh)
+				continue;
+			FUZZ_CHECK(nh_find_key(&nl->objs, o->nh, o->n_nh) == o);
+			if (!o->group)
+				continue;
+			FUZZ_CHECK(o->holds && o->n_nh);
+			for (uint32_t j = 0; j < o->n_nh; j++) {
+				FUZZ_CHECK(!o->member[j]->group);
+				FUZZ_CHECK(o->member[j]->refs > 0);
+				FUZZ_CHECK(vnetrs_prefix_equal(
+					&o->member[j]->nh[0], &o->nh[j]));
+			}
+		}
+	FUZZ_CHECK(n == nl->objs.n && groups == nl->objs.groups);
+}
+
 static void fuzz_dump(struct agent_nl *nl, const uint8_t *buf, size_t len,
-		      size_t cut)
+		      size_t cut, bool nh)
 {
 	struct agent_table t, want;
 	struct agent_ops ops;
@@ -58,6 +91,23 @@ static void fuzz_dump(struct agent_nl *nl, const uint8_t *buf, size_t len,
 	agent_table_init(&want);
 	if (cut > len)
 		cut = len;
+	if (nh) {
+		/* The same answers read as a nexthop dump first: the
+		 * objects of ours the routes are read through. */
+		struct dump_ctx nctx = {.nl = nl, .nexthops = true};
+
+		ret = dump_answers(&nctx, FUZZ_SEQ, buf, (int)cut, &interrupted);
+		if (ret == 1 && len > cut)
+			ret = dump_answers(&nctx, FUZZ_SEQ, buf + cut,
+					   (int)(len - cut), &interrupted);
+		nh_rebuild(nl, nctx.seen, nctx.nseen);
+		for (size_t i = 0; i < nctx.nseen; i++)
+			free(nctx.seen[i].member);
+		free(nctx.seen);
+		check_objects(nl);
+		interrupted = false;
+		ret = 1;
+	}
 	/* Two reads, as two recvfrom() of one dump. */
 	ret = dump_answers(&ctx, FUZZ_SEQ, buf, (int)cut, &interrupted);
 	FUZZ_CHECK(ret >= -1 && ret <= 1);
@@ -81,6 +131,9 @@ static void fuzz_dump(struct agent_nl *nl, const uint8_t *buf, size_t len,
 	FUZZ_CHECK(ops.deletes == t.n && ops.n == t.n);
 	agent_ops_clear(&ops);
 	agent_table_clear(&t);
+	rt_clear(&nl->routes);
+	nh_table_clear(&nl->objs);
+	free(nl->foreign);
 }
 
 static void fuzz_acks(struct agent_nl *nl, uint8_t setting, const uint8_t *buf,
@@ -188,7 +241,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cut = (size_t)data[2] * 4;
 	if (data[0] % 3 == 0) {
 		nl.metric = data[1] % 2 ? 20 : 0;
-		fuzz_dump(&nl, buf, len, cut);
+		nl.nhg = data[1] & 4;
+		nl.id_base = nh_block_base(FUZZ_TABLE);
+		fuzz_dump(&nl, buf, len, cut, data[1] & 2);
 	} else if (data[0] % 3 == 1) {
 		fuzz_acks(&nl, data[1], buf, len, cut);
 	} else {
@@ -265,6 +320,54 @@ static void seed_route(uint8_t family, uint8_t dst_len, const void *dst,
 	seed_end(nlh);
 }
 
+static size_t seed_last;
+
+/* A nexthop object of id (in our block, + off): a gateway, or a group of
+ * members (ids + off). */
+static void seed_nexthop(uint32_t off, const void *gw, uint8_t family,
+			 const uint32_t *member, int n)
+{
+	uint32_t base = nh_block_base(FUZZ_TABLE);
+	struct nlmsghdr *nlh;
+	struct nhmsg *nhm;
+
+	seed_last = seed_len;
+	nlh = seed_msg(RTM_NEWNEXTHOP, NLM_F_MULTI);
+	nhm = mnl_nlmsg_put_extra_header(nlh, sizeof(*nhm));
+	nhm->nh_protocol = FUZZ_PROTO;
+	mnl_attr_put_u32(nlh, NHA_ID, base + off);
+	if (n) {
+		struct nexthop_grp g[8] = {};
+
+		for (int i = 0; i < n; i++)
+			g[i].id = base + member[i];
+		mnl_attr_put(nlh, NHA_GROUP, n * sizeof(g[0]), g);
+	} else {
+		nhm->nh_family = family;
+		mnl_attr_put_u32(nlh, NHA_OIF, 2);
+		mnl_attr_put(nlh, NHA_GATEWAY, family == AF_INET ? 4 : 16, gw);
+	}
+	seed_end(nlh);
+}
+
+static void seed_route_nhid(uint8_t family, uint8_t dst_len, const void *dst,
+			    uint32_t off)
+{
+	struct nlmsghdr *nlh = seed_msg(RTM_NEWROUTE, NLM_F_MULTI);
+	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+
+	rtm->rtm_family = family;
+	rtm->rtm_dst_len = dst_len;
+	rtm->rtm_table = FUZZ_TABLE;
+	rtm->rtm_protocol = FUZZ_PROTO;
+	rtm->rtm_type = RTN_UNICAST;
+	mnl_attr_put_u32(nlh, RTA_TABLE, FUZZ_TABLE);
+	mnl_attr_put_u32(nlh, RTA_PRIORITY, 20);
+	mnl_attr_put(nlh, RTA_DST, family == AF_INET ? 4 : 16, dst);
+	mnl_attr_put_u32(nlh, RTA_NH_ID, nh_block_base(FUZZ_TABLE) + off);
+	seed_end(nlh);
+}
+
 static void seed_done(int error)
 {
 	struct nlmsghdr *nlh = seed_msg(NLMSG_DONE, NLM_F_MULTI);
@@ -326,6 +429,19 @@ void fuzz_seeds(fuzz_emit_fn emit)
 	seed_route(AF_INET, 16, dst4, 1, gw4, AF_INET);
 	seed_done(-EMSGSIZE);
 	seed_emit(emit, "dump-error", 0, 1, 0);
+
+	/* Nexthop objects of ours (two gateways, their group), another's in
+	 * the block, a route through the group. */
+	seed_nexthop(0, gw4, AF_INET, NULL, 0);
+	seed_nexthop(1, gw4 + 4, AF_INET, NULL, 0);
+	seed_nexthop(2, NULL, 0, (const uint32_t[]){0, 1}, 2);
+	seed_nexthop(3, gw4, AF_INET, NULL, 0);
+	((struct nhmsg *)mnl_nlmsg_get_payload(
+		 (struct nlmsghdr *)(seed + seed_last)))
+		->nh_protocol = 99;
+	seed_route_nhid(AF_INET, 16, dst4, 2);
+	seed_done(0);
+	seed_emit(emit, "dump-nexthops", 0, 7, 0);
 
 	seed_ack(FUZZ_SEQ, 0, NULL);
 	seed_ack(FUZZ_SEQ + 1, -ENETUNREACH, "Nexthop has invalid gateway");
