@@ -216,8 +216,11 @@ execstart=$(sed -n 's/^ExecStart=//p' /lib/systemd/system/vnetrs-exporter.servic
 [ -n "$execstart" ] || fail "no ExecStart in vnetrs-exporter.service"
 grep -q '^SupplementaryGroups=frrvty$' /lib/systemd/system/vnetrs-exporter.service ||
 	fail "vnetrs-exporter.service does not run in group frrvty"
-# The unit's DynamicUser: a user of no group but frrvty.
-in_rs setpriv --reuid=nobody --regid=nogroup --groups=frrvty \
+# The unit's DynamicUser: a user of no group but frrvty. nsenter, setpriv,
+# env and sh each exec the next, so $! is the exporter's pid (in_rs, a
+# function, would be a subshell of its own).
+nsenter --target "$(cat "$T/run/zebra.pid")" --mount --net -- \
+	setpriv --reuid=nobody --regid=nogroup --groups=frrvty \
 	env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin sh -c \
 	'. /etc/default/vnetrs-exporter; exec '"$execstart" >"$T/exporter.log" 2>&1 &
 echo $! >"$T/exporter.pid"
@@ -232,6 +235,8 @@ exporter_has_nva() {
 }
 poll "vnetrs-exporter (unprivileged, group frrvty) serves the NVA's session up and its route learned" exporter_has_nva
 kill "$(cat "$T/exporter.pid")"
+exporter_gone() { ! pgrep -f '^/usr/bin/python3 /usr/bin/vnetrs-exporter' >/dev/null; }
+poll "vnetrs-exporter stopped by SIGTERM" exporter_gone
 
 # --- frrinit.sh reload (systemctl reload frr) with the package's frr-reload.py ----
 sessions() {
