@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * vnetrs-agent: one agent per table and protocol, and its control socket
+ * vnetrs-agent: one agent per data plane target, and its control socket
  * (agent_ctl.h).
  */
 #define _GNU_SOURCE
@@ -23,28 +23,60 @@
 /* A client has this long to send its request, or to read the answer. */
 #define CTL_IO_TIMEOUT_S 1
 
-/* The abstract address of table and protocol; its length. */
-static socklen_t ctl_addr(struct sockaddr_un *sun, uint32_t table,
+void agent_ctl_key_kernel(struct agent_ctl_key *key, uint32_t table,
 			  uint8_t protocol)
 {
-	int n;
+	snprintf(key->name, sizeof(key->name),
+		 "vnetrs-agent/table-%" PRIu32 "/protocol-%u", table,
+		 protocol);
+	snprintf(key->what, sizeof(key->what),
+		 "table %" PRIu32 " protocol %u", table, protocol);
+}
+
+/* FNV-1a over s, then a 0 byte (so "a"+"bc" differs from "ab"+"c"). */
+static uint64_t fnv1a(uint64_t h, const char *s)
+{
+	do {
+		h ^= (unsigned char)*s;
+		h *= 0x100000001b3ULL;
+	} while (*s++);
+	return h;
+}
+
+void agent_ctl_key_ovn(struct agent_ctl_key *key, const char *router,
+		       const char *owner)
+{
+	int n = snprintf(key->name, sizeof(key->name), "vnetrs-agent/ovn/%s/%s",
+			 router, owner);
+
+	/* An abstract name holds 107 bytes: long names go by their hash. */
+	if (n < 0 || (size_t)n >= sizeof(key->name) - 1)
+		snprintf(key->name, sizeof(key->name),
+			 "vnetrs-agent/ovn/%016" PRIx64,
+			 fnv1a(fnv1a(0xcbf29ce484222325ULL, router), owner));
+	snprintf(key->what, sizeof(key->what), "OVN router %.120s as owner %.120s",
+		 router, owner);
+}
+
+/* The abstract address of key; its length. */
+static socklen_t ctl_addr(struct sockaddr_un *sun,
+			  const struct agent_ctl_key *key)
+{
+	size_t n = strnlen(key->name, sizeof(sun->sun_path) - 1);
 
 	memset(sun, 0, sizeof(*sun));
 	sun->sun_family = AF_UNIX;
 	/* sun_path[0] is 0: an abstract name, not a file. */
-	n = snprintf(sun->sun_path + 1, sizeof(sun->sun_path) - 1,
-		     "vnetrs-agent/table-%" PRIu32 "/protocol-%u", table,
-		     protocol);
-	return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
-			   (size_t)n);
+	memcpy(sun->sun_path + 1, key->name, n);
+	return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n);
 }
 
 /* A connection to the running agent, with I/O timeouts; -1 if none. */
-static int ctl_connect(uint32_t table, uint8_t protocol)
+static int ctl_connect(const struct agent_ctl_key *key)
 {
 	struct timeval tv = {.tv_sec = CTL_IO_TIMEOUT_S * 5};
 	struct sockaddr_un sun;
-	socklen_t len = ctl_addr(&sun, table, protocol);
+	socklen_t len = ctl_addr(&sun, key);
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
 	if (fd < 0)
@@ -82,7 +114,7 @@ static const char *pid_text(long pid)
 static int ctl_bind(struct agent_ctl *ctl)
 {
 	struct sockaddr_un sun;
-	socklen_t len = ctl_addr(&sun, ctl->table, ctl->protocol);
+	socklen_t len = ctl_addr(&sun, &ctl->key);
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 
 	if (fd < 0)
@@ -101,7 +133,7 @@ static int ctl_bind(struct agent_ctl *ctl)
 static int take_over(struct agent_ctl *ctl, char *err, size_t errlen)
 {
 	uint64_t deadline = agent_now_ms() + AGENT_CTL_TAKEOVER_MS;
-	int fd = ctl_connect(ctl->table, ctl->protocol);
+	int fd = ctl_connect(&ctl->key);
 	long pid = fd >= 0 ? peer_pid(fd) : -1;
 	char buf[256];
 	ssize_t n;
@@ -137,15 +169,14 @@ static int take_over(struct agent_ctl *ctl, char *err, size_t errlen)
 	return -1;
 }
 
-int agent_ctl_lock(struct agent_ctl *ctl, uint32_t table, uint8_t protocol,
+int agent_ctl_lock(struct agent_ctl *ctl, const struct agent_ctl_key *key,
 		   bool take_over_flag, char *err, size_t errlen)
 {
 	int ret, fd;
 	long pid;
 
 	ctl->fd = -1;
-	ctl->table = table;
-	ctl->protocol = protocol;
+	ctl->key = *key;
 	ret = ctl_bind(ctl);
 	if (ret == 0)
 		return 0;
@@ -155,15 +186,14 @@ int agent_ctl_lock(struct agent_ctl *ctl, uint32_t table, uint8_t protocol,
 	}
 	if (take_over_flag)
 		return take_over(ctl, err, errlen);
-	fd = ctl_connect(table, protocol);
+	fd = ctl_connect(key);
 	pid = fd >= 0 ? peer_pid(fd) : -1;
 	if (fd >= 0)
 		close(fd);
 	snprintf(err, errlen,
-		 "another vnetrs-agent (pid %s) already programs table %" PRIu32
-		 " protocol %u in this network namespace: not starting "
-		 "(--take-over replaces it)",
-		 pid_text(pid), table, protocol);
+		 "another vnetrs-agent (pid %s) already programs %s in this "
+		 "network namespace: not starting (--take-over replaces it)",
+		 pid_text(pid), key->what);
 	return -1;
 }
 
@@ -255,17 +285,17 @@ enum agent_ctl_request agent_ctl_serve(struct agent_ctl *ctl,
 	return req;
 }
 
-int agent_ctl_status(uint32_t table, uint8_t protocol, FILE *out)
+int agent_ctl_status(const struct agent_ctl_key *key, FILE *out)
 {
-	int fd = ctl_connect(table, protocol);
+	int fd = ctl_connect(key);
 	char buf[4096];
 	ssize_t n;
 
 	if (fd < 0) {
 		fprintf(stderr,
-			"vnetrs-agent: no agent runs for table %" PRIu32
-			" protocol %u in this network namespace\n",
-			table, protocol);
+			"vnetrs-agent: no agent runs for %s in this network "
+			"namespace\n",
+			key->what);
 		return 1;
 	}
 	if (send(fd, CTL_REQ_STATUS, strlen(CTL_REQ_STATUS), MSG_NOSIGNAL) <

@@ -693,10 +693,12 @@ static void metrics_print(FILE *f, void *arg)
 	"                         (default 256 MiB); beyond, events are lost\n" \
 	"                         and everything is reconciled\n"               \
 	"  -O, --take-over        replace the agent running for the same\n"     \
-	"                         table and protocol (it exits, leaving its\n"  \
-	"                         routes); without it, refuse to start\n"       \
+	"                         table and protocol (or OVN router and\n"     \
+	"                         owner; it exits, leaving its routes);\n"     \
+	"                         without it, refuse to start\n"               \
 	"      --status           print the running agent's status (of\n"       \
-	"                         --table and --protocol) and exit\n"           \
+	"                         --table and --protocol, or of --ovn-router\n"\
+	"                         and --ovn-owner) and exit\n"                 \
 	"      --metrics-file PATH\n"                                           \
 	"                         keep Prometheus metrics in PATH (*.prom\n"    \
 	"                         in node-exporter's textfile directory),\n"   \
@@ -1437,6 +1439,30 @@ static int run(struct agent *a, int sigfd)
 	}
 }
 
+/*
+ * The lock's key (agent_ctl.h): what this agent programs, an OVN router's
+ * rows of one owner or a kernel table's routes of one protocol. --status
+ * names the agent the same way (--ovn-router without --ovn-nb there).
+ */
+static void ctl_key(const struct agent *a, struct agent_ctl_key *key)
+{
+	char host[256];
+	const char *owner = a->ovn_cfg.owner;
+
+	if (!a->ovn_cfg.router) {
+		agent_ctl_key_kernel(key, a->table, a->protocol);
+		return;
+	}
+	if (!owner) {
+		/* As check_ovn() defaults it. */
+		if (gethostname(host, sizeof(host)) < 0)
+			snprintf(host, sizeof(host), "unknown");
+		host[sizeof(host) - 1] = '\0';
+		owner = host;
+	}
+	agent_ctl_key_ovn(key, a->ovn_cfg.router, owner);
+}
+
 /* The control socket's lock, then the data plane (the kernel, or OVN with
  * --ovn-nb): -1 when the agent cannot run (logged). */
 static int setup_backend(struct agent *a)
@@ -1448,10 +1474,11 @@ static int setup_backend(struct agent *a)
 		.watch = a->watch,
 		.watch_buffer = a->watch_buffer,
 	};
-	char err[320];
+	struct agent_ctl_key key;
+	char err[480];
 
-	if (agent_ctl_lock(&a->ctl, a->table, a->protocol, a->take_over, err,
-			   sizeof(err)) < 0) {
+	ctl_key(a, &key);
+	if (agent_ctl_lock(&a->ctl, &key, a->take_over, err, sizeof(err)) < 0) {
 		agent_log("%s", err);
 		return -1;
 	}
@@ -1483,8 +1510,12 @@ int main(int argc, char **argv)
 	a.ctl.fd = -1;
 	if (parse_args(&a, argc, argv) < 0)
 		return 2;
-	if (a.status)
-		return agent_ctl_status(a.table, a.protocol, stdout);
+	if (a.status) {
+		struct agent_ctl_key key;
+
+		ctl_key(&a, &key);
+		return agent_ctl_status(&key, stdout);
+	}
 
 	signal(SIGPIPE, SIG_IGN);
 	a.started_ms = agent_now_ms();

@@ -4,10 +4,13 @@
 The vnetrs benchmark (run it through bench/run.sh, which builds first).
 
     bench.py [--quick] [--reps N] [--churn-seconds S] [--latency-samples N]
+    bench.py --curve paths,peers [--reps N] [--contenders ...]
 
 Every contender runs the same workload in the same lab, one after another,
 REPS times; results go to bench/results/ (results.json, results.md,
-convergence.png). See bench/README.md for the method.
+convergence.png), those of the cost curve (curve.py) to
+bench/results/curve/ (curve.json, curve.md, curve-*.png). See
+bench/README.md for the method.
 """
 
 import argparse
@@ -236,8 +239,11 @@ def run_one(lab, cname, wname, rep, opts):
     c = C.CONTENDERS[cname](lab)
     rdir = os.path.join(L.WORK, "runs", "%s-%s-%d" % (wname, cname, rep))
     os.makedirs(rdir, exist_ok=True)
-    res = {"workload": wname, "contender": cname, "rep": rep}
-    log("%s %s rep %d: starting %s" % (wname, cname, rep, c.label))
+    res = {"workload": wname, "contender": cname, "rep": rep,
+           "loadavg": [round(x, 2) for x in os.getloadavg()]}
+    log("%s %s rep %d: starting %s (load average %s)" % (
+        wname, cname, rep, c.label, " ".join("%.2f" % x
+                                             for x in res["loadavg"])))
     c.start()
     log("  started")
     lab.sink_session(True)
@@ -288,10 +294,15 @@ def run_one(lab, cname, wname, rep, opts):
     missing = [k for k in targets if k not in done]
     if missing:
         log("  not reached within %d s: %s" % (w["timeout"], missing))
+        # Shown in the tables (the run's CPU and memory cover a different
+        # window: they are left out of the medians).
+        res["timed_out"] = missing
+        res["timeout_s"] = w["timeout"]
     # Let the route server finish what it does after the last route (the
     # CPU figure covers it), then read the counters.
     time.sleep(1.0)
     cpu1 = {k: cpu_seconds(p) for k, p in pids.items()}
+    res["routes_sent"] = c.sent()
     if c.has_agent:
         res["effective_count_at_end"] = c.effective() - base["effective"]
     res["cpu"] = {k: round(cpu1[k] - cpu0[k], 3) for k in pids
@@ -539,10 +550,14 @@ METRICS = [
     ("t_rskernel", "(b') all routes in rs1's own kernel (zebra)", "s"),
     ("t_sink", "(c) all routes re-advertised to the sink", "s"),
     ("cpu_rs", "route server CPU (bgpd or BIRD)", "s"),
+    ("cpu_pipeline", "pipeline CPU (bgpd + zebra + vnetrs-agent; BIRD)",
+     "s"),
     ("cpu_zebra", "zebra CPU", "s"),
     ("cpu_agent", "vnetrs-agent CPU (the VM)", "s"),
     ("hwm_mb", "route server peak RSS (VmHWM)", "MB"),
     ("bytes_per_path", "bytes per path over the idle process", "B"),
+    ("routes_sent", "routes advertised by rs1, summed over its peers",
+     "routes"),
     ("lat_p50", "single prefix to kernel p50", "ms"),
     ("lat_p99", "single prefix to kernel p99", "ms"),
     ("stream_rate", "SDN stream rate (routes/s at the agent)", "/s"),
@@ -553,15 +568,33 @@ METRICS = [
 ]
 
 
+def pipeline_cpu(cpu):
+    """CPU of every process of the contender's pipeline: bgpd, zebra and
+    vnetrs-agent (vnetrs), bgpd and zebra (plain), BIRD alone (bird)."""
+    vals = [cpu[k] for k in ("bgpd", "zebra", "agent", "bird") if k in cpu]
+    return round(sum(vals), 3) if vals else None
+
+
 def flat(r):
+    if r.get("failed"):
+        return {}
     f = {k: r[k] for k in r if k.startswith("t_")}
+    if r.get("timed_out"):
+        # The times reached count; CPU and memory covered the timeout's
+        # window, not a convergence: not in the medians (the cell's n
+        # says so).
+        return f
     cpu = r.get("cpu", {})
     f["cpu_rs"] = cpu.get("bgpd", cpu.get("bird"))
+    f["cpu_pipeline"] = pipeline_cpu(cpu)
     f["cpu_zebra"] = cpu.get("zebra")
     f["cpu_agent"] = cpu.get("agent")
     if r.get("hwm_kib"):
         f["hwm_mb"] = r["hwm_kib"] / 1024.0
+        if r.get("rss_idle_kib"):
+            f["mem_growth_mb"] = (r["hwm_kib"] - r["rss_idle_kib"]) / 1024.0
     f["bytes_per_path"] = r.get("bytes_per_path")
+    f["routes_sent"] = r.get("routes_sent")
     if "latency" in r:
         f["lat_p50"] = r["latency"].get("p50_ms")
         f["lat_p99"] = r["latency"].get("p99_ms")
@@ -575,6 +608,46 @@ def flat(r):
         ccpu = ch["cpu"]
         f["churn_cpu"] = ccpu.get("bgpd", ccpu.get("bird"))
     return {k: v for k, v in f.items() if v is not None}
+
+
+def run_counts(runs):
+    """{workload: {contender: {"runs", "failed", "timed_out"}}}: what each
+    cell's n is out of."""
+    out = {}
+    for r in runs:
+        d = out.setdefault(r["workload"], {}).setdefault(
+            r["contender"], {"runs": 0, "failed": 0, "timed_out": 0})
+        d["runs"] += 1
+        if r.get("failed"):
+            d["failed"] += 1
+        elif r.get("timed_out"):
+            d["timed_out"] += 1
+    return out
+
+
+def cell(m, unit, cnt=None):
+    """median [min-max] n=N; n=N of RUNS (why) when runs lack the figure;
+    a figure no run reached says so instead of n/a."""
+    why = ""
+    if cnt:
+        parts = []
+        if cnt.get("timed_out"):
+            parts.append("%d timed out" % cnt["timed_out"])
+        if cnt.get("failed"):
+            parts.append("%d failed" % cnt["failed"])
+        why = " (%s)" % ", ".join(parts) if parts else ""
+    if not m:
+        if cnt and why:
+            return "none, n=0 of %d%s" % (cnt["runs"], why)
+        return "n/a"
+    if m["n"] == 1 or fmt(m["min"], unit) == fmt(m["max"], unit):
+        text = fmt(m["median"], unit)
+    else:
+        text = "%s [%s-%s]" % (fmt(m["median"], unit), fmt(m["min"], unit),
+                               fmt(m["max"], unit))
+    if cnt and m["n"] < cnt["runs"]:
+        return "%s n=%d of %d%s" % (text, m["n"], cnt["runs"], why)
+    return "%s n=%d" % (text, m["n"])
 
 
 def summarize(runs):
@@ -616,7 +689,7 @@ def fmt(v, unit):
         return "n/a"
     if unit == "/s":
         return "%.0f" % v
-    if unit in ("MB", "B"):
+    if unit in ("MB", "B", "routes"):
         return "%.0f" % v
     if unit == "ms":
         return "%.1f" % v
@@ -646,12 +719,23 @@ def machine():
         "bird": sh("bird --version 2>&1"),
         "vnetrs": sh("cd %s && git describe --always --dirty" % L.TOP),
         "date": datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M UTC"),
+        "loadavg": " ".join("%.2f" % x for x in os.getloadavg()),
+        "args": "".join(" " + a for a in sys.argv[1:]),
     }
+
+
+def code_version(start, end):
+    """The commit the run started from (git describe): the tree may change
+    during a long run; say so if it did."""
+    if start["vnetrs"] == end["vnetrs"]:
+        return start["vnetrs"]
+    return "%s (the work tree was %s at the end)" % (start["vnetrs"],
+                                                     end["vnetrs"])
 
 
 def write_markdown(summ, runs, info, opts, path):
     names = [c for c in ("vnetrs", "vnetrs-tls", "plain", "bird", "feed")
-             if any(c in summ.get(w, {}) for w in summ)]
+             if any(r["contender"] == c for r in runs)]
     labels = {"vnetrs": "bgpd + vnetrs", "plain": "plain bgpd", "feed": "feeders alone",
               "bird": "BIRD 2", "vnetrs-tls": "bgpd + vnetrs, SDN over TLS"}
     lines = ["# vnetrs benchmark results", "",
@@ -661,21 +745,26 @@ def write_markdown(summ, runs, info, opts, path):
                           info["bird"], info["vnetrs"], info["date"]),
              ""] + ([info["note"], ""] if info.get("note") else []) + [
              "Command: `bench/run.sh%s` (%d repetitions per contender). "
-             "Cells: median [min-max]. Times run from the first UPDATE "
+             "Cells: median [min-max] n=N, N the runs that gave the figure; "
+             "\"n=N of R (why)\" when some of the R runs timed out or "
+             "failed (a timed-out run's times reached count, its CPU and "
+             "memory do not). Times run from the first UPDATE "
              "carrying NLRI sent by an NVA (tcpdump on the VNet's bridge). "
              "Feeders: FRR 8.4.4 "
              "bgpd with `network` statements; extended messages (RFC 8654) "
              "with rs1: %s. rs1 (zebra and bgpd, or BIRD) pinned to CPU %s; "
              "feeders, sink, agent, tcpdump, the poller and W1's rs2 to CPU "
              "%s. See bench/README.md for the method." % (
-                 " --quick" if opts.quick else "", opts.reps,
+                 info.get("args", " --quick" if opts.quick else ""),
+                 opts.reps,
                  ", ".join(sorted({"%s: %s" % (r["contender"],
                                                r.get("ext_messages"))
-                                   for r in runs})),
+                                   for r in runs if not r.get("failed")})),
                  L.RS_CPU, L.LOAD_CPU),
              ""]
+    counts = run_counts(runs)
     for w in ("W1", "W2"):
-        if w not in summ:
+        if w not in summ and w not in counts:
             continue
         wl = WORKLOADS[w]
         lines += ["## %s: %d NVAs x %d prefixes (%d distinct prefixes, "
@@ -687,23 +776,35 @@ def write_markdown(summ, runs, info, opts, path):
         hdr = "| figure | " + " | ".join(labels[c] for c in names) + \
             " | vnetrs / plain |"
         lines += [hdr, "|---" * (len(names) + 2) + "|"]
+        sw = summ.get(w, {})
+        cw = counts.get(w, {})
+        lines.append("| runs | %s | |" % " | ".join(
+            "%d (%d timed out, %d failed)" % (
+                cw[c]["runs"], cw[c]["timed_out"], cw[c]["failed"])
+            if c in cw else "0" for c in names))
         for k, label, unit in METRICS:
-            if not any(k in summ[w].get(c, {}) for c in names):
+            # A figure no run gave is shown only for the three targets
+            # (a workload that timed out or failed everywhere).
+            if not any(k in sw.get(c, {}) for c in names) and \
+                    k not in ("t_recv", "t_kernel", "t_sink"):
                 continue
-            cells = []
-            for c in names:
-                m = summ[w].get(c, {}).get(k)
-                if not m:
-                    cells.append("n/a")
-                    continue
-                cells.append("%s [%s-%s]" % (fmt(m["median"], unit),
-                                             fmt(m["min"], unit),
-                                             fmt(m["max"], unit)))
+            cells = [cell(sw.get(c, {}).get(k), unit, cw.get(c))
+                     for c in names]
             rt = ratio(summ, w, k)
             lines.append("| %s (%s) | %s | %s |" % (
                 label, unit, " | ".join(cells),
                 "%.2f" % rt if rt else ""))
         lines.append("")
+        bad = [r for r in runs if r["workload"] == w and
+               (r.get("failed") or r.get("timed_out"))]
+        for r in bad:
+            lines.append("- %s rep %d: %s" % (
+                r["contender"], r["rep"],
+                "failed: " + r["failed"] if r.get("failed") else
+                "timed out after %s s (not reached: %s)" % (
+                    r.get("timeout_s"), ", ".join(r["timed_out"]))))
+        if bad:
+            lines.append("")
         tls = tls_line(summ, w)
         if tls:
             lines += [tls, ""]
@@ -771,7 +872,8 @@ def plot(summ, path):
             for keys, title, unit in (
                     (("t_recv", "t_kernel", "t_sink"),
                      "%s: time from the first UPDATE" % w, "s"),
-                    (("cpu_rs", "hwm_mb"), "%s: CPU s / peak RSS MB" % w,
+                    (("cpu_rs", "cpu_pipeline", "hwm_mb"),
+                     "%s: CPU s / peak RSS MB" % w,
                      "")):
                 f.write("# %s\n" % title)
                 for c in names:
@@ -791,6 +893,7 @@ def plot(summ, path):
         return
     titles = {"t_recv": "all received", "t_kernel": "all in kernel (b)",
               "t_sink": "all at the sink (c)", "cpu_rs": "CPU s",
+              "cpu_pipeline": "pipeline CPU s",
               "hwm_mb": "peak RSS MB"}
     rows = (len(panels) + 1) // 2
     g = ["set terminal pngcairo size 1400,%d font ',10'" % (420 * rows),
@@ -850,6 +953,12 @@ def report_only(opts):
     """Rewrite results.md and the plot from a results.json."""
     with open(opts.from_json) as f:
         data = json.load(f)
+    if "curves" in data:
+        import curve
+        return curve.report_only(
+            opts.from_json, os.path.dirname(os.path.abspath(opts.from_json))
+            if opts.results in (RESULTS, os.path.join(RESULTS, "curve"))
+            else opts.results, sys.modules[__name__])
     runs = data["runs"]
     opts.quick = data.get("quick", False)
     opts.reps = data.get("reps", 1)
@@ -865,6 +974,50 @@ def report_only(opts):
     return 0
 
 
+def failed_run(lab, wname, cname, rep, why):
+    return {"workload": wname, "contender": cname, "rep": rep,
+            "failed": why, "prefixes": lab.w["sets"] * lab.w["per_nva"],
+            "paths": lab.w["nvas"] * lab.w["per_nva"],
+            "loadavg": [round(x, 2) for x in os.getloadavg()]}
+
+
+def run_workload(lab, w, opts, runs, extra=None):
+    """Create the lab, load the feeders, run every contender REPS times;
+    every run goes into runs, a failed one too (a failed lab fails them
+    all)."""
+    log("%s: creating the lab and loading the feeders (load average %s)"
+        % (w, " ".join("%.2f" % x for x in os.getloadavg())))
+    t = time.time()
+    try:
+        lab.create()
+        lab.start_load()
+    except Exception as e:  # noqa: BLE001
+        log("%s: the lab failed: %s" % (w, e))
+        for rep in range(1, opts.reps + 1):
+            for cname in opts.contenders.split(","):
+                r = failed_run(lab, w, cname, rep, "lab: %s" % e)
+                r.update(extra or {})
+                runs.append(r)
+        lab.destroy()
+        return
+    log("%s: lab ready in %.1f s" % (w, time.time() - t))
+    for rep in range(1, opts.reps + 1):
+        for cname in opts.contenders.split(","):
+            try:
+                r = run_one(lab, cname, w, rep, opts)
+            except Exception as e:  # noqa: BLE001
+                log("  %s %s rep %d failed: %s" % (w, cname, rep, e))
+                r = failed_run(lab, w, cname, rep, str(e))
+                C.CONTENDERS[cname](lab).stop()
+                lab.feeders_session(False)
+                lab.sink_session(False)
+            r.update(extra or {})
+            runs.append(r)
+    log("%s: removing the lab" % w)
+    lab.destroy()
+    log("%s: removed" % w)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
@@ -878,7 +1031,22 @@ def main():
                     help="only rewrite the table and plot from a results.json")
     ap.add_argument("--perf", action="store_true",
                     help="perf record rs1's route server during convergence")
+    ap.add_argument("--curve", default=None, metavar="paths,peers",
+                    help="the cost curve: W2's shape at 100k-1M paths "
+                    "(paths), 8-64 NVAs x 4,000 prefixes (peers); results "
+                    "in bench/results/curve/ (see bench/README.md)")
+    # Other sizes, for trying the curve quickly: KIND=N,N,... (or N,N,...
+    # with a single curve); paths in paths, peers in NVAs.
+    ap.add_argument("--curve-sizes", action="append", default=[],
+                    help=argparse.SUPPRESS)
     opts = ap.parse_args()
+    if opts.curve:
+        opts.reps = opts.reps or 1
+        opts.contenders = opts.contenders or "vnetrs,plain,bird"
+        opts.churn_seconds = 0
+        opts.latency_samples = 0
+        if opts.results == RESULTS:
+            opts.results = os.path.join(RESULTS, "curve")
     if opts.quick:
         opts.reps = opts.reps or 1
         opts.contenders = opts.contenders or "vnetrs,plain,bird"
@@ -904,34 +1072,25 @@ def main():
         prefixes = f.read().split()
     runs = []
     t_begin = time.time()
+    info_start = machine()
 
     def cleanup(*_):
         L.destroy_all()
         sys.exit(1)
     signal.signal(signal.SIGTERM, cleanup)
+    if opts.curve:
+        import curve
+        return curve.main(opts, prefixes, info_start, sys.modules[__name__])
     try:
         for w in opts.workloads.split(","):
-            lab = L.Lab(WORKLOADS[w], prefixes)
-            log("%s: creating the lab and loading the feeders" % w)
-            lab.create()
-            lab.start_load()
-            for rep in range(1, opts.reps + 1):
-                for cname in opts.contenders.split(","):
-                    try:
-                        runs.append(run_one(lab, cname, w, rep, opts))
-                    except Exception as e:  # noqa: BLE001
-                        log("  %s %s rep %d failed: %s" % (w, cname, rep,
-                                                           e))
-                        C.CONTENDERS[cname](lab).stop()
-                        lab.feeders_session(False)
-                        lab.sink_session(False)
-            log("%s: removing the lab" % w)
-            lab.destroy()
-            log("%s: removed" % w)
+            run_workload(L.Lab(WORKLOADS[w], prefixes), w, opts, runs)
     finally:
         L.destroy_all()
     summ = summarize(runs)
     info = machine()
+    info["loadavg"] = "%s at the start, %s at the end" % (
+        info_start["loadavg"], info["loadavg"])
+    info["vnetrs"] = code_version(info_start, info)
     os.makedirs(opts.results, exist_ok=True)
     with open(os.path.join(opts.results, "results.json"), "w") as f:
         json.dump({"machine": info, "quick": opts.quick, "reps": opts.reps,

@@ -81,6 +81,12 @@ class Contender:
     def effective(self):
         return None
 
+    def sent(self):
+        """Routes rs1 advertises, summed over its peers (the NVAs and the
+        sink): the output side of the work."""
+        j = bgp_summary("rs1")
+        return sum(p.get("pfxSnt", 0) for p in j.values())
+
     def established(self, rs, addr):
         j = bgp_summary(rs, key="state")
         return j.get(addr) == "Established"
@@ -327,6 +333,15 @@ template bgp nva {
             if m and proto and proto.startswith("nva"):
                 total += int(m.group(1))
                 proto = None
+        return total
+
+    def sent(self):
+        total = 0
+        for line in self.birdc("show protocols all").splitlines():
+            m = re.match(r"^\s+Routes:\s+\d+ imported, (?:\d+ filtered, )?"
+                         r"(\d+) exported", line)
+            if m:
+                total += int(m.group(1))
         return total
 
     def established(self, rs, addr):

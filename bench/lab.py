@@ -108,9 +108,23 @@ def alive(pid):
         return False
 
 
+def started_with(pid, path):
+    """Was pid started with path on its command line? Every daemon of the
+    lab is given its pid file's path (-i, -P, --pidfile): a pid file left
+    from an earlier run may name a pid reused since by anything else
+    (pid_max is 32768 here), which must not be killed."""
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            args = f.read().split(b"\0")
+    except OSError:
+        return False
+    return os.fsencode(path) in args or \
+        any(a.endswith(b"=" + os.fsencode(path)) for a in args)
+
+
 def kill_pidfile(path, sig=signal.SIGTERM, wait=5.0):
     pid = pidof(path)
-    if not pid or not alive(pid):
+    if not pid or not alive(pid) or not started_with(pid, path):
         return
     try:
         os.kill(pid, sig)

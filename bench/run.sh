@@ -8,7 +8,13 @@
 # contender (bgpd + vnetrs, plain bgpd, BIRD 2) on the same workloads in
 # network namespaces named vb-*, one after another. Results: bench/results/.
 #   --quick   W1 only, one repetition (under 2 minutes)
-# See bench/README.md.
+#   --reps N, --workloads W1,W2, --contenders vnetrs,plain,bird,feed,...
+#   --curve paths,peers   the cost curve instead of the workloads: W2's
+#             shape at 100k, 250k, 500k, 1M paths, and 8, 32, 64 NVAs x
+#             4,000 prefixes; one repetition by default (about 8 minutes);
+#             curve.md, curve.json, curve-*.png in bench/results/curve/
+# Only one benchmark at a time on a machine (the vb-* namespaces are
+# shared): check that no bench.py runs first. See bench/README.md.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)

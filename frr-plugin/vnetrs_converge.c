@@ -77,7 +77,7 @@ static void converge_check(struct thread *t)
 	cps = XCALLOC(MTYPE_VNETRS_CONVERGE, sizeof(*cps) * (n ? n : 1));
 	frr_each (vnetrs_peers_const, &inst->peers, vp)
 		conv_peer_fill(vnetrs_peer_bgp(vp), now, &cps[i++]);
-	busy = vnetrs_dirty_count(&inst->dirty) > 0 ||
+	busy = vnetrs_prefix_queue_count(&inst->dirty) > 0 ||
 	       (bgp && bgp->process_queue &&
 		!work_queue_empty(bgp->process_queue));
 	done = vnetrs_converged(&vnetrs_conv_defaults, cps, n,

@@ -49,14 +49,54 @@ int vnetrs_route_cmp(const struct vnetrs_route *a, const struct vnetrs_route *b)
 	return vnetrs_prefix_cmp(&a->prefix, &b->prefix);
 }
 
-int vnetrs_dirty_cmp(const struct vnetrs_dirty *a, const struct vnetrs_dirty *b)
+/* The hash's equality: 0 when the prefixes are the same. */
+int vnetrs_route_same(const struct vnetrs_route *a,
+		      const struct vnetrs_route *b)
 {
-	return prefix_cmp(&a->prefix, &b->prefix);
+	return !vnetrs_prefix_equal(&a->prefix, &b->prefix);
 }
 
-uint32_t vnetrs_dirty_hash(const struct vnetrs_dirty *d)
+uint32_t vnetrs_route_hash(const struct vnetrs_route *r)
 {
-	return prefix_hash_key(&d->prefix);
+	return vnetrs_prefix_hash(&r->prefix);
+}
+
+static void *dirty_resize(void *old, size_t size)
+{
+	return XREALLOC(MTYPE_VNETRS_DIRTY, old, size);
+}
+
+static void dirty_release(void *block)
+{
+	XFREE(MTYPE_VNETRS_DIRTY, block);
+}
+
+const struct vnetrs_pq_memory vnetrs_dirty_memory = {
+	.resize = dirty_resize,
+	.release = dirty_release,
+};
+
+static int route_ptr_cmp(const void *a, const void *b)
+{
+	return vnetrs_route_cmp(*(const struct vnetrs_route *const *)a,
+				*(const struct vnetrs_route *const *)b);
+}
+
+const struct vnetrs_route **
+vnetrs_effective_sorted(const struct vnetrs_instance *inst, size_t *n)
+{
+	size_t count = vnetrs_routes_count(&inst->routes), i = 0;
+	const struct vnetrs_route **all, *r;
+
+	*n = 0;
+	if (!count)
+		return NULL;
+	all = XMALLOC(MTYPE_VNETRS_ROUTE, count * sizeof(*all));
+	frr_each (vnetrs_routes_const, &inst->routes, r)
+		all[i++] = r;
+	qsort(all, i, sizeof(*all), route_ptr_cmp);
+	*n = i;
+	return all;
 }
 
 const struct vnetrs_route *
@@ -156,18 +196,19 @@ static void cand_reserve(size_t n)
 
 /* Recompute the effective route of one prefix from the BGP table. */
 static void effective_update(struct vnetrs_instance *inst, struct bgp *bgp,
-			     const struct prefix *p)
+			     const struct vnetrs_prefix *vpfx)
 {
-	afi_t afi = family2afi(p->family);
-	struct vnetrs_prefix vpfx;
+	struct prefix frr_pfx, *p = &frr_pfx;
 	struct bgp_dest *dest;
 	size_t n = 0, chosen;
+	afi_t afi;
 
-	vnetrs_prefix_from_frr(p, &vpfx);
 	/* An address space is the VNet's own, whatever peers say. */
-	if (vnetrs_aspace_find(inst, &vpfx))
+	if (vnetrs_aspace_find(inst, vpfx))
 		return;
 
+	vnetrs_prefix_to_frr(vpfx, p);
+	afi = family2afi(p->family);
 	dest = bgp_node_lookup(bgp->rib[afi][SAFI_UNICAST], p);
 	if (dest) {
 		for (struct bgp_path_info *pi = bgp_dest_get_bgp_path_info(dest);
@@ -198,53 +239,30 @@ static void effective_update(struct vnetrs_instance *inst, struct bgp *bgp,
 	}
 
 	chosen = vnetrs_select_paths(cand, n, inst->preference);
-	route_replace(inst, &vpfx,
-		      chosen ? route_new(&vpfx,
+	route_replace(inst, vpfx,
+		      chosen ? route_new(vpfx,
 					 vnetrs_role2source(cand[0].role),
 					 cand, chosen)
 			     : NULL);
 }
 
 /*
- * Take up to max prefixes out of the dirty set, in one pass over its
- * buckets. Popping them one at a time would rescan, for every prefix, the
- * buckets the previous pops emptied (the hash's pop starts at bucket 0):
- * quadratic in a full table (the benchmark's W2 spent a quarter of bgpd's
- * time there).
+ * Recompute up to EFFECTIVE_BATCH dirty prefixes, the first marked first;
+ * returns how many.
  */
-static size_t dirty_take(struct vnetrs_instance *inst,
-			 struct vnetrs_dirty **out, size_t max)
-{
-	struct vnetrs_dirty *d;
-	size_t n = 0;
-
-	frr_each (vnetrs_dirty, &inst->dirty, d) {
-		if (n == max)
-			break;
-		out[n++] = d;
-	}
-	for (size_t i = 0; i < n; i++)
-		vnetrs_dirty_del(&inst->dirty, out[i]);
-	return n;
-}
-
-/* Recompute up to EFFECTIVE_BATCH dirty prefixes; returns how many. */
 static size_t effective_batch(struct vnetrs_instance *inst)
 {
 	struct bgp *bgp = vnetrs_instance_bgp(inst);
-	size_t count = vnetrs_dirty_count(&inst->dirty), n;
-	struct vnetrs_dirty **take;
+	size_t count = vnetrs_prefix_queue_count(&inst->dirty), n;
+	struct vnetrs_prefix *take;
 
 	if (!count)
 		return 0;
 	count = MIN(count, EFFECTIVE_BATCH);
 	take = XMALLOC(MTYPE_VNETRS_DIRTY, count * sizeof(*take));
-	n = dirty_take(inst, take, count);
-	for (size_t i = 0; i < n; i++) {
-		if (bgp)
-			effective_update(inst, bgp, &take[i]->prefix);
-		XFREE(MTYPE_VNETRS_DIRTY, take[i]);
-	}
+	n = vnetrs_prefix_queue_take(&inst->dirty, take, count);
+	for (size_t i = 0; bgp && i < n; i++)
+		effective_update(inst, bgp, &take[i]);
 	XFREE(MTYPE_VNETRS_DIRTY, take);
 	return n;
 }
@@ -261,7 +279,7 @@ static void effective_run(struct thread *t)
 
 	inst->effective_runs++;
 	effective_batch(inst);
-	if (vnetrs_dirty_count(&inst->dirty))
+	if (vnetrs_prefix_queue_count(&inst->dirty))
 		thread_add_event(bm->master, effective_run, inst, 0,
 				 &inst->t_effective);
 }
@@ -269,16 +287,15 @@ static void effective_run(struct thread *t)
 void vnetrs_effective_mark(struct vnetrs_instance *inst,
 			   const struct prefix *p)
 {
-	struct vnetrs_dirty key, *d;
+	struct vnetrs_prefix vp;
 
-	key.prefix = *p;
-	if (!vnetrs_dirty_find(&inst->dirty, &key)) {
-		d = XMALLOC(MTYPE_VNETRS_DIRTY, sizeof(*d));
-		d->prefix = *p;
-		vnetrs_dirty_add(&inst->dirty, d);
-	}
-	thread_add_event(bm->master, effective_run, inst, 0,
-			 &inst->t_effective);
+	vnetrs_prefix_from_frr(p, &vp);
+	vnetrs_prefix_queue_push(&inst->dirty, &vp);
+	/* Scheduled once for the whole burst: the event's pointer says so
+	 * without taking the event loop's lock for each path. */
+	if (!inst->t_effective)
+		thread_add_event(bm->master, effective_run, inst, 0,
+				 &inst->t_effective);
 }
 
 static void mark_visit(struct bgp_dest *dest, afi_t afi, void *arg)
@@ -327,14 +344,16 @@ void vnetrs_effective_aspace_unset(struct vnetrs_instance *inst,
 
 void vnetrs_effective_fini(struct vnetrs_instance *inst)
 {
-	struct vnetrs_dirty *d;
 	struct vnetrs_route *r;
 
 	THREAD_OFF(inst->t_effective);
-	while ((d = vnetrs_dirty_pop(&inst->dirty)))
-		XFREE(MTYPE_VNETRS_DIRTY, d);
-	while ((r = vnetrs_routes_pop(&inst->routes)))
+	vnetrs_prefix_queue_fini(&inst->dirty);
+	/* Not _pop(): a hash's pop rescans from its first bucket each time
+	 * (quadratic in a full table). */
+	frr_each_safe (vnetrs_routes, &inst->routes, r) {
+		vnetrs_routes_del(&inst->routes, r);
 		XFREE(MTYPE_VNETRS_ROUTE, r);
+	}
 	memset(inst->routes_by_source, 0, sizeof(inst->routes_by_source));
 }
 

@@ -72,8 +72,8 @@ struct vnetrs_instance *vnetrs_instance_get(const char *vrf)
 	vnetrs_aspaces_init(&inst->aspaces);
 	vnetrs_peers_init(&inst->peers);
 	vnetrs_routes_init(&inst->routes);
-	vnetrs_dirty_init(&inst->dirty);
-	vnetrs_pending_init(&inst->pending);
+	vnetrs_prefix_queue_init(&inst->dirty, &vnetrs_dirty_memory);
+	vnetrs_prefix_queue_init(&inst->pending, &vnetrs_pending_memory);
 	inst->route_limit = VNETRS_ROUTE_LIMIT_DEFAULT;
 	inst->max_peers = VNETRS_MAX_PEERS_DEFAULT;
 	inst->preference = VNETRS_PREF_EXPRESSROUTE;
@@ -102,8 +102,6 @@ void vnetrs_instance_free(struct vnetrs_instance *inst)
 	vnetrs_aspaces_fini(&inst->aspaces);
 	vnetrs_peers_fini(&inst->peers);
 	vnetrs_routes_fini(&inst->routes);
-	vnetrs_dirty_fini(&inst->dirty);
-	vnetrs_pending_fini(&inst->pending);
 	vnetrs_instances_del(&vnetrs_instances, inst);
 	XFREE(MTYPE_VNETRS_INSTANCE, inst);
 }

@@ -40,20 +40,20 @@ DEFINE_HOOK(vnetrs_sdn_commit,
 	    (vrf, seq, count));
 DEFINE_HOOK(vnetrs_sdn_table_converged, (const char *vrf), (vrf));
 
-int vnetrs_pending_cmp(const struct vnetrs_pending *a,
-		       const struct vnetrs_pending *b)
+static void *pending_resize(void *old, size_t size)
 {
-	return vnetrs_prefix_cmp(&a->prefix, &b->prefix);
+	return XREALLOC(MTYPE_VNETRS_PENDING, old, size);
 }
 
-uint32_t vnetrs_pending_hash(const struct vnetrs_pending *p)
+static void pending_release(void *block)
 {
-	uint32_t h = p->prefix.family * 131u + p->prefix.len;
-
-	for (size_t i = 0; i < sizeof(p->prefix.addr); i++)
-		h = h * 31u + p->prefix.addr[i];
-	return h;
+	XFREE(MTYPE_VNETRS_PENDING, block);
 }
+
+const struct vnetrs_pq_memory vnetrs_pending_memory = {
+	.resize = pending_resize,
+	.release = pending_release,
+};
 
 /* Next hops of the hook API, reused from one route to the next. */
 static struct ipaddr *nh_buf;
@@ -144,45 +144,24 @@ static const struct vnetrs_route *table_find(struct vnetrs_instance *inst,
 	return vnetrs_routes_const_find(&inst->routes, &key);
 }
 
-/*
- * Empty the pending set into an array, in one pass over its buckets:
- * popping one at a time rescans, for every prefix, the buckets the earlier
- * pops emptied (the hash's pop starts at bucket 0), which is quadratic in
- * a large batch (the benchmark's W2 spent a fifth of bgpd's time there).
- */
-static struct vnetrs_pending **pending_take_all(struct vnetrs_instance *inst,
-						unsigned int count)
-{
-	struct vnetrs_pending **all;
-	struct vnetrs_pending *pd;
-	unsigned int n = 0;
-
-	all = XMALLOC(MTYPE_VNETRS_PENDING, count * sizeof(*all));
-	frr_each (vnetrs_pending, &inst->pending, pd)
-		all[n++] = pd;
-	for (unsigned int i = 0; i < n; i++)
-		vnetrs_pending_del(&inst->pending, all[i]);
-	return all;
-}
-
 void vnetrs_sdn_flush(struct vnetrs_instance *inst)
 {
-	struct vnetrs_pending **all;
+	struct vnetrs_prefix *all;
 	unsigned int count;
 
 	THREAD_OFF(inst->t_sdn);
-	count = vnetrs_pending_count(&inst->pending);
+	count = vnetrs_prefix_queue_count(&inst->pending);
 	if (!count)
 		return;
 	inst->sdn_seq++;
 	inst->sdn_batches++;
 	sink_begin(&to_hooks, inst->vrf, inst->sdn_seq, false);
-	all = pending_take_all(inst, count);
-	for (unsigned int i = 0; i < count; i++) {
-		sink_route(&to_hooks, inst->vrf, &all[i]->prefix,
-			   table_find(inst, &all[i]->prefix));
-		XFREE(MTYPE_VNETRS_PENDING, all[i]);
-	}
+	/* In the order the routes changed. */
+	all = XMALLOC(MTYPE_VNETRS_PENDING, count * sizeof(*all));
+	vnetrs_prefix_queue_take(&inst->pending, all, count);
+	for (unsigned int i = 0; i < count; i++)
+		sink_route(&to_hooks, inst->vrf, &all[i],
+			   table_find(inst, &all[i]));
 	XFREE(MTYPE_VNETRS_PENDING, all);
 	sink_commit(&to_hooks, inst->vrf, inst->sdn_seq, count);
 	VNETRS_DEBUG(sdn, "SDN batch %" PRIu64 " of VRF %s: %u changes",
@@ -197,14 +176,10 @@ static void sdn_flush_event(struct thread *t)
 void vnetrs_sdn_changed(struct vnetrs_instance *inst,
 			const struct vnetrs_prefix *p)
 {
-	struct vnetrs_pending key = {.prefix = *p}, *pd;
-
-	if (!vnetrs_pending_find(&inst->pending, &key)) {
-		pd = XMALLOC(MTYPE_VNETRS_PENDING, sizeof(*pd));
-		pd->prefix = *p;
-		vnetrs_pending_add(&inst->pending, pd);
-	}
-	thread_add_event(bm->master, sdn_flush_event, inst, 0, &inst->t_sdn);
+	vnetrs_prefix_queue_push(&inst->pending, p);
+	if (!inst->t_sdn)
+		thread_add_event(bm->master, sdn_flush_event, inst, 0,
+				 &inst->t_sdn);
 }
 
 /* The one snapshot: the whole table as batch seq, to s. */
@@ -267,11 +242,8 @@ void vnetrs_sdn_table_is_converged(struct vnetrs_instance *inst)
 
 void vnetrs_sdn_fini(struct vnetrs_instance *inst)
 {
-	struct vnetrs_pending *pd;
-
 	THREAD_OFF(inst->t_sdn);
-	while ((pd = vnetrs_pending_pop(&inst->pending)))
-		XFREE(MTYPE_VNETRS_PENDING, pd);
+	vnetrs_prefix_queue_fini(&inst->pending);
 	/* The route server goes: consumers are left with an empty table. */
 	if (!vnetrs_exiting && !bm->terminating) {
 		inst->sdn_seq++;

@@ -10,6 +10,10 @@
 
 struct vnetrs_instance;
 struct vnetrs_prefix;
+struct vnetrs_pq_memory;
+
+/* The pending queue's memory (its own memory type). */
+extern const struct vnetrs_pq_memory vnetrs_pending_memory;
 
 /* The effective route of p changed (added, replaced or deleted). */
 void vnetrs_sdn_changed(struct vnetrs_instance *inst,

@@ -165,6 +165,29 @@ bool vnetrs_prefix_equal(const struct vnetrs_prefix *a,
 	       addr_word(a->addr + 8) == addr_word(b->addr + 8);
 }
 
+/* A 64-bit finalizer (multiply and xor-shift, as MurmurHash3's fmix64):
+ * each output bit depends on every input bit. */
+static inline uint64_t mix64(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ULL;
+	x ^= x >> 33;
+	return x;
+}
+
+uint32_t vnetrs_prefix_hash(const struct vnetrs_prefix *p)
+{
+	uint64_t h = ((uint64_t)p->family << 8 | p->len) * 0x9e3779b97f4a7c15ULL;
+
+	h = mix64(h ^ addr_word(p->addr));
+	/* An IPv4 prefix has nothing in the second word. */
+	if (p->family == VNETRS_AF_INET6)
+		h = mix64(h ^ addr_word(p->addr + 8));
+	return (uint32_t)(h >> 32);
+}
+
 int vnetrs_prefix_cmp(const struct vnetrs_prefix *a,
 		      const struct vnetrs_prefix *b)
 {

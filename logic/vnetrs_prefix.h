@@ -57,6 +57,13 @@ bool vnetrs_prefix_equal(const struct vnetrs_prefix *a,
 			 const struct vnetrs_prefix *b);
 
 /*
+ * A hash of the prefix, for hash tables keyed by it: equal prefixes hash
+ * equally, and every bit depends on the whole prefix (FRR's typesafe
+ * hashes take their bucket from the top bits).
+ */
+uint32_t vnetrs_prefix_hash(const struct vnetrs_prefix *p);
+
+/*
  * Addresses a VNet cannot use (as Azure refuses them in an address space):
  * "this network", loopback, link-local, multicast, the reserved class E
  * with the broadcast address, Azure's platform address 168.63.129.16; for

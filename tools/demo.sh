@@ -362,7 +362,8 @@ show_ovn() {
 	ovn_nbctl lr-route-list vnet || true
 	echo
 	echo "=== OVN: vnetrs-agent --status on the OVN node"
-	ip netns exec "$(ns ovn)" "$top/agent/vnetrs-agent" --status || true
+	ip netns exec "$(ns ovn)" "$top/agent/vnetrs-agent" --status \
+		--ovn-router vnet --ovn-owner demo-ovn || true
 }
 
 check_ovn_pings() {

@@ -381,34 +381,38 @@ DEFPY(show_vnetrs_effective, show_vnetrs_effective_cmd,
       SHOW_VNETRS_STR "What the VNet's SDN is programmed with\n" JSON_STR)
 {
 	struct vnetrs_instance *inst = show_instance(vty, !!json);
-	const struct vnetrs_route *r;
+	const struct vnetrs_route *r, **sorted;
 	char pbuf[VNETRS_PREFIX_STRLEN], nbuf[VNETRS_PREFIX_STRLEN];
+	size_t n;
 
 	if (!inst)
 		return CMD_SUCCESS;
+	/* The table is a hash: shown in prefix order. */
+	sorted = vnetrs_effective_sorted(inst, &n);
 	if (json) {
 		json_object *o = json_object_new_object();
 		json_object *routes = json_object_new_object();
 
 		json_object_string_add(o, "vrf", inst->vrf);
-		json_object_int_add(o, "route-count",
-				    vnetrs_routes_count(&inst->routes));
-		frr_each (vnetrs_routes_const, &inst->routes, r)
+		json_object_int_add(o, "route-count", n);
+		for (size_t k = 0; k < n; k++)
 			json_object_object_add(routes,
-					       vnetrs_prefix2str(&r->prefix,
+					       vnetrs_prefix2str(&sorted[k]->prefix,
 								 pbuf,
 								 sizeof(pbuf)),
-					       eroute_json(r));
+					       eroute_json(sorted[k]));
+		XFREE(MTYPE_VNETRS_ROUTE, sorted);
 		json_object_object_add(o, "routes", routes);
 		vty_json(vty, o);
 		return CMD_SUCCESS;
 	}
 
 	vty_out(vty, "Effective routes of the VNet (VRF %s): %zu\n", inst->vrf,
-		vnetrs_routes_count(&inst->routes));
+		n);
 	vty_out(vty, "%-43s %-12s %-39s %-39s %s\n", "Prefix", "Source",
 		"Next hop", "Peer", "AS path length");
-	frr_each (vnetrs_routes_const, &inst->routes, r) {
+	for (size_t k = 0; k < n; k++) {
+		r = sorted[k];
 		vnetrs_prefix2str(&r->prefix, pbuf, sizeof(pbuf));
 		if (!r->n_paths) {
 			vty_out(vty, "%-43s %-12s %s\n", pbuf,
@@ -429,6 +433,7 @@ DEFPY(show_vnetrs_effective, show_vnetrs_effective_cmd,
 				r->paths[i].as_path_len);
 		}
 	}
+	XFREE(MTYPE_VNETRS_ROUTE, sorted);
 	return CMD_SUCCESS;
 }
 
@@ -766,7 +771,7 @@ DEFPY(show_vnetrs_sdn, show_vnetrs_sdn_cmd,
 		vty_out(vty, "SDN batches: %" PRIu64 ", last %" PRIu64
 			", %zu changes pending\n",
 			inst->sdn_batches, inst->sdn_seq,
-			vnetrs_pending_count(&inst->pending));
+			vnetrs_prefix_queue_count(&inst->pending));
 		sdn_show_convergence(vty, inst, NULL);
 		vnetrs_stream_walk(inst, &sdn_show_walker, &ss);
 		return CMD_SUCCESS;
@@ -775,7 +780,7 @@ DEFPY(show_vnetrs_sdn, show_vnetrs_sdn_cmd,
 	json_object_string_add(o, "vrf", inst->vrf);
 	json_object_int_add(o, "batches", inst->sdn_batches);
 	json_object_int_add(o, "seq", inst->sdn_seq);
-	json_object_int_add(o, "pending", vnetrs_pending_count(&inst->pending));
+	json_object_int_add(o, "pending", vnetrs_prefix_queue_count(&inst->pending));
 	sdn_show_convergence(vty, inst, o);
 	ss.listeners = json_object_new_array();
 	vnetrs_stream_walk(inst, &sdn_show_walker, &ss);

@@ -138,15 +138,26 @@ pass "--once prints the rows it would write (one per ECMP next hop, IPv6, no add
 # --- the agent, before its router exists -------------------------------------
 
 nsx "$agent" --connect "$tmp/rs.sock" --ovn-nb "unix:$sock" --ovn-router lr0 \
-	--ovn-owner "$owner" --protocol "$proto" --settle 0 --daemon \
+	--ovn-owner "$owner" --settle 0 --daemon \
 	--pidfile "$tmp/agent.pid" 2>>"$tmp/agent.log"
 pids+=("$(cat "$tmp/agent.pid")")
 poll 10 "the missing router logged" \
 	grep -q "no logical router named 'lr0': its routes are not written until it exists" "$tmp/agent.log"
-status() { nsx "$agent" --status --protocol "$proto"; }
+# The lock is the router and owner's: a second agent for them refuses;
+# the kernel table's lock (the same --protocol) is not taken.
+if nsx "$agent" --connect "$tmp/rs.sock" --ovn-nb "unix:$sock" --ovn-router lr0 \
+	--ovn-owner "$owner" --settle 0 2>"$tmp/second.err"; then
+	fail "a second agent for lr0 and $owner started"
+fi
+grep -qE "another vnetrs-agent \(pid [0-9]+\) already programs OVN router lr0 as owner $owner in this network namespace" "$tmp/second.err" ||
+	fail "the second agent's refusal: $(cat "$tmp/second.err")"
+kstatus=$(nsx "$agent" --status --protocol "$proto" 2>&1) || true
+grep -q "no agent runs for table 254 protocol $proto" <<<"$kstatus" ||
+	fail "--status without --ovn-router found an agent: $kstatus"
+status() { nsx "$agent" --status --ovn-router lr0 --ovn-owner "$owner"; }
 status_has() { status | grep -qF -- "$1"; }
 poll 10 "--status shows the missing router" status_has "router 'lr0': missing"
-pass "a router that does not exist: logged once, shown in --status"
+pass "a router that does not exist: logged once, shown in --status; the router and owner's lock refuses a second agent"
 
 # The operator's router, with routes of their own (one of a prefix the
 # route server has too).
@@ -314,7 +325,7 @@ nb lr-add lr-ssl
 nsx "$agent" --connect "$tmp/rs.sock" \
 	--ovn-nb "unix:$tmp/nonexistent.sock,ssl:127.0.0.1:26641" \
 	--ovn-cert "$tmp/agent.crt" --ovn-key "$tmp/agent.key" --ovn-ca "$tmp/ca.crt" \
-	--ovn-router lr-ssl --ovn-owner hv-ssl --protocol $((proto + 1)) --settle 0 \
+	--ovn-router lr-ssl --ovn-owner hv-ssl --settle 0 \
 	--daemon --pidfile "$tmp/agent-ssl.pid" 2>>"$tmp/agent-ssl.log"
 pids+=("$(cat "$tmp/agent-ssl.pid")")
 router=lr-ssl
@@ -325,8 +336,8 @@ grep -q "OVN NB ssl:127.0.0.1:26641: connected" "$tmp/agent-ssl.log" ||
 	fail "ssl: $(cat "$tmp/agent-ssl.log")"
 grep -q "OVN NB unix:$tmp/nonexistent.sock: cannot connect: No such file or directory" "$tmp/agent-ssl.log" ||
 	fail "the first remote of the list: $(cat "$tmp/agent-ssl.log")"
-nsx "$agent" --status --protocol $((proto + 1)) | grep -q "remote 2 of 2: unix:$tmp/nonexistent.sock,ssl:127.0.0.1:26641" ||
-	fail "--status: $(nsx "$agent" --status --protocol $((proto + 1)))"
+nsx "$agent" --status --ovn-router lr-ssl --ovn-owner hv-ssl | grep -q "remote 2 of 2: unix:$tmp/nonexistent.sock,ssl:127.0.0.1:26641" ||
+	fail "--status: $(nsx "$agent" --status --ovn-router lr-ssl --ovn-owner hv-ssl)"
 pass "the same over ssl: with certificates, the second remote of a list"
 
 # --- a refused transaction -------------------------------------------------------
@@ -344,10 +355,10 @@ ro_has_router() { ovn-nbctl --db="unix:$tmp/nb-ro.sock" --timeout=10 lr-list 2>/
 poll 10 "the backup has the router" ro_has_router
 ro_before=$(nb --bare --columns=_uuid,ip_prefix,nexthop,external_ids list Logical_Router_Static_Route | sort)
 nsx "$agent" --connect "$tmp/rs.sock" --ovn-nb "unix:$tmp/nb-ro.sock" \
-	--ovn-router lr-ro --ovn-owner hv-ro --protocol $((proto + 2)) --settle 0 \
+	--ovn-router lr-ro --ovn-owner hv-ro --settle 0 \
 	--daemon --pidfile "$tmp/agent-ro.pid" 2>>"$tmp/agent-ro.log"
 pids+=("$(cat "$tmp/agent-ro.pid")")
-refusals() { nsx "$agent" --status --protocol $((proto + 2)) | grep -Eq "transactions: 0 committed, ([2-9]|[0-9]{2,}) refused"; }
+refusals() { nsx "$agent" --status --ovn-router lr-ro --ovn-owner hv-ro | grep -Eq "transactions: 0 committed, ([2-9]|[0-9]{2,}) refused"; }
 # The first attempt, and a retry (1 s later).
 poll 15 "transactions refused and retried" refusals
 [ "$(grep -c "transaction refused" "$tmp/agent-ro.log")" = 1 ] ||
@@ -356,7 +367,7 @@ grep -q "OVN NB unix:$tmp/nb-ro.sock: transaction refused: .*not allowed" "$tmp/
 	fail "the refusal's reason: $(grep "refused" "$tmp/agent-ro.log")"
 [ "$(nb --bare --columns=_uuid,ip_prefix,nexthop,external_ids list Logical_Router_Static_Route | sort)" = "$ro_before" ] ||
 	fail "rows changed by the refused agent"
-nsx "$agent" --status --protocol $((proto + 2)) | grep -q "last refusal: .*not allowed" ||
+nsx "$agent" --status --ovn-router lr-ro --ovn-owner hv-ro | grep -q "last refusal: .*not allowed" ||
 	fail "--status: no last refusal"
 pass "a refused transaction: logged once with its reason, retried, nothing else disturbed"
 

@@ -131,6 +131,43 @@ static void test_prefix_order(void **state __attribute__((unused)))
 	}
 }
 
+/* The hash keys the module's effective table: equal prefixes hash alike,
+ * and a full table of neighbouring prefixes spreads over the top bits
+ * (FRR's typesafe hashes take the bucket from them). */
+static void test_prefix_hash(void **state __attribute__((unused)))
+{
+	enum { SHIFT = 18, N = 1 << SHIFT };
+	static uint16_t buckets[N];
+	struct vnetrs_prefix a = P("10.1.2.0/24"), b = P("10.1.2.0/24");
+	struct vnetrs_prefix c = P("10.1.2.0/23"), d = P("2001:db8::/64");
+	struct vnetrs_prefix e = P("2001:db8:0:0:1::/80");
+	size_t used = 0, most = 0;
+
+	assert_int_equal(vnetrs_prefix_hash(&a), vnetrs_prefix_hash(&b));
+	assert_int_not_equal(vnetrs_prefix_hash(&a), vnetrs_prefix_hash(&c));
+	assert_int_not_equal(vnetrs_prefix_hash(&d), vnetrs_prefix_hash(&e));
+
+	/* 2^18 /24s of 10.0.0.0/8 and beyond, as many buckets: a uniform
+	 * hash leaves about 1/e of them empty and none with many. */
+	memset(buckets, 0, sizeof(buckets));
+	for (uint32_t i = 0; i < N; i++) {
+		struct vnetrs_prefix p = {.family = VNETRS_AF_INET, .len = 24};
+		uint32_t net = (10u << 24) + (i << 8);
+
+		p.addr[0] = (uint8_t)(net >> 24);
+		p.addr[1] = (uint8_t)(net >> 16);
+		p.addr[2] = (uint8_t)(net >> 8);
+		buckets[vnetrs_prefix_hash(&p) >> (32 - SHIFT)]++;
+	}
+	for (size_t i = 0; i < N; i++) {
+		used += buckets[i] > 0;
+		most = buckets[i] > most ? buckets[i] : most;
+	}
+	if (used < N / 2 || most > 12)
+		fail_msg("%zu of %d buckets used, at most %zu in one", used, N,
+			 most);
+}
+
 static void test_prefix_reserved(void **state __attribute__((unused)))
 {
 	static const char *const refused[] = {
@@ -205,6 +242,7 @@ int main(void)
 		cmocka_unit_test(test_prefix_parse_invalid),
 		cmocka_unit_test(test_prefix_covers_overlaps),
 		cmocka_unit_test(test_prefix_order),
+		cmocka_unit_test(test_prefix_hash),
 		cmocka_unit_test(test_prefix_reserved),
 		cmocka_unit_test(test_asn_reserved),
 		cmocka_unit_test(test_asn_local),
