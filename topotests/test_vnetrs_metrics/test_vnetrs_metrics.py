@@ -32,6 +32,7 @@ import urllib.request
 import pytest
 
 from lib.topogen import Topogen, get_topogen
+from lib.topolog import logger
 
 import vnetrs_topo
 
@@ -143,6 +144,7 @@ def expect_promql(query, want, what, timeout=TIMEOUT):
         return None if vals == [want] else "{} gives {}, want [{}]".format(query, got, want)
 
     vnetrs_topo.poll(check, what, timeout=timeout, wait=0.5)
+    logger.info("PromQL %s = %s (%s)", query, want, what)
 
 
 def kernel():
