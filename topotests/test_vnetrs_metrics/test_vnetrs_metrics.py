@@ -398,7 +398,7 @@ def test_promtool_check_metrics():
 
 
 def test_documented_queries_run():
-    "Every example query of docs/metrics.md is valid PromQL for this prometheus."
+    "Every example query of docs/metrics.md is valid PromQL for this prometheus; its prometheus.yml is valid."
     with open(os.path.join(vnetrs_topo.REPO_DIR, "docs", "metrics.md")) as f:
         text = f.read()
     block = text.split("```promql\n", 1)[1].split("```", 1)[0]
@@ -406,6 +406,12 @@ def test_documented_queries_run():
     assert len(queries) >= 10, block
     for q in queries:
         promql(q)
+    # And its scrape configuration is one promtool accepts.
+    path = mon_path("documented.yml")
+    with open(path, "w") as f:
+        f.write(text.split("```yaml\n", 1)[1].split("```", 1)[0])
+    p = subprocess.run(["/usr/bin/promtool", "check", "config", path], capture_output=True, text=True, check=False)
+    assert p.returncode == 0, p.stdout + p.stderr
 
 
 def test_agent_exit_says_up_0():
