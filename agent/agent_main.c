@@ -31,6 +31,7 @@
 #include "agent/agent_conn.h"
 #include "agent/agent_ctl.h"
 #include "agent/agent_members.h"
+#include "agent/agent_metrics.h"
 #include "agent/agent_sync.h"
 #include "agent/agent_table.h"
 #include "agent/agent_transport.h"
@@ -93,6 +94,7 @@ struct agent {
 	bool ovn;
 	struct agent_ovn_config ovn_cfg;
 	char ovn_owner[256];
+	const char *metrics_file;
 
 	/* State. */
 	struct agent_conn conns[AGENT_MAX_CONN];
@@ -107,6 +109,12 @@ struct agent {
 	size_t keep_removed;
 	bool taken_over;
 	bool pidfile_written;
+	/* --metrics-file; the wall clock of the start and of the last
+	 * sync (a route server's table carried out, or a reconcile). */
+	struct agent_metrics metrics;
+	struct timespec started_wall;
+	struct timespec synced_wall;
+	bool metrics_exiting; /* the last write: vnetrs_agent_up 0 */
 };
 
 void agent_log(const char *fmt, ...)
@@ -204,6 +212,13 @@ static void target(const struct agent *a, uint64_t now, struct agent_table *out)
 	agent_merge_all(tabs, n, out);
 }
 
+/* The data plane was made what the agent wants: for the metrics. */
+static void synced(struct agent *a)
+{
+	clock_gettime(CLOCK_REALTIME, &a->synced_wall);
+	agent_metrics_changed(&a->metrics);
+}
+
 /* Read the kernel's routes and make them what the merge says. */
 static void reconcile(struct agent *a, const char *why)
 {
@@ -219,6 +234,7 @@ static void reconcile(struct agent *a, const char *why)
 		a->grace_ms = now + SYNC_GRACE_MS;
 	target(a, now, &want);
 	agent_sync_reconcile(&a->sync, &want, holding(a, now), why);
+	synced(a);
 	if (a->grace_ms && now < a->grace_ms && !all_synced(a))
 		agent_sync_check_at(&a->sync, a->grace_ms,
 				    "not every route server synced in time");
@@ -234,6 +250,7 @@ static void remerge(struct agent *a, const char *why)
 		return;
 	target(a, agent_now_ms(), &want);
 	agent_sync_set(&a->sync, &want, why);
+	synced(a);
 }
 
 /* The keep timer went from state was to what it is now: say so. */
@@ -307,6 +324,7 @@ static void on_commit(struct agent_conn *c, bool snapshot,
 	snprintf(what, sizeof(what), "%s batch: %zu prefixes changed", c->path,
 		 changed->n);
 	agent_sync_update(&a->sync, tabs, n, changed, what);
+	synced(a);
 }
 
 static void on_down(struct agent_conn *c, bool had_table, void *arg)
@@ -373,6 +391,7 @@ static void keep_expired(struct agent *a)
 	agent_table_init(&none);
 	agent_sync_reconcile(&a->sync, &none, false,
 			     "no route server live for --keep-routes");
+	synced(a);
 	a->keep_removed = a->sync.last.deletes;
 	agent_log("no route server was live for %" PRIu64
 		  " s: removed %zu routes (--keep-routes)",
@@ -482,6 +501,145 @@ static void status_print(FILE *f, void *arg)
 	agent_sync_status(&a->sync, f, now);
 }
 
+/* --- metrics (--metrics-file, docs/metrics.md) ----------------------------- */
+
+static double wall_seconds(const struct timespec *ts)
+{
+	return (double)ts->tv_sec + (double)ts->tv_nsec / 1e9;
+}
+
+/* The data plane's labels: backend, and the kernel table or OVN router. */
+static char *dp_labels(const struct agent *a, char *buf, size_t size)
+{
+	char table[16];
+
+	snprintf(table, sizeof(table), "%" PRIu32, a->table);
+	return agent_metrics_labels(buf, size, "backend",
+				    a->ovn ? "ovn" : "kernel", "table",
+				    a->ovn ? a->ovn_cfg.router : table, NULL);
+}
+
+/* One family with one sample per route server (label route_server: its
+ * --connect). */
+#define METRICS_PER_RS(f, a, name, type, help, expr)                           \
+	do {                                                                   \
+		char l_[512];                                                  \
+		agent_metrics_family(f, name, type, help);                     \
+		for (size_t i_ = 0; i_ < (a)->nconn; i_++) {                   \
+			const struct agent_conn *c = &(a)->conns[i_];         \
+			agent_metrics_labels(l_, sizeof(l_), "route_server",   \
+					     c->path, NULL);                   \
+			agent_metrics_u64(f, name, l_, (uint64_t)(expr));      \
+		}                                                              \
+	} while (0)
+
+static void metrics_print_rs(FILE *f, const struct agent *a, uint64_t now)
+{
+	METRICS_PER_RS(f, a, "vnetrs_agent_route_server_connected", "gauge",
+		       "1 while the SDN stream of the route server is connected",
+		       c->fd >= 0 && c->tp.state != AGENT_TP_CONNECTING);
+	METRICS_PER_RS(f, a, "vnetrs_agent_route_server_synced", "gauge",
+		       "1 once its snapshot arrived on this connection, while it speaks",
+		       c->fd >= 0 && c->synced && !c->silent);
+	METRICS_PER_RS(f, a, "vnetrs_agent_route_server_counted", "gauge",
+		       "1 while its routes count in the merge",
+		       agent_members_counted(&a->members, i_, now));
+	METRICS_PER_RS(f, a, "vnetrs_agent_route_server_routes", "gauge",
+		       "Routes in its table as last received", c->table.n);
+	METRICS_PER_RS(f, a, "vnetrs_agent_route_server_seq", "gauge",
+		       "Sequence number of the last batch committed from it",
+		       c->rx.committed);
+	METRICS_PER_RS(f, a, "vnetrs_agent_route_server_connects_total",
+		       "counter", "Connections made to it", c->connects);
+	METRICS_PER_RS(f, a, "vnetrs_agent_route_server_silences_total",
+		       "counter", "Times its stream fell silent", c->silences);
+}
+
+static void metrics_print(FILE *f, void *arg)
+{
+	const struct agent *a = arg;
+	const struct agent_sync *s = &a->sync;
+	uint64_t now = agent_now_ms();
+	size_t wanted = s->programmed ? agent_table_programmable(&s->desired)
+				      : 0;
+	size_t off = s->failing + s->conflicts.n;
+	size_t connected = 0;
+	char l[512];
+
+	for (size_t i = 0; i < a->nconn; i++)
+		connected += a->conns[i].fd >= 0 &&
+			     a->conns[i].tp.state != AGENT_TP_CONNECTING;
+	agent_metrics_family(f, "vnetrs_agent_up", "gauge",
+			     "1 while the agent runs (0: it exited)");
+	agent_metrics_u64(f, "vnetrs_agent_up", "", !a->metrics_exiting);
+	agent_metrics_family(f, "vnetrs_agent_info", "gauge",
+			     "The agent's name, version and data plane");
+	agent_metrics_labels(l, sizeof(l), "name", a->name, "version",
+			     VNETRS_VERSION, "backend",
+			     a->ovn ? "ovn" : "kernel", NULL);
+	agent_metrics_u64(f, "vnetrs_agent_info", l, 1);
+	agent_metrics_family(f, "vnetrs_agent_start_time_seconds", "gauge",
+			     "When the agent started, Unix time");
+	agent_metrics_double(f, "vnetrs_agent_start_time_seconds", "",
+			     wall_seconds(&a->started_wall));
+	agent_metrics_family(f, "vnetrs_agent_last_sync_timestamp_seconds",
+			     "gauge",
+			     "When the data plane was last made what the route servers say, Unix time (0: not yet)");
+	agent_metrics_double(f, "vnetrs_agent_last_sync_timestamp_seconds", "",
+			     wall_seconds(&a->synced_wall));
+	agent_metrics_family(f, "vnetrs_agent_route_servers", "gauge",
+			     "Route servers configured (--connect)");
+	agent_metrics_u64(f, "vnetrs_agent_route_servers", "", a->nconn);
+	agent_metrics_family(f, "vnetrs_agent_route_servers_connected",
+			     "gauge", "Route servers connected now");
+	agent_metrics_u64(f, "vnetrs_agent_route_servers_connected", "",
+			  connected);
+	agent_metrics_family(f, "vnetrs_agent_route_servers_counted", "gauge",
+			     "Route servers whose routes count in the merge now");
+	agent_metrics_u64(f, "vnetrs_agent_route_servers_counted", "",
+			  agent_members_n_counted(&a->members, now));
+	metrics_print_rs(f, a, now);
+
+	dp_labels(a, l, sizeof(l));
+	agent_metrics_family(f, "vnetrs_agent_routes_wanted", "gauge",
+			     "Routes the merge of the route servers asks for");
+	agent_metrics_u64(f, "vnetrs_agent_routes_wanted", l, wanted);
+	agent_metrics_family(f, "vnetrs_agent_routes_programmed", "gauge",
+			     "Routes of the agent in the data plane: wanted, less failing and conflicting");
+	agent_metrics_u64(f, "vnetrs_agent_routes_programmed", l,
+			  wanted > off ? wanted - off : 0);
+	agent_metrics_family(f, "vnetrs_agent_routes_failing", "gauge",
+			     "Routes whose last operation failed (retried)");
+	agent_metrics_u64(f, "vnetrs_agent_routes_failing", l, s->failing);
+	agent_metrics_family(f, "vnetrs_agent_routes_conflicting", "gauge",
+			     "Prefixes held by another owner's route (left alone)");
+	agent_metrics_u64(f, "vnetrs_agent_routes_conflicting", l,
+			  s->conflicts.n);
+	agent_metrics_family(f, "vnetrs_agent_operations_failed_total",
+			     "counter",
+			     "Data plane operations that failed: netlink or OVN errors");
+	agent_metrics_u64(f, "vnetrs_agent_operations_failed_total", l,
+			  s->stats.failed_ops);
+	agent_metrics_family(f, "vnetrs_agent_routes_restored_total", "counter",
+			     "Routes put back after someone else removed or changed them");
+	agent_metrics_u64(f, "vnetrs_agent_routes_restored_total", l,
+			  s->stats.restored);
+	agent_metrics_family(f, "vnetrs_agent_reconciles_total", "counter",
+			     "Full reads of the data plane made equal to the merge");
+	agent_metrics_u64(f, "vnetrs_agent_reconciles_total", l,
+			  s->stats.reconciles);
+	agent_metrics_family(f, "vnetrs_agent_data_plane_events_total",
+			     "counter",
+			     "Events read from the data plane (the agent's own included)");
+	agent_metrics_u64(f, "vnetrs_agent_data_plane_events_total", l,
+			  s->be ? s->be->stats.events : 0);
+	agent_metrics_family(f, "vnetrs_agent_data_plane_overflows_total",
+			     "counter",
+			     "Times data plane events were lost (everything was checked)");
+	agent_metrics_u64(f, "vnetrs_agent_data_plane_overflows_total", l,
+			  s->be ? s->be->stats.overflows : 0);
+}
+
 /* --- options -------------------------------------------------------------- */
 
 #define USAGE                                                                   \
@@ -546,6 +704,10 @@ static void status_print(FILE *f, void *arg)
 	"      --status           print the running agent's status (of\n"       \
 	"                         --table and --protocol, or of --ovn-router\n"\
 	"                         and --ovn-owner) and exit\n"                 \
+	"      --metrics-file PATH\n"                                           \
+	"                         keep Prometheus metrics in PATH (*.prom\n"    \
+	"                         in node-exporter's textfile directory),\n"   \
+	"                         rewritten after syncs and every %d s\n"      \
 	"  -d, --daemon           run in the background (logs: stderr)\n"       \
 	"  -P, --pidfile PATH     write the process ID there\n"                 \
 	"  -u, --trust-user USER  believe only route servers run by USER\n"     \
@@ -574,7 +736,8 @@ static void usage(FILE *f)
 {
 	fprintf(f, USAGE, VNETRS_SDN_TLS_PORT, PROTOCOL_MIN, DEFAULT_PROTOCOL,
 		DEFAULT_TABLE, DEFAULT_METRIC, DEFAULT_TIMEOUT_S,
-		AGENT_SILENT_MS_DEFAULT, DEFAULT_SETTLE_MS);
+		AGENT_SILENT_MS_DEFAULT, DEFAULT_SETTLE_MS,
+		AGENT_METRICS_INTERVAL_MS / 1000);
 }
 
 static bool parse_u32(const char *opt, const char *s, unsigned long min,
@@ -691,6 +854,7 @@ enum {
 	OPT_OVN_KEY,
 	OPT_OVN_CA,
 	OPT_NEXTHOP_GROUPS,
+	OPT_METRICS_FILE,
 };
 
 /* The --ovn-* options together: -1 with a message. */
@@ -820,9 +984,10 @@ static int parse_args(struct agent *a, int argc, char **argv)
 		{"ovn-ca", required_argument, NULL, OPT_OVN_CA},
 		{"nexthop-groups", required_argument, NULL,
 		 OPT_NEXTHOP_GROUPS},
+		{"metrics-file", required_argument, NULL, OPT_METRICS_FILE},
 		{},
 	};
-	char host[256], err[128];
+	char host[256], err[320];
 	unsigned long v;
 	bool named = false, users = false;
 	int o;
@@ -987,6 +1152,9 @@ static int parse_args(struct agent *a, int argc, char **argv)
 				return -1;
 			}
 			break;
+		case OPT_METRICS_FILE:
+			a->metrics_file = optarg;
+			break;
 		case 'v':
 			agent_verbose = true;
 			break;
@@ -1017,6 +1185,18 @@ static int parse_args(struct agent *a, int argc, char **argv)
 		return -1;
 	if (a->once && a->daemon) {
 		fprintf(stderr, "vnetrs-agent: --once excludes --daemon\n");
+		return -1;
+	}
+	if (a->once && a->metrics_file) {
+		fprintf(stderr,
+			"vnetrs-agent: --once excludes --metrics-file\n");
+		return -1;
+	}
+	/* Before --daemon leaves the directory a relative path is in. */
+	if (a->metrics_file &&
+	    agent_metrics_init(&a->metrics, a->metrics_file, err,
+			       sizeof(err)) < 0) {
+		fprintf(stderr, "vnetrs-agent: %s\n", err);
 		return -1;
 	}
 	if (gethostname(host, sizeof(host)) < 0)
@@ -1179,6 +1359,9 @@ static nfds_t poll_setup(struct agent *a, int sigfd, struct pollfd *pfd,
 	d = agent_members_keep_deadline(&a->members);
 	if (d && d < *next)
 		*next = d;
+	d = agent_metrics_deadline(&a->metrics);
+	if (d && d < *next)
+		*next = d;
 	return n;
 }
 
@@ -1269,8 +1452,11 @@ static int run(struct agent *a, int sigfd)
 					       ? pfd[conn_pfd[i]].revents
 					       : 0,
 				       now);
-		if (!a->once)
+		if (!a->once) {
 			run_timers(a, agent_now_ms());
+			agent_metrics_run(&a->metrics, agent_now_ms(),
+					  metrics_print, a);
+		}
 		if (a->once && (ret = once_done(a, once_deadline)) >= 0)
 			return ret;
 	}
@@ -1357,6 +1543,7 @@ int main(int argc, char **argv)
 
 	signal(SIGPIPE, SIG_IGN);
 	a.started_ms = agent_now_ms();
+	clock_gettime(CLOCK_REALTIME, &a.started_wall);
 	agent_members_init(&a.members, a.nconn, a.settle_ms);
 	agent_members_keep(&a.members, a.keep_ms);
 	if (!a.once && setup_backend(&a) < 0)
@@ -1413,6 +1600,11 @@ int main(int argc, char **argv)
 				  agent_table_programmable(&a.sync.desired),
 				  a.ovn ? "OVN router" : "kernel");
 	}
+	if (!a.once) {
+		a.metrics_exiting = true;
+		agent_metrics_write(&a.metrics, agent_now_ms(), metrics_print,
+				    &a);
+	}
 	for (i = 0; i < a.nconn; i++)
 		agent_conn_fini(&a.conns[i]);
 out:
@@ -1425,5 +1617,6 @@ out:
 		a.be->ops->close(a.be);
 	}
 	agent_ctl_close(&a.ctl);
+	agent_metrics_fini(&a.metrics);
 	return status;
 }

@@ -76,6 +76,10 @@ struct vnetrs_aspace {
 	bool peered;
 };
 
+/* The reasons of the rejected-routes view: every rejecting verdict and
+ * "filtered" (vnetrs_route_views.c). */
+#define VNETRS_REJECT_REASONS (VNETRS_REJECT_USER_POLICY + 1)
+
 /* One route-server peer (an NVA; gateways later share the structure). */
 struct vnetrs_peer {
 	struct vnetrs_peers_item item;
@@ -104,8 +108,10 @@ struct vnetrs_peer {
 	 * configuration is consistent); "" when all is well. */
 	char warning[256];
 	/* Its routes in the rejected-routes view, as of the last
-	 * vnetrs_rejected_recount() (what the summary shows). */
+	 * vnetrs_rejected_recount() (what the summary shows), in all and
+	 * by reason (index: vnetrs_rejected_reason_index()). */
 	uint32_t rejected;
+	uint32_t rejected_by[VNETRS_REJECT_REASONS];
 };
 
 /*
@@ -149,6 +155,9 @@ struct vnetrs_instance {
 	struct vnetrs_routes_head routes;
 	struct vnetrs_prefix_queue dirty;
 	struct thread *t_effective;
+	/* Entries of routes by source, kept by route_replace() so metrics
+	 * need no walk of the table. */
+	uint64_t routes_by_source[VNETRS_SOURCE_OTHER + 1];
 	uint64_t effective_runs;
 	uint64_t effective_changes;
 

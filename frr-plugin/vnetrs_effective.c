@@ -161,10 +161,13 @@ static void route_replace(struct vnetrs_instance *inst,
 		return;
 	if (old) {
 		vnetrs_routes_del(&inst->routes, old);
+		inst->routes_by_source[old->source]--;
 		XFREE(MTYPE_VNETRS_ROUTE, old);
 	}
-	if (r)
+	if (r) {
 		vnetrs_routes_add(&inst->routes, r);
+		inst->routes_by_source[r->source]++;
+	}
 	inst->effective_changes++;
 	vnetrs_sdn_changed(inst, p);
 	if (VNETRS_DEBUG_ON(effective)) {
@@ -351,6 +354,7 @@ void vnetrs_effective_fini(struct vnetrs_instance *inst)
 		vnetrs_routes_del(&inst->routes, r);
 		XFREE(MTYPE_VNETRS_ROUTE, r);
 	}
+	memset(inst->routes_by_source, 0, sizeof(inst->routes_by_source));
 }
 
 void vnetrs_effective_cleanup(void)

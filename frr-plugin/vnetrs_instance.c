@@ -362,9 +362,12 @@ void vnetrs_peer_counters(const struct vnetrs_peer *vp,
 	for (afi = AFI_IP; afi <= AFI_IP6; afi++) {
 		struct peer_af *paf = peer_af_find(peer, afi, SAFI_UNICAST);
 
-		c->learned += peer->pcount[afi][SAFI_UNICAST];
+		c->learned_af[afi - AFI_IP] = peer->pcount[afi][SAFI_UNICAST];
 		if (paf && PAF_SUBGRP(paf))
-			c->advertised += PAF_SUBGRP(paf)->scount;
+			c->advertised_af[afi - AFI_IP] =
+				PAF_SUBGRP(paf)->scount;
+		c->learned += c->learned_af[afi - AFI_IP];
+		c->advertised += c->advertised_af[afi - AFI_IP];
 	}
 }
 

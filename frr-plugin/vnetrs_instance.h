@@ -53,6 +53,9 @@ struct vnetrs_peer_counters {
 	uint32_t established; /* times the session reached Established */
 	uint32_t learned;     /* prefixes accepted, IPv4 + IPv6 unicast */
 	uint32_t advertised;  /* prefixes advertised, IPv4 + IPv6 unicast */
+	/* The same by address family: [0] IPv4, [1] IPv6 unicast. */
+	uint32_t learned_af[2];
+	uint32_t advertised_af[2];
 };
 
 /* Why the session is down, "" while it is up or never went down. */

@@ -161,9 +161,25 @@ uint32_t vnetrs_peer_rejected_count(const struct vnetrs_peer *vp)
 	return n;
 }
 
+/* "filtered" (refused by bgpd or a native knob) takes index 0, the place
+ * of VNETRS_ACCEPTED, which is never a reason. */
+const char *vnetrs_rejected_reason_name(size_t i)
+{
+	return i ? vnetrs_verdict2str(i) : "filtered";
+}
+
+static size_t reason_index(const char *reason)
+{
+	for (size_t i = 1; i < VNETRS_REJECT_REASONS; i++)
+		if (strcmp(reason, vnetrs_verdict2str(i)) == 0)
+			return i;
+	return 0;
+}
+
 static void tally_cb(const struct vnetrs_route_view *v, void *arg)
 {
 	v->vp->rejected++;
+	v->vp->rejected_by[reason_index(v->reason)]++;
 }
 
 /*
@@ -181,8 +197,10 @@ void vnetrs_rejected_recount(struct vnetrs_instance *inst)
 {
 	struct vnetrs_peer *vp;
 
-	frr_each (vnetrs_peers, &inst->peers, vp)
+	frr_each (vnetrs_peers, &inst->peers, vp) {
 		vp->rejected = 0;
+		memset(vp->rejected_by, 0, sizeof(vp->rejected_by));
+	}
 	vnetrs_rejected_walk(inst, NULL, tally_cb, NULL);
 }
 

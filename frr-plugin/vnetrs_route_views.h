@@ -38,5 +38,7 @@ void vnetrs_advertised_walk(struct vnetrs_peer *vp, vnetrs_route_view_cb cb,
 uint32_t vnetrs_peer_rejected_count(const struct vnetrs_peer *vp);
 /* Set every peer's rejected count of inst, in one walk for all. */
 void vnetrs_rejected_recount(struct vnetrs_instance *inst);
+/* The reason of vnetrs_peer's rejected_by[i] ("filtered", "as-loop"...). */
+const char *vnetrs_rejected_reason_name(size_t i);
 
 #endif /* VNETRS_ROUTE_VIEWS_H */

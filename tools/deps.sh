@@ -39,6 +39,10 @@ PKGS=(
 	# above, ovs-vswitchd and ovn-controller, and ethtool to turn TX
 	# checksum offload off on the lab's veth ends
 	ovn-host ethtool
+	# the metrics topotest (test_vnetrs_metrics): a real Prometheus (and
+	# promtool) scraping vnetrs-exporter and node-exporter's textfile
+	# collector, run by the test on free ports
+	prometheus prometheus-node-exporter
 )
 
 missing=()
@@ -61,4 +65,13 @@ if command -v systemctl >/dev/null 2>&1; then
 	systemctl disable --now exabgp gobgpd >/dev/null 2>&1 || true
 	# The OVN labs start their own OVSDB, northd, vswitchd and controller.
 	systemctl disable --now openvswitch-switch ovn-central ovn-host >/dev/null 2>&1 || true
+	# Installed here for the metrics topotest, which runs its own on free
+	# ports: the services the packages start (Prometheus on :9090 scraping
+	# itself, node-exporter on :9100) are stopped. Only if this run
+	# installed them: a machine's own monitoring is left alone.
+	for p in prometheus prometheus-node-exporter; do
+		case " ${missing[*]} " in
+		*" $p "*) systemctl disable --now "$p" >/dev/null 2>&1 || true ;;
+		esac
+	done
 fi

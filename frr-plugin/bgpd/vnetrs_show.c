@@ -76,6 +76,27 @@ static void user_rmap_text(struct vty *vty, const char *dir, const char *name)
 				: " (does not exist: denies every route)");
 }
 
+/* Counts by address family (unicast): "ipv4", "ipv6". */
+static json_object *afi_counts_json(const uint32_t af[2])
+{
+	json_object *o = json_object_new_object();
+
+	json_object_int_add(o, "ipv4", af[0]);
+	json_object_int_add(o, "ipv6", af[1]);
+	return o;
+}
+
+/* Every reason, zero included, so a metric exists before its first route. */
+static json_object *rejected_by_json(const struct vnetrs_peer *vp)
+{
+	json_object *o = json_object_new_object();
+
+	for (size_t i = 0; i < VNETRS_REJECT_REASONS; i++)
+		json_object_int_add(o, vnetrs_rejected_reason_name(i),
+				    vp->rejected_by[i]);
+	return o;
+}
+
 static json_object *peers_json(struct vnetrs_instance *inst)
 {
 	json_object *arr = json_object_new_array();
@@ -98,6 +119,12 @@ static json_object *peers_json(struct vnetrs_instance *inst)
 		json_object_int_add(o, "routes-learned", c.learned);
 		json_object_int_add(o, "routes-advertised", c.advertised);
 		json_object_int_add(o, "routes-rejected", vp->rejected);
+		json_object_object_add(o, "routes-learned-by-afi",
+				       afi_counts_json(c.learned_af));
+		json_object_object_add(o, "routes-advertised-by-afi",
+				       afi_counts_json(c.advertised_af));
+		json_object_object_add(o, "routes-rejected-by-reason",
+				       rejected_by_json(vp));
 		if (*vnetrs_peer_last_reset(vp))
 			json_object_string_add(o, "last-reset",
 					       vnetrs_peer_last_reset(vp));
@@ -144,6 +171,17 @@ static json_object *maintenance_json(const struct vnetrs_instance *inst)
 		json_object_string_add(o, "since", since);
 		json_object_int_add(o, "seconds", secs);
 	}
+	return o;
+}
+
+/* Kept as the table changes (route_replace()): no walk at 1M routes. */
+static json_object *by_source_json(const struct vnetrs_instance *inst)
+{
+	json_object *o = json_object_new_object();
+
+	for (int src = VNETRS_SOURCE_LOCAL; src <= VNETRS_SOURCE_OTHER; src++)
+		json_object_int_add(o, vnetrs_source2str(src),
+				    inst->routes_by_source[src]);
 	return o;
 }
 
@@ -264,6 +302,8 @@ DEFPY(show_vnetrs, show_vnetrs_cmd, "show bgp vnet-route-server [json$json]",
 				       maintenance_json(inst));
 		json_object_int_add(o, "effective-route-count",
 				    vnetrs_routes_count(&inst->routes));
+		json_object_object_add(o, "effective-routes-by-source",
+				       by_source_json(inst));
 		json_object_boolean_add(o, "debug", vnetrs_debug_any());
 		json_object_object_add(o, "peers", peers_json(inst));
 	}

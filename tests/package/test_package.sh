@@ -6,7 +6,9 @@
 # daemons file; the route server configured with "vtysh" and saved with
 # "write memory"; an NVA's route in a VM's kernel, programmed by
 # vnetrs-agent started as its systemd unit would start it (with the
-# package's default file); a changed block applied by "frrinit.sh reload"
+# package's default file); the route server's metrics from vnetrs-exporter,
+# started as its unit would (its default file, an unprivileged user in
+# group frrvty); a changed block applied by "frrinit.sh reload"
 # with the package's frr-reload.py, with no session reset; a restart
 # ("frrinit.sh restart") brings the configuration back through vtysh -b;
 # stopped; "dpkg --purge": nothing left.
@@ -32,7 +34,7 @@ pass() { echo "test_package: ok: $*"; }
 [ "$(id -u)" = 0 ] || fail "run as root"
 
 debs=()
-for p in vnetrs vnetrs-agent vnetrs-dev; do
+for p in vnetrs vnetrs-agent vnetrs-dev vnetrs-exporter; do
 	f=$(ls "$pkgdir"/${p}_*.deb 2>/dev/null | head -n1)
 	[ -n "$f" ] || fail "no ${p}_*.deb in $pkgdir: run tools/package.sh"
 	debs+=("$f")
@@ -71,7 +73,7 @@ cleanup() {
 	if alive "$T/run/zebra.pid"; then
 		in_rs /usr/lib/frr/frrinit.sh stop >/dev/null 2>&1
 	fi
-	for f in "$T"/run/*.pid "$T"/nva/*.pid "$T/agent.pid"; do
+	for f in "$T"/run/*.pid "$T"/nva/*.pid "$T/agent.pid" "$T/exporter.pid"; do
 		alive "$f" && kill "$(cat "$f")"
 	done
 	for i in $(seq 50); do
@@ -81,7 +83,7 @@ cleanup() {
 	for n in rs nva vm lan; do
 		ip netns del "$P-$n" 2>/dev/null
 	done
-	for p in vnetrs-dev vnetrs-agent vnetrs; do
+	for p in vnetrs-exporter vnetrs-dev vnetrs-agent vnetrs; do
 		case "$(dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null)" in
 		"" | un*) ;;
 		*) dpkg --purge "$p" >/dev/null 2>&1 || echo "test_package: could not purge $p" >&2 ;;
@@ -123,6 +125,8 @@ moddir=$(dpkg -L frr | grep '/frr/modules$' | head -n1)
 [ -f "$moddir/bgpd_vnetrs.so" ] || fail "no bgpd_vnetrs.so in $moddir"
 [ -f /usr/share/yang/vnet-route-server.yang ] || fail "no YANG model in /usr/share/yang"
 [ -f /usr/include/vnetrs/sdn.h ] || fail "no <vnetrs/sdn.h>"
+[ -x /usr/bin/vnetrs-exporter ] && [ -f /lib/systemd/system/vnetrs-exporter.service ] &&
+	[ -f /etc/default/vnetrs-exporter ] || fail "vnetrs-exporter, its unit or its default file is missing"
 dpkg-divert --list /usr/bin/vtysh | grep -q "to /usr/bin/vtysh.frr by vnetrs" ||
 	fail "/usr/bin/vtysh is not diverted by vnetrs"
 [ -x /usr/bin/vtysh.frr ] || fail "frr's vtysh is not at /usr/bin/vtysh.frr"
@@ -207,6 +211,33 @@ echo $! >"$T/agent.pid"
 vm_has_route() { ip -n "$P-vm" route show 10.250.0.0/16 proto 245 | grep -q "via $NVA dev eth0"; }
 poll "the VM's kernel routes 10.250.0.0/16 via the NVA (vnetrs-agent)" vm_has_route
 
+# --- the route server's metrics: vnetrs-exporter as its unit starts it ----------
+execstart=$(sed -n 's/^ExecStart=//p' /lib/systemd/system/vnetrs-exporter.service)
+[ -n "$execstart" ] || fail "no ExecStart in vnetrs-exporter.service"
+grep -q '^SupplementaryGroups=frrvty$' /lib/systemd/system/vnetrs-exporter.service ||
+	fail "vnetrs-exporter.service does not run in group frrvty"
+# The unit's DynamicUser: a user of no group but frrvty. nsenter, setpriv,
+# env and sh each exec the next, so $! is the exporter's pid (in_rs, a
+# function, would be a subshell of its own).
+nsenter --target "$(cat "$T/run/zebra.pid")" --mount --net -- \
+	setpriv --reuid=nobody --regid=nogroup --groups=frrvty \
+	env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin sh -c \
+	'. /etc/default/vnetrs-exporter; exec '"$execstart" >"$T/exporter.log" 2>&1 &
+echo $! >"$T/exporter.pid"
+metrics() { # the exporter's GET /metrics, in the route server's namespace
+	in_rs /usr/bin/python3 -c 'import urllib.request as u; print(u.urlopen("http://127.0.0.1:9343/metrics", timeout=5).read().decode())'
+}
+exporter_has_nva() {
+	metrics >"$T/metrics.txt" &&
+		grep -qx 'vnetrs_up 1' "$T/metrics.txt" &&
+		grep -qx "vnetrs_peer_up{vrf=\"default\",peer=\"$NVA\",role=\"nva\"} 1" "$T/metrics.txt" &&
+		grep -qx "vnetrs_peer_routes_learned{vrf=\"default\",peer=\"$NVA\",afi=\"ipv4\"} 1" "$T/metrics.txt"
+}
+poll "vnetrs-exporter (unprivileged, group frrvty) serves the NVA's session up and its route learned" exporter_has_nva
+kill "$(cat "$T/exporter.pid")"
+exporter_gone() { ! pgrep -f '^/usr/bin/python3 /usr/bin/vnetrs-exporter' >/dev/null; }
+poll "vnetrs-exporter stopped by SIGTERM" exporter_gone
+
 # --- frrinit.sh reload (systemctl reload frr) with the package's frr-reload.py ----
 sessions() {
 	in_rs vtysh -c "show bgp neighbors $NVA json" |
@@ -238,9 +269,9 @@ stopped() { ! alive "$T/run/bgpd.pid" && ! alive "$T/run/zebra.pid" && ! alive "
 poll "frrinit.sh stop stopped watchfrr, zebra and bgpd" stopped
 kill "$(cat "$T/agent.pid")"
 files=$(for d in "${debs[@]}"; do dpkg-deb -c "$d"; done | awk '$1 !~ /^d/ {sub(/^\./, "", $6); print $6}')
-dpkg --purge vnetrs-dev vnetrs-agent vnetrs >"$T/dpkg-purge.log" 2>&1 ||
+dpkg --purge vnetrs-exporter vnetrs-dev vnetrs-agent vnetrs >"$T/dpkg-purge.log" 2>&1 ||
 	{ cat "$T/dpkg-purge.log" >&2; fail "dpkg --purge"; }
-for p in vnetrs vnetrs-agent vnetrs-dev; do
+for p in vnetrs vnetrs-agent vnetrs-dev vnetrs-exporter; do
 	case "$(dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null)" in
 	"" | un*) ;;
 	*) fail "$p still known to dpkg after the purge" ;;
@@ -250,7 +281,7 @@ done
 left=$(for f in $files; do [ "$f" != /usr/bin/vtysh ] && [ -e "$f" ] && echo "$f"; done; true)
 [ -z "$left" ] || fail "left after the purge: $left"
 [ ! -e /usr/bin/vtysh.frr ] || fail "/usr/bin/vtysh.frr left after the purge"
-for d in /usr/lib/vnetrs /usr/include/vnetrs /usr/share/doc/vnetrs /usr/share/doc/vnetrs-agent /usr/share/doc/vnetrs-dev; do
+for d in /usr/lib/vnetrs /usr/include/vnetrs /usr/share/doc/vnetrs /usr/share/doc/vnetrs-agent /usr/share/doc/vnetrs-dev /usr/share/doc/vnetrs-exporter; do
 	[ ! -e "$d" ] || fail "$d left after the purge"
 done
 snapshot after
