@@ -28,7 +28,7 @@ struct bgp_dest;
 struct bgp_path_info;
 struct ipaddr;
 struct peer;
-struct thread;
+#include "vnetrs_compat_event.h"
 
 DECLARE_MGROUP(VNETRS);
 DECLARE_MTYPE(VNETRS_INSTANCE);
@@ -91,7 +91,7 @@ struct vnetrs_peer {
 	bool limit_logged;
 	/* route-limit: the session is closed from this event (not from
 	 * inside bgpd's UPDATE processing), for the limit of this family. */
-	struct thread *t_limit;
+	vnetrs_event *t_limit;
 	afi_t limit_afi;
 	/* The neighbor's local-as, when bgpd prepends it to what the peer
 	 * sends (the path's first AS, not a loop); 0 otherwise. */
@@ -161,13 +161,13 @@ struct vnetrs_instance {
 	 * (bursts of UPDATEs are coalesced into one run). */
 	struct vnetrs_routes_head routes;
 	struct vnetrs_dirty_head dirty;
-	struct thread *t_effective;
+	vnetrs_event *t_effective;
 	uint64_t effective_runs;
 	uint64_t effective_changes;
 
 	/* SDN: changes not yet sent as a batch, the last batch's number. */
 	struct vnetrs_pending_head pending;
-	struct thread *t_sdn;
+	vnetrs_event *t_sdn;
 	uint64_t sdn_seq;
 	uint64_t sdn_batches;
 	/* After a start, SDN snapshots wait until the table has converged
@@ -175,7 +175,7 @@ struct vnetrs_instance {
 	bool converged;
 	struct timeval converge_start;
 	int64_t converged_ms;
-	struct thread *t_converge;
+	vnetrs_event *t_converge;
 
 	/* What the route server is, as the acceptance rules see it: every
 	 * AS it presents (its own, neighbors' local-as) and its own

@@ -21,7 +21,7 @@
 
 #include "lib/hook.h"
 #include "lib/log.h"
-#include "lib/thread.h"
+#include "vnetrs_compat_event.h"
 
 #include "bgpd/bgpd.h"
 #include "bgpd/bgp_aspath.h"
@@ -252,14 +252,14 @@ void vnetrs_effective_flush(struct vnetrs_instance *inst)
 		;
 }
 
-static void effective_run(struct thread *t)
+static void effective_run(vnetrs_event *t)
 {
-	struct vnetrs_instance *inst = THREAD_ARG(t);
+	struct vnetrs_instance *inst = EVENT_ARG(t);
 
 	inst->effective_runs++;
 	effective_batch(inst);
 	if (vnetrs_dirty_count(&inst->dirty))
-		thread_add_event(bm->master, effective_run, inst, 0,
+		event_add_event(bm->master, effective_run, inst, 0,
 				 &inst->t_effective);
 }
 
@@ -274,7 +274,7 @@ void vnetrs_effective_mark(struct vnetrs_instance *inst,
 		d->prefix = *p;
 		vnetrs_dirty_add(&inst->dirty, d);
 	}
-	thread_add_event(bm->master, effective_run, inst, 0,
+	event_add_event(bm->master, effective_run, inst, 0,
 			 &inst->t_effective);
 }
 
@@ -327,7 +327,7 @@ void vnetrs_effective_fini(struct vnetrs_instance *inst)
 	struct vnetrs_dirty *d;
 	struct vnetrs_route *r;
 
-	THREAD_OFF(inst->t_effective);
+	EVENT_OFF(inst->t_effective);
 	while ((d = vnetrs_dirty_pop(&inst->dirty)))
 		XFREE(MTYPE_VNETRS_DIRTY, d);
 	while ((r = vnetrs_routes_pop(&inst->routes)))

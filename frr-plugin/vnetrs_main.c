@@ -28,7 +28,7 @@
 
 bool vnetrs_exiting;
 
-static int vnetrs_late_init(struct thread_master *master)
+static int vnetrs_late_init(vnetrs_event_loop *master)
 {
 	zlog_info("vnetrs %s loaded (built against FRR %s)", VNETRS_VERSION,
 		  FRR_VERSION);

@@ -20,7 +20,7 @@
 #include "lib/if.h"
 #include "lib/log.h"
 #include "lib/routemap.h"
-#include "lib/thread.h"
+#include "vnetrs_compat_event.h"
 #include "lib/vrf.h"
 
 #include "bgpd/bgpd.h"
@@ -323,9 +323,9 @@ static void instance_check(struct vnetrs_instance *inst)
 		peer_check(vp);
 }
 
-static struct thread *t_check;
+static vnetrs_event *t_check;
 
-static void owned_check(struct thread *t)
+static void owned_check(vnetrs_event *t)
 {
 	struct vnetrs_instance *inst;
 
@@ -336,14 +336,14 @@ static void owned_check(struct thread *t)
 	rmaps_check();
 	frr_each (vnetrs_instances, &vnetrs_instances, inst)
 		instance_check(inst);
-	thread_add_timer(bm->master, owned_check, NULL, OWNED_INTERVAL,
+	event_add_timer(bm->master, owned_check, NULL, OWNED_INTERVAL,
 			 &t_check);
 }
 
 void vnetrs_owned_check_soon(void)
 {
-	THREAD_OFF(t_check);
-	thread_add_event(bm->master, owned_check, NULL, 0, &t_check);
+	EVENT_OFF(t_check);
+	event_add_event(bm->master, owned_check, NULL, 0, &t_check);
 }
 
 void vnetrs_owned_start(struct vnetrs_instance *inst)

@@ -16,7 +16,7 @@
 #include "lib/hook.h"
 #include "lib/ipaddr.h"
 #include "lib/log.h"
-#include "lib/thread.h"
+#include "vnetrs_compat_event.h"
 
 #include "bgpd/bgpd.h"
 
@@ -170,7 +170,7 @@ void vnetrs_sdn_flush(struct vnetrs_instance *inst)
 	struct vnetrs_pending **all;
 	unsigned int count;
 
-	THREAD_OFF(inst->t_sdn);
+	EVENT_OFF(inst->t_sdn);
 	count = vnetrs_pending_count(&inst->pending);
 	if (!count)
 		return;
@@ -189,9 +189,9 @@ void vnetrs_sdn_flush(struct vnetrs_instance *inst)
 		     inst->sdn_seq, inst->vrf, count);
 }
 
-static void sdn_flush_event(struct thread *t)
+static void sdn_flush_event(vnetrs_event *t)
 {
-	vnetrs_sdn_flush(THREAD_ARG(t));
+	vnetrs_sdn_flush(EVENT_ARG(t));
 }
 
 void vnetrs_sdn_changed(struct vnetrs_instance *inst,
@@ -204,7 +204,7 @@ void vnetrs_sdn_changed(struct vnetrs_instance *inst,
 		pd->prefix = *p;
 		vnetrs_pending_add(&inst->pending, pd);
 	}
-	thread_add_event(bm->master, sdn_flush_event, inst, 0, &inst->t_sdn);
+	event_add_event(bm->master, sdn_flush_event, inst, 0, &inst->t_sdn);
 }
 
 /* The one snapshot: the whole table as batch seq, to s. */
@@ -269,7 +269,7 @@ void vnetrs_sdn_fini(struct vnetrs_instance *inst)
 {
 	struct vnetrs_pending *pd;
 
-	THREAD_OFF(inst->t_sdn);
+	EVENT_OFF(inst->t_sdn);
 	while ((pd = vnetrs_pending_pop(&inst->pending)))
 		XFREE(MTYPE_VNETRS_PENDING, pd);
 	/* The route server goes: consumers are left with an empty table. */
