@@ -11,6 +11,7 @@
 #define VNETRS_COMPAT_BGP_H
 
 #include "bgpd/bgpd.h"
+#include "bgpd/bgp_packet.h"
 #include "bgpd/bgp_route.h"
 
 /* FRR 8.4's extract.pl preprocesses our CLI files without our flags. */
@@ -30,9 +31,23 @@ static inline union sockunion *vnetrs_peer_su(const struct peer *peer)
 	return &peer->connection->su;
 }
 
+/* The local address of the session (NULL while it is down). */
+static inline union sockunion *vnetrs_peer_su_local(const struct peer *peer)
+{
+	return peer->connection->su_local;
+}
+
 static inline bool vnetrs_peer_is_established(const struct peer *peer)
 {
 	return peer_established(peer->connection);
+}
+
+static inline void vnetrs_notify_send_with_data(struct peer *peer,
+						uint8_t code, uint8_t sub_code,
+						uint8_t *data, size_t datalen)
+{
+	bgp_notify_send_with_data(peer->connection, code, sub_code, data,
+				  datalen);
 }
 
 static inline void vnetrs_peer_notify_unconfig(struct peer *peer)
@@ -70,9 +85,21 @@ static inline union sockunion *vnetrs_peer_su(const struct peer *peer)
 	return (union sockunion *)&peer->su;
 }
 
+static inline union sockunion *vnetrs_peer_su_local(const struct peer *peer)
+{
+	return peer->su_local;
+}
+
 static inline bool vnetrs_peer_is_established(const struct peer *peer)
 {
 	return peer_established((struct peer *)peer);
+}
+
+static inline void vnetrs_notify_send_with_data(struct peer *peer,
+						uint8_t code, uint8_t sub_code,
+						uint8_t *data, size_t datalen)
+{
+	bgp_notify_send_with_data(peer, code, sub_code, data, datalen);
 }
 
 static inline void vnetrs_peer_notify_unconfig(struct peer *peer)

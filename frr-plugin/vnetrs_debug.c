@@ -97,6 +97,25 @@ static int debug_config_write(struct vty *vty)
 	return 0;
 }
 
+#if VNETRS_FRR_MAJOR >= 10
+/*
+ * FRR 10: libfrr keeps a list of struct debug and writes each one's .conf
+ * line itself; "debug all" sets them without telling us, so the mask is
+ * refreshed only by our own commands (see docs/frr-versions.md).
+ */
+void vnetrs_debug_init(void)
+{
+	static char conf[array_size(categories)][64];
+
+	for (size_t i = 0; i < array_size(categories); i++) {
+		snprintf(conf[i], sizeof(conf[i]),
+			 "debug bgp vnet-route-server %s", categories[i].name);
+		categories[i].dbg->conf = conf[i];
+		debug_install(categories[i].dbg);
+	}
+	(void)debug_config_write;
+}
+#else
 /* "debug all" and "no debug all". */
 static void debug_set_all(uint32_t flags, bool set)
 {
@@ -112,3 +131,4 @@ void vnetrs_debug_init(void)
 	debug_init(&debug_cbs);
 	hook_register(nb_client_debug_config_write, debug_config_write);
 }
+#endif

@@ -316,7 +316,7 @@ void vnetrs_peer_unconfigure(struct vnetrs_peer *vp)
 
 void vnetrs_peer_del(struct vnetrs_peer *vp)
 {
-	THREAD_OFF(vp->t_limit);
+	EVENT_OFF(vp->t_limit);
 	vnetrs_peers_del(&vp->inst->peers, vp);
 	XFREE(MTYPE_VNETRS_PEER, vp->description);
 	XFREE(MTYPE_VNETRS_PEER, vp->rmap_in);

@@ -27,6 +27,8 @@
 #include "bgpd/bgp_route.h"
 
 #include "vnetrs.h"
+#include "vnetrs_compat_bgp.h"
+#include "vnetrs_compat_if.h"
 #include "vnetrs_bgp.h"
 #include "vnetrs_debug.h"
 #include "vnetrs_effective.h"
@@ -128,17 +130,16 @@ static bool identity_refresh(struct vnetrs_instance *inst, struct bgp *bgp)
 			as_add(&as, &n_as, &cap_as, peer->change_local_as);
 		changed_prepend |= vp->prepended_as != local_as_prepended(peer);
 		vp->prepended_as = local_as_prepended(peer);
-		if (peer->su_local) {
-			sockunion2hostprefix(peer->su_local, &host);
+		if (vnetrs_peer_su_local(peer)) {
+			sockunion2hostprefix(vnetrs_peer_su_local(peer), &host);
 			self_add(&self, &n_self, &cap_self, &host);
 		}
 	}
 	if (vrf)
 		FOR_ALL_INTERFACES (vrf, ifp) {
 			struct connected *c;
-			struct listnode *node;
 
-			for (ALL_LIST_ELEMENTS_RO(ifp->connected, node, c))
+			vnetrs_if_connected_each(ifp, c)
 				self_add(&self, &n_self, &cap_self, c->address);
 		}
 

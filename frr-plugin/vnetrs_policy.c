@@ -132,7 +132,7 @@ static void limit_exceeded(vnetrs_event *t)
 	vnetrs_warn("peer %s sent more than route-limit %u routes: session closed",
 		  vp->addr, vp->inst->route_limit);
 	SET_FLAG(peer->sflags, PEER_STATUS_PREFIX_OVERFLOW);
-	bgp_notify_send_with_data(peer, BGP_NOTIFY_CEASE,
+	vnetrs_notify_send_with_data(peer, BGP_NOTIFY_CEASE,
 				  BGP_NOTIFY_CEASE_MAX_PREFIX, data,
 				  sizeof(data));
 }
