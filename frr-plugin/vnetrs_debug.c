@@ -15,6 +15,10 @@
 #include "lib/vty.h"
 
 #include "vnetrs_debug.h"
+#if VNETRS_FRR_MAJOR >= 10
+#include "lib/libfrr.h"
+#include "vnetrs_compat_event.h"
+#endif
 
 static struct debug dbg_sdn = {.desc = "VNet route server SDN"};
 static struct debug dbg_policy = {.desc = "VNet route server policy"};
@@ -103,7 +107,7 @@ static int debug_config_write(struct vty *vty)
  * line itself; "debug all" sets them without telling us, so the mask is
  * refreshed only by our own commands (see docs/frr-versions.md).
  */
-void vnetrs_debug_init(void)
+static int debug_late_init(vnetrs_event_loop *loop)
 {
 	static char conf[array_size(categories)][64];
 
@@ -113,6 +117,13 @@ void vnetrs_debug_init(void)
 		categories[i].dbg->conf = conf[i];
 		debug_install(categories[i].dbg);
 	}
+	return 0;
+}
+
+/* libfrr sets up its debug list after loading modules: install later. */
+void vnetrs_debug_init(void)
+{
+	hook_register(frr_late_init, debug_late_init);
 	(void)debug_config_write;
 }
 #else
