@@ -3,8 +3,9 @@
  * vnetrs: the module's debug categories (vnetrs_debug.h), with libfrr's
  * struct debug: a terminal mode and a configuration mode per category.
  * The configuration mode is written into the running-config through the
- * northbound's debug node (the only debug node of bgpd a module can add
- * to); "debug all" switches every category with bgpd's own.
+ * northbound's debug node on FRR 8.4 (the only debug node of bgpd a module
+ * can add to; "debug all" switches every category with bgpd's own), through
+ * bgpd's debug config hook on FRR 10 (below).
  */
 #include <zebra.h>
 
@@ -15,10 +16,6 @@
 #include "lib/vty.h"
 
 #include "vnetrs_debug.h"
-#if VNETRS_FRR_MAJOR >= 10
-#include "lib/libfrr.h"
-#include "vnetrs_compat_event.h"
-#endif
 
 static struct debug dbg_sdn = {.desc = "VNet route server SDN"};
 static struct debug dbg_policy = {.desc = "VNet route server policy"};
@@ -103,28 +100,25 @@ static int debug_config_write(struct vty *vty)
 
 #if VNETRS_FRR_MAJOR >= 10
 /*
- * FRR 10: libfrr keeps a list of struct debug and writes each one's .conf
- * line itself; "debug all" sets them without telling us, so the mask is
- * refreshed only by our own commands (see docs/frr-versions.md).
+ * FRR 10 has no northbound debug-config hook; bgpd writes its debug lines
+ * with a hook of its own, called with running = false for "show debugging
+ * bgp" (ours has its own command). lib's "debug all" only reaches the
+ * struct debug put in its list, with one config line each; like bgpd's own
+ * categories, ours stay out of it, so that the running-config keeps the
+ * one-line form when all are on (docs/frr-versions.md).
+ * Declared here: bgpd/bgp_debug.h does not mix with lib/debug.h.
  */
-static int debug_late_init(vnetrs_event_loop *loop)
-{
-	static char conf[array_size(categories)][64];
+DECLARE_HOOK(bgp_hook_config_write_debug, (struct vty *vty, bool running),
+	     (vty, running));
 
-	for (size_t i = 0; i < array_size(categories); i++) {
-		snprintf(conf[i], sizeof(conf[i]),
-			 "debug bgp vnet-route-server %s", categories[i].name);
-		categories[i].dbg->conf = conf[i];
-		debug_install(categories[i].dbg);
-	}
-	return 0;
+static int debug_config_write_bgp(struct vty *vty, bool running)
+{
+	return running ? debug_config_write(vty) : 0;
 }
 
-/* libfrr sets up its debug list after loading modules: install later. */
 void vnetrs_debug_init(void)
 {
-	hook_register(frr_late_init, debug_late_init);
-	(void)debug_config_write;
+	hook_register(bgp_hook_config_write_debug, debug_config_write_bgp);
 }
 #else
 /* "debug all" and "no debug all". */

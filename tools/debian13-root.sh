@@ -12,10 +12,11 @@
 #   tools/debian13-root.sh path          print the root's directory
 #
 # The root lives in build/debian13/root and is keyed on a hash of its inputs
-# (this script, tools/deps.sh, the suite and mirror): it is made again when
+# (how make_root makes it, tools/deps.sh, the suite and mirror): it is made again when
 # one of them changes, reused otherwise. "run" bind-mounts what daemons and
-# "ip netns exec" need and this work tree at the same path, and unmounts all
-# of it when CMD ends, however it ends.
+# "ip netns exec" need and this work tree at the same path, enters the root
+# in a mount namespace of its own, and unmounts all of it when CMD ends,
+# however it ends.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -31,9 +32,13 @@ die() { echo "debian13-root: $*" >&2; exit 1; }
 
 [ "$(id -u)" = 0 ] || die "run as root (chroot, mounts)"
 
+# What the root is made from: make_root's own text (not the rest of this
+# script, so that changing how it is entered keeps the cache), the package
+# list, where packages come from.
 inputs_hash() {
 	{
-		cat "$top/tools/debian13-root.sh" "$top/tools/deps.sh"
+		declare -f make_root
+		cat "$top/tools/deps.sh"
 		echo "$suite $mirror $security $include"
 	} | sha256sum | cut -d' ' -f1
 }
@@ -79,11 +84,23 @@ run_inside() {
 	trap 'exit 130' INT TERM
 	mount_all
 	local rc=0
-	chroot "$root" /usr/bin/env -i HOME=/root TERM="${TERM:-dumb}" \
-		PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-		LANG=C.UTF-8 VNETRS_IN_DEBIAN13=1 \
-		/bin/bash -c 'cd "$1" && shift && exec "$@"' bash "$top" "$@" ||
-		rc=$?
+	# A mount namespace whose root is the Debian 13 root (pivot_root, not
+	# chroot): FRR 10's topotests (munet) nsenter their nodes' mount
+	# namespaces, and entering one resets the root to that namespace's own,
+	# which under a chroot would be this machine's.
+	unshare --mount --propagation private /bin/bash -c '
+		set -e
+		cd "$1"
+		mkdir -p .vnetrs-oldroot
+		pivot_root . .vnetrs-oldroot
+		cd /
+		umount -l /.vnetrs-oldroot
+		shift
+		exec /usr/bin/env -i HOME=/root TERM="${TERM:-dumb}" \
+			PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+			LANG=C.UTF-8 VNETRS_IN_DEBIAN13=1 \
+			/bin/bash -c "cd \"\$1\" && shift && exec \"\$@\"" bash "$@"
+	' bash "$root" "$top" "$@" || rc=$?
 	unmount_all
 	trap - EXIT
 	return $rc

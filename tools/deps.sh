@@ -53,6 +53,8 @@ case "$debian" in
 		liblua5.3-dev lua5.3 libunwind-dev
 		libprotobuf-c-dev protobuf-c-compiler
 		libclang-rt-19-dev
+		# FRR 10's topotest library refuses to start without gdb
+		gdb
 	)
 	;;
 *)

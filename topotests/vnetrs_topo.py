@@ -44,11 +44,36 @@ FRR_CONFTEST_MODNAME = "frr_topotests_conftest"
 _bootstrapped = False
 
 
+def frr_version():
+    "The installed bgpd's version, e.g. 8.4.4 or 10.3 (None if unknown)."
+    try:
+        out = subprocess.run(
+            ["/usr/lib/frr/bgpd", "--version"],
+            capture_output=True, text=True, check=False
+        ).stdout
+        return out.split("bgpd version ", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return None
+
+
+def frr_major():
+    "The installed FRR's major version (8 or 10), 0 if unknown."
+    major = (frr_version() or "").split(".")[0]
+    return int(major) if major.isdigit() else 0
+
+
 def frr_src():
-    "The FRR source tree: $VNETRS_FRR_SRC or <repo>/build/frr/src."
-    src = os.environ.get("VNETRS_FRR_SRC") or os.path.join(
-        REPO_DIR, "build", "frr", "src"
-    )
+    """
+    The FRR source tree: $VNETRS_FRR_SRC, or where tools/prepare-frr.sh puts
+    it for the installed FRR: <repo>/build/frr/src for 8.4,
+    <repo>/build/frr-VERSION/src from 10.
+    """
+    src = os.environ.get("VNETRS_FRR_SRC")
+    if not src:
+        ver = frr_version() or ""
+        major = ver.split(".")[0]
+        sub = "frr-" + ver if major.isdigit() and int(major) >= 10 else "frr"
+        src = os.path.join(REPO_DIR, "build", sub, "src")
     return os.path.abspath(src)
 
 
