@@ -16,7 +16,7 @@ cd "$top"
 [ "$(id -u)" = 0 ] || { echo "check-debian13: run as root" >&2; exit 1; }
 
 # The topotests that pass on 10.3 (docs/frr-versions.md, "Status").
-topotests=${VNETRS_DEBIAN13_TOPOTESTS:-topotests/test_vnetrs_foundation}
+topotests=${VNETRS_DEBIAN13_TOPOTESTS:-topotests/test_vnetrs_foundation topotests/test_vnetrs_bad_config}
 
 start=$(date +%s)
 echo "check-debian13: the Debian 13 root and the build for FRR 10.3"

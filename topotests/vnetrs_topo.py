@@ -28,6 +28,7 @@ import importlib.util
 import json
 import logging
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -60,6 +61,21 @@ def frr_major():
     "The installed FRR's major version (8 or 10), 0 if unknown."
     major = (frr_version() or "").split(".")[0]
     return int(major) if major.isdigit() else 0
+
+
+# What FRR 10's "vtysh -b" prints while it works (8.4's printed nothing).
+_VTYSH_B_PROGRESS = re.compile(
+    r"^(\[\d+\|\w+\] (sending configuration|done)"
+    r"|Waiting for children to finish applying config\.\.\."
+    r"|MGMTD: No changes found to be committed!)$"
+)
+
+
+def without_vtysh_b_progress(out):
+    "vtysh -b's output without FRR 10's progress lines."
+    return "\n".join(
+        line for line in out.splitlines() if not _VTYSH_B_PROGRESS.match(line)
+    )
 
 
 def frr_src():
