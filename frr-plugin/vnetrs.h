@@ -29,7 +29,7 @@ struct bgp_dest;
 struct bgp_path_info;
 struct ipaddr;
 struct peer;
-struct thread;
+#include "vnetrs_compat_event.h"
 
 DECLARE_MGROUP(VNETRS);
 DECLARE_MTYPE(VNETRS_INSTANCE);
@@ -94,7 +94,7 @@ struct vnetrs_peer {
 	bool limit_logged;
 	/* route-limit: the session is closed from this event (not from
 	 * inside bgpd's UPDATE processing), for the limit of this family. */
-	struct thread *t_limit;
+	vnetrs_event *t_limit;
 	afi_t limit_afi;
 	/* The neighbor's local-as, when bgpd prepends it to what the peer
 	 * sends (the path's first AS, not a loop); 0 otherwise. */
@@ -154,7 +154,7 @@ struct vnetrs_instance {
 	 * (bursts of UPDATEs are coalesced into one run). */
 	struct vnetrs_routes_head routes;
 	struct vnetrs_prefix_queue dirty;
-	struct thread *t_effective;
+	vnetrs_event *t_effective;
 	/* Entries of routes by source, kept by route_replace() so metrics
 	 * need no walk of the table. */
 	uint64_t routes_by_source[VNETRS_SOURCE_OTHER + 1];
@@ -163,7 +163,7 @@ struct vnetrs_instance {
 
 	/* SDN: changes not yet sent as a batch, the last batch's number. */
 	struct vnetrs_prefix_queue pending;
-	struct thread *t_sdn;
+	vnetrs_event *t_sdn;
 	uint64_t sdn_seq;
 	uint64_t sdn_batches;
 	/* After a start, SDN snapshots wait until the table has converged
@@ -171,7 +171,7 @@ struct vnetrs_instance {
 	bool converged;
 	struct timeval converge_start;
 	int64_t converged_ms;
-	struct thread *t_converge;
+	vnetrs_event *t_converge;
 
 	/* What the route server is, as the acceptance rules see it: every
 	 * AS it presents (its own, neighbors' local-as) and its own

@@ -8,7 +8,7 @@
 
 #include "lib/log.h"
 #include "lib/monotime.h"
-#include "lib/thread.h"
+#include "vnetrs_compat_event.h"
 #include "lib/workqueue.h"
 
 #include "bgpd/bgpd.h"
@@ -16,6 +16,7 @@
 
 #include "../logic/vnetrs_converge.h"
 #include "vnetrs.h"
+#include "vnetrs_compat_bgp.h"
 #include "vnetrs_converge.h"
 #include "vnetrs_debug.h"
 #include "vnetrs_instance.h"
@@ -30,7 +31,7 @@ static enum vnetrs_conv_session session_of(const struct peer *peer)
 {
 	if (!peer)
 		return VNETRS_CONV_DOWN;
-	switch (peer->status) {
+	switch (vnetrs_peer_status(peer)) {
 	case Established:
 		return VNETRS_CONV_UP;
 	case OpenSent:
@@ -61,9 +62,9 @@ static void conv_peer_fill(const struct peer *peer, time_t now,
 	cp->quiet_ms = now > last ? (uint64_t)(now - last) * 1000 : 0;
 }
 
-static void converge_check(struct thread *t)
+static void converge_check(vnetrs_event *t)
 {
-	struct vnetrs_instance *inst = THREAD_ARG(t);
+	struct vnetrs_instance *inst = EVENT_ARG(t);
 	struct bgp *bgp = vnetrs_instance_bgp(inst);
 	size_t n = vnetrs_peers_count(&inst->peers), i = 0;
 	struct vnetrs_conv_peer *cps;
@@ -92,7 +93,7 @@ static void converge_check(struct thread *t)
 					VNETRS_DEBUG(effective, "table of %s converging: waiting for %s",
 						     inst->vrf, vp->addr);
 		}
-		thread_add_timer_msec(bm->master, converge_check, inst,
+		event_add_timer_msec(bm->master, converge_check, inst,
 				      CHECK_INTERVAL_MS, &inst->t_converge);
 		return;
 	}
@@ -109,11 +110,11 @@ void vnetrs_converge_start(struct vnetrs_instance *inst)
 	monotime(&inst->converge_start);
 	inst->converged = false;
 	/* Not at once: the configuration being read adds the peers. */
-	thread_add_timer_msec(bm->master, converge_check, inst,
+	event_add_timer_msec(bm->master, converge_check, inst,
 			      CHECK_INTERVAL_MS, &inst->t_converge);
 }
 
 void vnetrs_converge_fini(struct vnetrs_instance *inst)
 {
-	THREAD_OFF(inst->t_converge);
+	EVENT_OFF(inst->t_converge);
 }

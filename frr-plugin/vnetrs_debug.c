@@ -3,8 +3,9 @@
  * vnetrs: the module's debug categories (vnetrs_debug.h), with libfrr's
  * struct debug: a terminal mode and a configuration mode per category.
  * The configuration mode is written into the running-config through the
- * northbound's debug node (the only debug node of bgpd a module can add
- * to); "debug all" switches every category with bgpd's own.
+ * northbound's debug node on FRR 8.4 (the only debug node of bgpd a module
+ * can add to; "debug all" switches every category with bgpd's own), through
+ * bgpd's debug config hook on FRR 10 (below).
  */
 #include <zebra.h>
 
@@ -97,6 +98,29 @@ static int debug_config_write(struct vty *vty)
 	return 0;
 }
 
+#if VNETRS_FRR_MAJOR >= 10
+/*
+ * FRR 10 has no northbound debug-config hook; bgpd writes its debug lines
+ * with a hook of its own, called with running = false for "show debugging
+ * bgp" (ours has its own command). lib's "debug all" only reaches the
+ * struct debug put in its list, with one config line each; like bgpd's own
+ * categories, ours stay out of it, so that the running-config keeps the
+ * one-line form when all are on (docs/frr-versions.md).
+ * Declared here: bgpd/bgp_debug.h does not mix with lib/debug.h.
+ */
+DECLARE_HOOK(bgp_hook_config_write_debug, (struct vty *vty, bool running),
+	     (vty, running));
+
+static int debug_config_write_bgp(struct vty *vty, bool running)
+{
+	return running ? debug_config_write(vty) : 0;
+}
+
+void vnetrs_debug_init(void)
+{
+	hook_register(bgp_hook_config_write_debug, debug_config_write_bgp);
+}
+#else
 /* "debug all" and "no debug all". */
 static void debug_set_all(uint32_t flags, bool set)
 {
@@ -112,3 +136,4 @@ void vnetrs_debug_init(void)
 	debug_init(&debug_cbs);
 	hook_register(nb_client_debug_config_write, debug_config_write);
 }
+#endif

@@ -21,7 +21,7 @@
 
 #include "lib/hook.h"
 #include "lib/log.h"
-#include "lib/thread.h"
+#include "vnetrs_compat_event.h"
 
 #include "bgpd/bgpd.h"
 #include "bgpd/bgp_aspath.h"
@@ -273,14 +273,14 @@ void vnetrs_effective_flush(struct vnetrs_instance *inst)
 		;
 }
 
-static void effective_run(struct thread *t)
+static void effective_run(vnetrs_event *t)
 {
-	struct vnetrs_instance *inst = THREAD_ARG(t);
+	struct vnetrs_instance *inst = EVENT_ARG(t);
 
 	inst->effective_runs++;
 	effective_batch(inst);
 	if (vnetrs_prefix_queue_count(&inst->dirty))
-		thread_add_event(bm->master, effective_run, inst, 0,
+		event_add_event(bm->master, effective_run, inst, 0,
 				 &inst->t_effective);
 }
 
@@ -294,8 +294,8 @@ void vnetrs_effective_mark(struct vnetrs_instance *inst,
 	/* Scheduled once for the whole burst: the event's pointer says so
 	 * without taking the event loop's lock for each path. */
 	if (!inst->t_effective)
-		thread_add_event(bm->master, effective_run, inst, 0,
-				 &inst->t_effective);
+		event_add_event(bm->master, effective_run, inst, 0,
+				&inst->t_effective);
 }
 
 static void mark_visit(struct bgp_dest *dest, afi_t afi, void *arg)
@@ -346,7 +346,7 @@ void vnetrs_effective_fini(struct vnetrs_instance *inst)
 {
 	struct vnetrs_route *r;
 
-	THREAD_OFF(inst->t_effective);
+	EVENT_OFF(inst->t_effective);
 	vnetrs_prefix_queue_fini(&inst->dirty);
 	/* Not _pop(): a hash's pop rescans from its first bucket each time
 	 * (quadratic in a full table). */

@@ -17,6 +17,8 @@
 #include "bgpd/bgp_updgrp.h"
 
 #include "vnetrs.h"
+#include "vnetrs_compat_bgp.h"
+#include "vnetrs_compat_nb.h"
 #include "vnetrs_bgp.h"
 #include "vnetrs_converge.h"
 #include "vnetrs_debug.h"
@@ -228,10 +230,10 @@ struct vnetrs_peer *vnetrs_peer_in(struct vnetrs_instance *inst,
 {
 	struct vnetrs_peer key = {};
 
-	if (!inst || !peer->su.sa.sa_family ||
+	if (!inst || !vnetrs_peer_su(peer)->sa.sa_family ||
 	    CHECK_FLAG(peer->flags, PEER_FLAG_DYNAMIC_NEIGHBOR))
 		return NULL;
-	key.su = peer->su;
+	key.su = *vnetrs_peer_su(peer);
 	return vnetrs_peers_find(&inst->peers, &key);
 }
 
@@ -278,7 +280,7 @@ void vnetrs_peer_sync(struct vnetrs_peer *vp)
 	/* remote_as 0: a gateway in the route server's own AS (iBGP). */
 	as_type = vp->remote_as ? AS_SPECIFIED : AS_INTERNAL;
 	if (!peer || !vnetrs_peer_as_is_ours(vp, peer)) {
-		ret = peer_remote_as(bgp, &vp->su, NULL, &as, as_type);
+		ret = vnetrs_peer_remote_as(bgp, &vp->su, &as, as_type);
 		if (ret < 0) {
 			vnetrs_err("cannot set up neighbor %s (AS %u): bgpd error %d",
 				 vp->addr, vp->remote_as, ret);
@@ -306,10 +308,10 @@ void vnetrs_peer_unconfigure(struct vnetrs_peer *vp)
 		struct peer *other = peer->doppelganger;
 
 		vnetrs_info("removing neighbor %s", vp->addr);
-		peer_notify_unconfig(peer);
+		vnetrs_peer_notify_unconfig(peer);
 		peer_delete(peer);
-		if (other && other->status != Deleted) {
-			peer_notify_unconfig(other);
+		if (other && vnetrs_peer_status(other) != Deleted) {
+			vnetrs_peer_notify_unconfig(other);
 			peer_delete(other);
 		}
 	}
@@ -317,7 +319,7 @@ void vnetrs_peer_unconfigure(struct vnetrs_peer *vp)
 
 void vnetrs_peer_del(struct vnetrs_peer *vp)
 {
-	THREAD_OFF(vp->t_limit);
+	EVENT_OFF(vp->t_limit);
 	vnetrs_peers_del(&vp->inst->peers, vp);
 	XFREE(MTYPE_VNETRS_PEER, vp->description);
 	XFREE(MTYPE_VNETRS_PEER, vp->rmap_in);
@@ -335,7 +337,7 @@ const char *vnetrs_peer_last_reset(const struct vnetrs_peer *vp)
 	if (CHECK_FLAG(peer->sflags, PEER_STATUS_PREFIX_OVERFLOW))
 		return "route-limit exceeded";
 	/* While the session is up, an old reason would only mislead. */
-	if (!peer->resettime || peer_established(peer))
+	if (!peer->resettime || vnetrs_peer_is_established(peer))
 		return "";
 	return peer_down_str[peer->last_reset];
 }
@@ -346,7 +348,7 @@ const char *vnetrs_peer_session_state(const struct vnetrs_peer *vp)
 
 	if (!peer)
 		return "NoNeighbor";
-	return lookup_msg(bgp_status_msg, peer->status, NULL);
+	return lookup_msg(bgp_status_msg, vnetrs_peer_status(peer), NULL);
 }
 
 void vnetrs_peer_counters(const struct vnetrs_peer *vp,
@@ -390,9 +392,9 @@ void vnetrs_instance_purge(const char *vrf)
 	dnode = yang_dnode_get(candidate->dnode, xpath);
 	if (dnode) {
 		lyd_free_tree(dnode);
-		ret = nb_candidate_commit(&context, candidate, true,
-					  "vnetrs: BGP instance deleted", NULL,
-					  errmsg, sizeof(errmsg));
+		ret = vnetrs_nb_candidate_commit(&context, candidate,
+						 "vnetrs: BGP instance deleted",
+						 errmsg, sizeof(errmsg));
 		if (ret != NB_OK && ret != NB_ERR_NO_CHANGES)
 			vnetrs_err("could not remove the route server of VRF %s with its BGP instance: %s",
 				 vrf, errmsg);

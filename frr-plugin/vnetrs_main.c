@@ -7,6 +7,7 @@
  */
 #include <zebra.h>
 
+#include "lib/defaults.h"
 #include "lib/hook.h"
 #include "lib/libfrr.h"
 #include "lib/log.h"
@@ -28,7 +29,7 @@
 
 bool vnetrs_exiting;
 
-static int vnetrs_late_init(struct thread_master *master)
+static int vnetrs_late_init(vnetrs_event_loop *master)
 {
 	zlog_info("vnetrs %s loaded (built against FRR %s)", VNETRS_VERSION,
 		  FRR_VERSION);
@@ -76,8 +77,42 @@ static int vnetrs_fini(void)
 	return 0;
 }
 
+/*
+ * The FRR version this module is built for; a test overrides it to see
+ * the refusal below (tests/frr10/version.sh).
+ */
+#ifndef VNETRS_FRR_BUILT_FOR
+#define VNETRS_FRR_BUILT_FOR FRR_VER_SHORT
+#endif
+
+/*
+ * bgpd does no ABI check when it loads a module: a build for another FRR
+ * would misread bgpd's structures. So the first thing the module does is
+ * compare versions, with a libfrr call that exists in every series we
+ * support. While modules load, no "frr version" line has been read yet:
+ * libfrr's defaults version is still its own FRR_VER_SHORT.
+ */
+static bool vnetrs_frr_version_ok(void)
+{
+	const char *running = frr_defaults_version();
+
+	if (running && !strcmp(running, VNETRS_FRR_BUILT_FOR))
+		return true;
+	zlog_err("vnetrs: built for FRR %s but this bgpd is FRR %s: not loading; install the vnetrs build for FRR %s",
+		 VNETRS_FRR_BUILT_FOR, running ? running : "(unknown)",
+		 running ? running : "(unknown)");
+	return false;
+}
+
 static int vnetrs_module_init(void)
 {
+	/*
+	 * Exit here, as bgpd does when a module fails: returning an error
+	 * makes libfrr dlclose() us first, and its exit then walks the
+	 * memory types our constructors registered, now unmapped.
+	 */
+	if (!vnetrs_frr_version_ok())
+		exit(1);
 	hook_register(frr_late_init, vnetrs_late_init);
 	hook_register(bgp_inst_config_write, vnetrs_bgp_inst_config_write);
 	hook_register(bgp_inst_delete, vnetrs_bgp_inst_delete);

@@ -16,6 +16,7 @@
 #include "bgpd/bgp_table.h"
 
 #include "vnetrs.h"
+#include "vnetrs_compat_bgp.h"
 #include "vnetrs_bgp.h"
 #include "vnetrs_debug.h"
 #include "vnetrs_instance.h"
@@ -71,6 +72,6 @@ void vnetrs_origin_withdraw(struct vnetrs_instance *inst,
 	vnetrs_prefix_to_frr(&aspace->prefix, &p);
 	if (user_static(bgp, afi, &p))
 		return;
-	bgp_static_withdraw(bgp, &p, afi, SAFI_UNICAST);
+	vnetrs_static_withdraw(bgp, &p, afi, SAFI_UNICAST);
 	VNETRS_DEBUG(policy, "withdrawing address space %pFX", &p);
 }

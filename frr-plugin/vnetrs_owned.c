@@ -20,13 +20,15 @@
 #include "lib/if.h"
 #include "lib/log.h"
 #include "lib/routemap.h"
-#include "lib/thread.h"
+#include "vnetrs_compat_event.h"
 #include "lib/vrf.h"
 
 #include "bgpd/bgpd.h"
 #include "bgpd/bgp_route.h"
 
 #include "vnetrs.h"
+#include "vnetrs_compat_bgp.h"
+#include "vnetrs_compat_if.h"
 #include "vnetrs_bgp.h"
 #include "vnetrs_debug.h"
 #include "vnetrs_effective.h"
@@ -128,17 +130,16 @@ static bool identity_refresh(struct vnetrs_instance *inst, struct bgp *bgp)
 			as_add(&as, &n_as, &cap_as, peer->change_local_as);
 		changed_prepend |= vp->prepended_as != local_as_prepended(peer);
 		vp->prepended_as = local_as_prepended(peer);
-		if (peer->su_local) {
-			sockunion2hostprefix(peer->su_local, &host);
+		if (vnetrs_peer_su_local(peer)) {
+			sockunion2hostprefix(vnetrs_peer_su_local(peer), &host);
 			self_add(&self, &n_self, &cap_self, &host);
 		}
 	}
 	if (vrf)
 		FOR_ALL_INTERFACES (vrf, ifp) {
 			struct connected *c;
-			struct listnode *node;
 
-			for (ALL_LIST_ELEMENTS_RO(ifp->connected, node, c))
+			vnetrs_if_connected_each(ifp, c)
 				self_add(&self, &n_self, &cap_self, c->address);
 		}
 
@@ -323,9 +324,9 @@ static void instance_check(struct vnetrs_instance *inst)
 		peer_check(vp);
 }
 
-static struct thread *t_check;
+static vnetrs_event *t_check;
 
-static void owned_check(struct thread *t)
+static void owned_check(vnetrs_event *t)
 {
 	struct vnetrs_instance *inst;
 
@@ -336,14 +337,14 @@ static void owned_check(struct thread *t)
 	rmaps_check();
 	frr_each (vnetrs_instances, &vnetrs_instances, inst)
 		instance_check(inst);
-	thread_add_timer(bm->master, owned_check, NULL, OWNED_INTERVAL,
+	event_add_timer(bm->master, owned_check, NULL, OWNED_INTERVAL,
 			 &t_check);
 }
 
 void vnetrs_owned_check_soon(void)
 {
-	THREAD_OFF(t_check);
-	thread_add_event(bm->master, owned_check, NULL, 0, &t_check);
+	EVENT_OFF(t_check);
+	event_add_event(bm->master, owned_check, NULL, 0, &t_check);
 }
 
 void vnetrs_owned_start(struct vnetrs_instance *inst)

@@ -23,7 +23,7 @@
 #include "lib/jhash.h"
 #include "lib/log.h"
 #include "lib/routemap.h"
-#include "lib/thread.h"
+#include "vnetrs_compat_event.h"
 
 #include "bgpd/bgpd.h"
 #include "bgpd/bgp_aspath.h"
@@ -34,6 +34,7 @@
 #include "bgpd/bgp_table.h"
 
 #include "vnetrs.h"
+#include "vnetrs_compat_bgp.h"
 #include "vnetrs_bgp.h"
 #include "vnetrs_debug.h"
 #include "vnetrs_instance.h"
@@ -113,9 +114,9 @@ static void match_free(void *rule)
 /* route-limit exceeded (without warning-only): close the session as
  * maximum-prefix does, and hold it down until the limit is raised or the
  * session cleared. */
-static void limit_exceeded(struct thread *t)
+static void limit_exceeded(vnetrs_event *t)
 {
-	struct vnetrs_peer *vp = THREAD_ARG(t);
+	struct vnetrs_peer *vp = EVENT_ARG(t);
 	struct peer *peer = vnetrs_peer_bgp(vp);
 	afi_t afi = vp->limit_afi;
 	uint32_t limit = vp->inst->route_limit;
@@ -126,12 +127,12 @@ static void limit_exceeded(struct thread *t)
 		limit >> 8, limit,
 	};
 
-	if (!peer || !peer_established(peer))
+	if (!peer || !vnetrs_peer_is_established(peer))
 		return;
 	vnetrs_warn("peer %s sent more than route-limit %u routes: session closed",
 		  vp->addr, vp->inst->route_limit);
 	SET_FLAG(peer->sflags, PEER_STATUS_PREFIX_OVERFLOW);
-	bgp_notify_send_with_data(peer, BGP_NOTIFY_CEASE,
+	vnetrs_notify_send_with_data(peer, BGP_NOTIFY_CEASE,
 				  BGP_NOTIFY_CEASE_MAX_PREFIX, data,
 				  sizeof(data));
 }
@@ -158,7 +159,7 @@ static bool over_limit(struct vnetrs_peer *vp, struct peer *peer,
 		return false;
 	if (!inst->route_limit_warning_only) {
 		vp->limit_afi = afi;
-		thread_add_event(bm->master, limit_exceeded, vp, 0,
+		event_add_event(bm->master, limit_exceeded, vp, 0,
 				 &vp->t_limit);
 		return true;
 	}
@@ -843,7 +844,7 @@ static void clear_soft(struct vnetrs_instance *inst, enum bgp_clear_type how)
 	frr_each (vnetrs_peers, &inst->peers, vp) {
 		struct peer *peer = vnetrs_peer_bgp(vp);
 
-		if (!peer || !peer_established(peer))
+		if (!peer || !vnetrs_peer_is_established(peer))
 			continue;
 		for (afi_t afi = AFI_IP; afi <= AFI_IP6; afi++)
 			if (peer->afc_nego[afi][SAFI_UNICAST])

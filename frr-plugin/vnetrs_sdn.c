@@ -16,7 +16,7 @@
 #include "lib/hook.h"
 #include "lib/ipaddr.h"
 #include "lib/log.h"
-#include "lib/thread.h"
+#include "vnetrs_compat_event.h"
 
 #include "bgpd/bgpd.h"
 
@@ -149,7 +149,7 @@ void vnetrs_sdn_flush(struct vnetrs_instance *inst)
 	struct vnetrs_prefix *all;
 	unsigned int count;
 
-	THREAD_OFF(inst->t_sdn);
+	EVENT_OFF(inst->t_sdn);
 	count = vnetrs_prefix_queue_count(&inst->pending);
 	if (!count)
 		return;
@@ -168,9 +168,9 @@ void vnetrs_sdn_flush(struct vnetrs_instance *inst)
 		     inst->sdn_seq, inst->vrf, count);
 }
 
-static void sdn_flush_event(struct thread *t)
+static void sdn_flush_event(vnetrs_event *t)
 {
-	vnetrs_sdn_flush(THREAD_ARG(t));
+	vnetrs_sdn_flush(EVENT_ARG(t));
 }
 
 void vnetrs_sdn_changed(struct vnetrs_instance *inst,
@@ -178,8 +178,8 @@ void vnetrs_sdn_changed(struct vnetrs_instance *inst,
 {
 	vnetrs_prefix_queue_push(&inst->pending, p);
 	if (!inst->t_sdn)
-		thread_add_event(bm->master, sdn_flush_event, inst, 0,
-				 &inst->t_sdn);
+		event_add_event(bm->master, sdn_flush_event, inst, 0,
+				&inst->t_sdn);
 }
 
 /* The one snapshot: the whole table as batch seq, to s. */
@@ -242,7 +242,7 @@ void vnetrs_sdn_table_is_converged(struct vnetrs_instance *inst)
 
 void vnetrs_sdn_fini(struct vnetrs_instance *inst)
 {
-	THREAD_OFF(inst->t_sdn);
+	EVENT_OFF(inst->t_sdn);
 	vnetrs_prefix_queue_fini(&inst->pending);
 	/* The route server goes: consumers are left with an empty table. */
 	if (!vnetrs_exiting && !bm->terminating) {

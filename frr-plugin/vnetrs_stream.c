@@ -26,7 +26,7 @@
 #include "lib/log.h"
 #include "lib/memory.h"
 #include "lib/monotime.h"
-#include "lib/thread.h"
+#include "vnetrs_compat_event.h"
 
 #include "bgpd/bgpd.h"
 
@@ -106,7 +106,7 @@ struct consumer {
 	/* The last read waits for the socket to take data (TLS). */
 	bool read_wants_write;
 	time_t last_rx;
-	struct thread *t_read, *t_write, *t_timer;
+	vnetrs_event *t_read, *t_write, *t_timer;
 };
 DECLARE_DLIST(consumers, struct consumer, item);
 
@@ -309,9 +309,9 @@ static void consumer_close(struct consumer *c, const char *why)
 	vnetrs_info("SDN consumer %s on %s disconnected: %s",
 		  c->name[0] ? c->name : "(no hello)", vnetrs_listener_where(l),
 		  why);
-	THREAD_OFF(c->t_read);
-	THREAD_OFF(c->t_write);
-	THREAD_OFF(c->t_timer);
+	EVENT_OFF(c->t_read);
+	EVENT_OFF(c->t_write);
+	EVENT_OFF(c->t_timer);
 	c->conn->ops->free(c->conn);
 	while ((q = qents_pop(&c->queue))) {
 		chunk_unref(q->chunk);
@@ -334,17 +334,17 @@ static void consumer_drop(struct consumer *c, uint64_t *counter,
 	consumer_close(c, why);
 }
 
-static void consumer_read(struct thread *t);
-static void consumer_write(struct thread *t);
+static void consumer_read(vnetrs_event *t);
+static void consumer_write(vnetrs_event *t);
 
 /* Wait for what the connection needs next. */
 static void consumer_arm(struct consumer *c)
 {
-	thread_add_read(bm->master, consumer_read, c, c->conn->fd,
+	event_add_read(bm->master, consumer_read, c, c->conn->fd,
 			&c->t_read);
 	if (qents_count(&c->queue) || c->conn->want_write ||
 	    c->read_wants_write)
-		thread_add_write(bm->master, consumer_write, c, c->conn->fd,
+		event_add_write(bm->master, consumer_write, c, c->conn->fd,
 				 &c->t_write);
 }
 
@@ -377,7 +377,7 @@ static bool consumer_flush(struct consumer *c)
 		XFREE(MTYPE_VNETRS_SDN_QENT, q);
 	}
 	if (qents_count(&c->queue))
-		thread_add_write(bm->master, consumer_write, c, conn->fd,
+		event_add_write(bm->master, consumer_write, c, conn->fd,
 				 &c->t_write);
 	return true;
 }
@@ -406,9 +406,9 @@ static bool consumer_enqueue(struct consumer *c, struct writer *w)
 	return true;
 }
 
-static void consumer_write(struct thread *t)
+static void consumer_write(vnetrs_event *t)
 {
-	struct consumer *c = THREAD_ARG(t);
+	struct consumer *c = EVENT_ARG(t);
 
 	/* The handshake goes on where the reads drive it. */
 	if (c->state == SETUP) {
@@ -583,16 +583,16 @@ static bool consumer_send_keepalive(struct consumer *c)
 		msg);
 }
 
-static void consumer_keepalive(struct thread *t)
+static void consumer_keepalive(vnetrs_event *t)
 {
-	struct consumer *c = THREAD_ARG(t);
+	struct consumer *c = EVENT_ARG(t);
 
 	if (monotime(NULL) - c->last_rx > DEADTIME) {
 		consumer_drop(c, &c->listener->dropped_silent,
 			      "nothing received for 30 s");
 		return;
 	}
-	thread_add_timer(bm->master, consumer_keepalive, c,
+	event_add_timer(bm->master, consumer_keepalive, c,
 			 KEEPALIVE_INTERVAL, &c->t_timer);
 	if (c->state != WAIT_HELLO)
 		consumer_send_keepalive(c);
@@ -706,15 +706,15 @@ static bool consumer_setup(struct consumer *c)
 		return false;
 	}
 	c->state = WAIT_HELLO;
-	THREAD_OFF(c->t_timer);
-	thread_add_timer(bm->master, consumer_keepalive, c,
+	EVENT_OFF(c->t_timer);
+	event_add_timer(bm->master, consumer_keepalive, c,
 			 KEEPALIVE_INTERVAL, &c->t_timer);
 	return send_hello(c);
 }
 
-static void consumer_read(struct thread *t)
+static void consumer_read(vnetrs_event *t)
 {
-	struct consumer *c = THREAD_ARG(t);
+	struct consumer *c = EVENT_ARG(t);
 	struct vnetrs_conn *conn = c->conn;
 	char err[128];
 
@@ -741,7 +741,7 @@ static void consumer_read(struct thread *t)
 			return;
 	}
 	/* More may be waiting (a transport's own buffer): next turn. */
-	thread_add_event(bm->master, consumer_read, c, 0, &c->t_read);
+	event_add_event(bm->master, consumer_read, c, 0, &c->t_read);
 }
 
 /* Returns false if c was dropped (its connection refused the HELLO). */
@@ -769,9 +769,9 @@ static bool send_hello(struct consumer *c)
 }
 
 /* The connection was not set up in time. */
-static void consumer_setup_expired(struct thread *t)
+static void consumer_setup_expired(vnetrs_event *t)
 {
-	struct consumer *c = THREAD_ARG(t);
+	struct consumer *c = EVENT_ARG(t);
 
 	listener_refused(c->listener, "timeout");
 	consumer_close(c, "not set up within 5 s");
@@ -801,7 +801,7 @@ void vnetrs_listener_accepted(struct vnetrs_listener *l,
 	qents_init(&c->queue);
 	consumers_add_tail(&l->consumers, c);
 	l->accepted++;
-	thread_add_timer(bm->master, consumer_setup_expired, c, SETUP_DEADLINE,
+	event_add_timer(bm->master, consumer_setup_expired, c, SETUP_DEADLINE,
 			 &c->t_timer);
 	consumer_setup(c);
 }

@@ -23,7 +23,7 @@
 #include "lib/memory.h"
 #include "lib/network.h"
 #include "lib/sockunion.h"
-#include "lib/thread.h"
+#include "vnetrs_compat_event.h"
 
 #include "bgpd/bgpd.h"
 
@@ -65,7 +65,7 @@ struct tls_listener {
 	/* certificate, key, ca: loaded again when they change. */
 	struct tls_file files[3];
 	bool reload_failed; /* said once, until the files change again */
-	struct thread *t_accept;
+	vnetrs_event *t_accept;
 	uint64_t reloads;
 };
 
@@ -429,15 +429,15 @@ static struct tls_conn *conn_new(struct tls_listener *tl, int fd)
 	return tc;
 }
 
-static void tls_accept(struct thread *t)
+static void tls_accept(vnetrs_event *t)
 {
-	struct tls_listener *tl = THREAD_ARG(t);
+	struct tls_listener *tl = EVENT_ARG(t);
 	union sockunion su;
 	socklen_t len = sizeof(su);
 	struct tls_conn *tc;
 	int fd;
 
-	thread_add_read(bm->master, tls_accept, tl, tl->fd, &tl->t_accept);
+	event_add_read(bm->master, tls_accept, tl, tl->fd, &tl->t_accept);
 	fd = accept(tl->fd, &su.sa, &len);
 	if (fd < 0) {
 		if (!ERRNO_IO_RETRY(errno))
@@ -559,14 +559,14 @@ static void tls_start(void *tp, struct vnetrs_listener *l)
 	struct tls_listener *tl = tp;
 
 	tl->l = l;
-	thread_add_read(bm->master, tls_accept, tl, tl->fd, &tl->t_accept);
+	event_add_read(bm->master, tls_accept, tl, tl->fd, &tl->t_accept);
 }
 
 static void tls_close(void *tp)
 {
 	struct tls_listener *tl = tp;
 
-	THREAD_OFF(tl->t_accept);
+	EVENT_OFF(tl->t_accept);
 	close(tl->fd);
 	cred_unref(tl->cred);
 	for (int i = 0; i < 3; i++)

@@ -19,7 +19,7 @@
 #include "lib/memory.h"
 #include "lib/network.h"
 #include "lib/privs.h"
-#include "lib/thread.h"
+#include "vnetrs_compat_event.h"
 
 #include "bgpd/bgpd.h"
 
@@ -52,7 +52,7 @@ struct unix_listener {
 	struct vnetrs_listener *l;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	int fd;
-	struct thread *t_accept, *t_check;
+	vnetrs_event *t_accept, *t_check;
 	/* The socket file, to notice its removal; how often it was
 	 * re-created, and what is wrong with it (empty: nothing). */
 	dev_t dev;
@@ -146,13 +146,13 @@ static void peer_identity(struct vnetrs_conn *conn)
 			 (int)cred.pid);
 }
 
-static void unix_accept(struct thread *t)
+static void unix_accept(vnetrs_event *t)
 {
-	struct unix_listener *ul = THREAD_ARG(t);
+	struct unix_listener *ul = EVENT_ARG(t);
 	struct vnetrs_conn *conn;
 	int fd;
 
-	thread_add_read(bm->master, unix_accept, ul, ul->fd, &ul->t_accept);
+	event_add_read(bm->master, unix_accept, ul, ul->fd, &ul->t_accept);
 	fd = accept(ul->fd, NULL, NULL);
 	if (fd < 0) {
 		if (!ERRNO_IO_RETRY(errno))
@@ -242,26 +242,26 @@ static void unix_recreate(struct unix_listener *ul)
 			 err);
 		return;
 	}
-	THREAD_OFF(ul->t_accept);
+	EVENT_OFF(ul->t_accept);
 	close(ul->fd);
 	ul->fd = fd;
 	ul->dev = st.st_dev;
 	ul->ino = st.st_ino;
 	ul->recreated++;
 	ul->broken[0] = '\0';
-	thread_add_read(bm->master, unix_accept, ul, ul->fd, &ul->t_accept);
+	event_add_read(bm->master, unix_accept, ul, ul->fd, &ul->t_accept);
 	vnetrs_warn("SDN stream %s: the socket file was removed: re-created",
 		  ul->path);
 }
 
 /* Is the socket file still ours? Re-created when gone; another file in its
  * place is the user's: shown, left alone. */
-static void unix_check(struct thread *t)
+static void unix_check(vnetrs_event *t)
 {
-	struct unix_listener *ul = THREAD_ARG(t);
+	struct unix_listener *ul = EVENT_ARG(t);
 	struct stat st;
 
-	thread_add_timer(bm->master, unix_check, ul, SOCKET_CHECK_INTERVAL,
+	event_add_timer(bm->master, unix_check, ul, SOCKET_CHECK_INTERVAL,
 			 &ul->t_check);
 	if (lstat(ul->path, &st) < 0) {
 		if (errno == ENOENT)
@@ -284,8 +284,8 @@ static void unix_start(void *tp, struct vnetrs_listener *l)
 	struct unix_listener *ul = tp;
 
 	ul->l = l;
-	thread_add_read(bm->master, unix_accept, ul, ul->fd, &ul->t_accept);
-	thread_add_timer(bm->master, unix_check, ul, SOCKET_CHECK_INTERVAL,
+	event_add_read(bm->master, unix_accept, ul, ul->fd, &ul->t_accept);
+	event_add_timer(bm->master, unix_check, ul, SOCKET_CHECK_INTERVAL,
 			 &ul->t_check);
 }
 
@@ -293,8 +293,8 @@ static void unix_close(void *tp)
 {
 	struct unix_listener *ul = tp;
 
-	THREAD_OFF(ul->t_accept);
-	THREAD_OFF(ul->t_check);
+	EVENT_OFF(ul->t_accept);
+	EVENT_OFF(ul->t_check);
 	close(ul->fd);
 	/* Only our own socket file: another in its place is the user's. */
 	if (!ul->broken[0])

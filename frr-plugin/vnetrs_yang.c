@@ -30,6 +30,7 @@
 #include "lib/yang.h"
 
 #include "vnetrs.h"
+#include "vnetrs_compat_nb.h"
 #include "vnetrs_debug.h"
 #include "vnetrs_nb.h"
 
@@ -115,7 +116,7 @@ int vnetrs_yang_load(const struct frr_yang_module_info *info)
 		return -1;
 	}
 
-	module = yang_module_load(info->name); /* exits bgpd on failure */
+	module = vnetrs_yang_module_load(info->name); /* exits bgpd on failure */
 	yang_snodes_iterate(module->info, create_nb_node, 0, NULL);
 
 	for (size_t i = 0; info->nodes[i].xpath; i++) {

@@ -16,7 +16,12 @@ if [ "$(id -u)" != 0 ]; then
 fi
 
 bash tools/deps.sh
-bash tools/prepare-frr.sh >/dev/null
+# The FRR tree of the installed series (build/frr for 8.4, build/frr-10.3).
+frr=$(bash tools/prepare-frr.sh | sed -n 's/^FRR_SRC=\(.*\) FRR_BUILD=\(.*\)$/\1 \2/p')
+frr_src=${frr% *}
+frr_build=${frr#* }
+[ -n "$frr_src" ] && [ -n "$frr_build" ] ||
+	{ echo "build: tools/prepare-frr.sh gave no FRR tree" >&2; exit 1; }
 
 if [ ! -x configure ] || [ configure.ac -nt configure ] ||
 	[ Makefile.am -nt configure ]; then
@@ -27,9 +32,11 @@ if [ ! -x configure ] || [ configure.ac -nt configure ] ||
 	rm -f build-autoreconf.log
 fi
 if [ ! -f Makefile ] || [ configure -nt Makefile ] ||
-	[ build/frr/prepared.stamp -nt Makefile ]; then
+	[ "$frr_src/../prepared.stamp" -nt Makefile ] ||
+	! grep -qxF "FRR_BUILD = $frr_build" Makefile; then
 	echo "build: configure"
-	./configure -q || { tail -30 config.log >&2; exit 1; }
+	./configure -q --with-frr-source="$frr_src" \
+		--with-frr-build="$frr_build" || { tail -30 config.log >&2; exit 1; }
 fi
 make -s -j"$(nproc)"
 echo "build: frr-plugin/.libs/bgpd_vnetrs.so, vtysh/vtysh, tests/unit/"

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # The whole test suite, from a fresh Debian 12 machine (as root): installs
-# what is missing, builds, runs the unit tests and every topotest. Exits
-# non-zero on any failure. A second run reuses the prepared FRR tree and
+# what is missing, builds, runs the unit tests and every topotest, then the
+# Debian 13 leg (FRR 10.3, tools/check-debian13.sh). Exits non-zero on any
+# failure. A second run reuses the prepared FRR tree and
 # the build.
 #
 # Options after "--" go to pytest, e.g. tools/check.sh -- -k foundation
@@ -122,5 +123,11 @@ if [ "${VNETRS_SANITIZE:-1}" != 0 ]; then
 	}
 	echo "check: sanitized topotests passed in" \
 		"$(($(date +%s) - san_start)) s"
+fi
+# --- Debian 13: the same tree against FRR 10.3, in a Debian 13 root made
+# on this machine (tools/check-debian13.sh). VNETRS_DEBIAN13=0 skips it.
+if [ "${VNETRS_DEBIAN13:-1}" != 0 ]; then
+	echo "check: the Debian 13 leg (FRR 10.3)"
+	bash tools/check-debian13.sh
 fi
 echo "check: all passed in $(($(date +%s) - start)) s"

@@ -4,9 +4,12 @@
 # packages already installed are skipped without touching apt.
 set -euo pipefail
 
+# Debian 12 (FRR 8.4.4) or Debian 13 (FRR 10.3): a few names differ.
+debian=$(. /etc/os-release && echo "${VERSION_ID:-}")
+
 PKGS=(
-	# FRR itself (the bgpd we load into) and its YANG library headers
-	frr frr-pythontools libyang2-dev
+	# FRR itself (the bgpd we load into)
+	frr frr-pythontools
 	# preparing FRR's source tree (apt-get source, autoreconf, configure)
 	dpkg-dev autoconf automake libtool bison flex gawk pkg-config texinfo
 	libc-ares-dev libcap-dev libelf-dev libjson-c-dev libpam0g-dev
@@ -33,8 +36,8 @@ PKGS=(
 	# (tests/agent/test_ovn.sh); json-c (above) is its OVSDB client's
 	openvswitch-switch ovn-central
 	# fuzzing (libFuzzer and the sanitizer runtimes come with
-	# libclang-rt, only recommended by clang)
-	clang libclang-rt-14-dev
+	# libclang-rt, only recommended by clang; its version per release below)
+	clang
 	# the OVN lab of the topotests (topotests/vnetrs_ovn.py): with the two
 	# above, ovs-vswitchd and ovn-controller, and ethtool to turn TX
 	# checksum offload off on the lab's veth ends
@@ -44,6 +47,28 @@ PKGS=(
 	# collector, run by the test on free ports
 	prometheus prometheus-node-exporter
 )
+case "$debian" in
+13)
+	PKGS+=(
+		# libyang 3, which FRR 10.3 is built with
+		libyang-dev
+		# what FRR 10.3's configure needs beyond 8.4's, with Debian's
+		# arguments (--enable-scripting; mgmtd's protobuf-c headers)
+		liblua5.3-dev lua5.3 libunwind-dev
+		libprotobuf-c-dev protobuf-c-compiler
+		libclang-rt-19-dev
+		# FRR 10's topotest library refuses to start without gdb
+		gdb
+	)
+	;;
+*)
+	PKGS+=(
+		libyang2-dev libclang-rt-14-dev
+		# the Debian 13 root of the FRR 10.3 tests (tools/debian13-root.sh)
+		mmdebstrap
+	)
+	;;
+esac
 
 missing=()
 for p in "${PKGS[@]}"; do

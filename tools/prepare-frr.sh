@@ -10,18 +10,35 @@
 # and run its configure with the installed bgpd's own configure arguments and
 # Debian's build flags. Only the few generated files a module needs are built.
 #
-# Usage: tools/prepare-frr.sh [DIR]   (default: build/frr in the work tree)
+# Usage: tools/prepare-frr.sh [DIR]
+# DIR defaults to build/frr in the work tree for FRR 8 (Debian 12) and to
+# build/frr-VERSION for later series (Debian 13's 10.3: build/frr-10.3).
 # Prints "FRR_SRC=... FRR_BUILD=..." on success. Idempotent: a finished tree
 # for the same installed version and arguments is reused as it is.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-dir=${1:-${VNETRS_FRR_DIR:-$top/build/frr}}
 bgpd=${VNETRS_BGPD:-/usr/lib/frr/bgpd}
 
 die() { echo "prepare-frr: $*" >&2; exit 1; }
 
 [ -x "$bgpd" ] || die "$bgpd not found: install Debian's frr package (tools/deps.sh)"
+# The series decides what is generated: 8.4 makes vtysh's command table
+# with extract.pl, 10 from the daemons' xref ELF notes (python/xrelfo.py).
+frrver=$("$bgpd" --version | sed -n 's/^bgpd version //p')
+[ -n "$frrver" ] || die "$bgpd --version does not say its version"
+frrmajor=${frrver%%.*}
+if [ "$frrmajor" -ge 10 ] 2>/dev/null; then
+	dir=${1:-${VNETRS_FRR_DIR:-$top/build/frr-$frrver}}
+	gen=(lib/route_types.h lib/clippy lib/mgmt.pb-c.h lib/vtysh_daemons.h
+		vtysh/vtysh_clippy.c)
+	done_file=lib/mgmt.pb-c.h
+else
+	dir=${1:-${VNETRS_FRR_DIR:-$top/build/frr}}
+	gen=(lib/route_types.h lib/clippy vtysh/vtysh_daemons.h
+		vtysh/vtysh_clippy.c)
+	done_file=vtysh_scan.list
+fi
 pkgver=$(dpkg-query -W -f='${Version}' frr 2>/dev/null) ||
 	die "the frr package is not installed"
 
@@ -32,7 +49,7 @@ cfgline=$("$bgpd" --version | sed -n '/^configured with:/{n;p;q}')
 stamp="$dir/prepared.stamp"
 want="$pkgver $cfgline"
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] &&
-	[ -s "$dir/build/vtysh_scan.list" ]; then
+	[ -s "$dir/build/$done_file" ]; then
 	echo "FRR_SRC=$dir/src FRR_BUILD=$dir/build"
 	exit 0
 fi
@@ -98,14 +115,18 @@ echo "prepare-frr: configure (${#args[@]} arguments from $bgpd --version)"
 		>configure.log 2>&1
 ) || die "configure failed: see $dir/build/configure.log"
 
-echo "prepare-frr: generating route_types.h, clippy and vtysh's inputs"
-gen=(lib/route_types.h lib/clippy vtysh/vtysh_daemons.h vtysh/vtysh_clippy.c)
+echo "prepare-frr: generating ${gen[*]}"
+# 10's rules write into build-dir subdirectories they do not create.
+[ "$frrmajor" -lt 10 ] || mkdir -p "$dir/build/vtysh"
 make -C "$dir/build" -s "${gen[@]}" >"$dir/build/make.log" 2>&1 ||
 	die "make ${gen[*]} failed: see $dir/build/make.log"
-# The daemons' CLI sources that FRR's vtysh command table is made from.
-make -C "$dir/build" -s var-vtysh_scan VARFD=1 >"$dir/build/vtysh_scan.list" \
-	2>>"$dir/build/make.log" && [ -s "$dir/build/vtysh_scan.list" ] ||
-	die "could not list vtysh's sources: see $dir/build/make.log"
+if [ "$frrmajor" -lt 10 ]; then
+	# The daemons' CLI sources that FRR's vtysh command table is made from.
+	make -C "$dir/build" -s var-vtysh_scan VARFD=1 \
+		>"$dir/build/vtysh_scan.list" 2>>"$dir/build/make.log" &&
+		[ -s "$dir/build/vtysh_scan.list" ] ||
+		die "could not list vtysh's sources: see $dir/build/make.log"
+fi
 
 echo "$want" >"$stamp"
 echo "FRR_SRC=$dir/src FRR_BUILD=$dir/build"

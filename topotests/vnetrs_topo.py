@@ -28,6 +28,7 @@ import importlib.util
 import json
 import logging
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -44,11 +45,51 @@ FRR_CONFTEST_MODNAME = "frr_topotests_conftest"
 _bootstrapped = False
 
 
-def frr_src():
-    "The FRR source tree: $VNETRS_FRR_SRC or <repo>/build/frr/src."
-    src = os.environ.get("VNETRS_FRR_SRC") or os.path.join(
-        REPO_DIR, "build", "frr", "src"
+def frr_version():
+    "The installed bgpd's version, e.g. 8.4.4 or 10.3 (None if unknown)."
+    try:
+        out = subprocess.run(
+            ["/usr/lib/frr/bgpd", "--version"],
+            capture_output=True, text=True, check=False
+        ).stdout
+        return out.split("bgpd version ", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return None
+
+
+def frr_major():
+    "The installed FRR's major version (8 or 10), 0 if unknown."
+    major = (frr_version() or "").split(".")[0]
+    return int(major) if major.isdigit() else 0
+
+
+# What FRR 10's "vtysh -b" prints while it works (8.4's printed nothing).
+_VTYSH_B_PROGRESS = re.compile(
+    r"^(\[\d+\|\w+\] (sending configuration|done)"
+    r"|Waiting for children to finish applying config\.\.\."
+    r"|MGMTD: No changes found to be committed!)$"
+)
+
+
+def without_vtysh_b_progress(out):
+    "vtysh -b's output without FRR 10's progress lines."
+    return "\n".join(
+        line for line in out.splitlines() if not _VTYSH_B_PROGRESS.match(line)
     )
+
+
+def frr_src():
+    """
+    The FRR source tree: $VNETRS_FRR_SRC, or where tools/prepare-frr.sh puts
+    it for the installed FRR: <repo>/build/frr/src for 8.4,
+    <repo>/build/frr-VERSION/src from 10.
+    """
+    src = os.environ.get("VNETRS_FRR_SRC")
+    if not src:
+        ver = frr_version() or ""
+        major = ver.split(".")[0]
+        sub = "frr-" + ver if major.isdigit() and int(major) >= 10 else "frr"
+        src = os.path.join(REPO_DIR, "build", sub, "src")
     return os.path.abspath(src)
 
 

@@ -3,11 +3,12 @@
  * vnetrs: what our vtysh adds to FRR's.
  *
  * Debian's vtysh knows only the commands compiled into FRR. Ours is built
- * from FRR's vtysh sources plus a command table that FRR's extract.pl
- * generates from the daemons' sources and ours (its init function renamed
- * to vnetrs_vtysh_generated_init_cmd). This file is the part extract.pl
- * cannot generate: the "vnet-route-server" node and the commands that move
- * vtysh in and out of it, as vtysh.c does for FRR's own nodes.
+ * from FRR's vtysh sources plus a command table that FRR's generator makes
+ * from the daemons and our module (extract.pl over the sources for 8.4,
+ * xrelfo.py over the ELF files' xref notes for 10), its init function
+ * renamed to vnetrs_vtysh_generated_init_cmd. This file is the part the
+ * generator cannot make: the "vnet-route-server" node and the commands that
+ * move vtysh in and out of it, as vtysh.c does for FRR's own nodes.
  */
 #include <zebra.h>
 
@@ -55,13 +56,17 @@ DEFUNSH(VTYSH_REALLYALL, vnetrs_end, vnetrs_end_cmd, "end",
 	return CMD_SUCCESS;
 }
 
-/* Called by FRR's vtysh_main.c in place of the generated function. */
+/*
+ * Called by FRR's vtysh in place of the generated function. The node must
+ * exist before the generated table fills it; our own commands come after,
+ * as FRR 10's generated code replaces a node's (still empty) command graph.
+ */
 void vtysh_init_cmd(void)
 {
 	install_node(&vnetrs_node);
+	vnetrs_vtysh_generated_init_cmd();
 	install_element(BGP_NODE, &vnetrs_enter_cmd);
 	install_element(VNETRS_NODE, &vnetrs_exit_cmd);
 	install_element(VNETRS_NODE, &vnetrs_quit_cmd);
 	install_element(VNETRS_NODE, &vnetrs_end_cmd);
-	vnetrs_vtysh_generated_init_cmd();
 }

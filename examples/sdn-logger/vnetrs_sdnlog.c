@@ -21,6 +21,7 @@
 #include "lib/vrf.h"
 
 #include "vnetrs/sdn.h"
+#include "vnetrs_compat_event.h"
 
 static FILE *out;
 
@@ -68,7 +69,7 @@ static int log_commit(const char *vrf, uint64_t seq, unsigned int count)
 }
 
 /* Once the configuration is in, ask for the whole table. */
-static int log_config_post(struct thread_master *master)
+static int log_config_post(vnetrs_event_loop *master)
 {
 	vnetrs_sdn_resync(VRF_DEFAULT_NAME);
 	return 0;

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# tools/check.sh's Debian 13 leg: vnetrs against Debian 13's FRR 10.3, from
+# this Debian 12 machine. Makes (or reuses) the Debian 13 root, builds there
+# (tools/build-debian13.sh), runs the unit tests, the FRR 10 smoke and
+# version-refusal tests and the topotests ported to 10.3 so far.
+#
+# Options after "--" go to pytest. VNETRS_DEBIAN13_TOPOTESTS overrides the
+# list of topotest directories.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+[ "${1:-}" = "--" ] && shift
+[ "$(id -u)" = 0 ] || { echo "check-debian13: run as root" >&2; exit 1; }
+
+# The topotests that pass on 10.3 (docs/frr-versions.md, "Status").
+topotests=${VNETRS_DEBIAN13_TOPOTESTS:-topotests/test_vnetrs_foundation topotests/test_vnetrs_bad_config}
+
+start=$(date +%s)
+echo "check-debian13: the Debian 13 root and the build for FRR 10.3"
+bash tools/build-debian13.sh true
+
+copy=build/debian13/vnetrs
+rundir=/tmp/vnetrs-topotests-debian13
+status=0
+bash tools/debian13-root.sh run /bin/bash -c '
+	set -euo pipefail
+	top=$1 copy=$2 rundir=$3 topotests=$4
+	shift 4
+	cd "$copy"
+	echo "check-debian13: unit tests"
+	n=0
+	for src in tests/unit/test_*.c; do
+		t=${src%.c}
+		[ -x "$t" ] || { echo "check-debian13: FAILED: $t not built" >&2; exit 1; }
+		"./$t" >/dev/null
+		n=$((n + 1))
+	done
+	[ "$n" -gt 0 ] || { echo "check-debian13: FAILED: no unit test" >&2; exit 1; }
+	echo "check-debian13: $n unit tests passed"
+	echo "check-debian13: the module in 10.3'"'"'s bgpd (tests/frr10/smoke.sh)"
+	bash tests/frr10/smoke.sh 2>&1 | grep "^smoke10"
+	echo "check-debian13: version refusal (tests/frr10/version.sh)"
+	bash tests/frr10/version.sh
+	echo "check-debian13: topotests: $topotests"
+	rm -rf "$rundir"
+	export VNETRS_FRR_SRC=$top/build/frr-10.3/src
+	export VNETRS_VTYSH_DIR=$PWD/vtysh
+	export VNETRS_MODULE=$PWD/frr-plugin/.libs/bgpd_vnetrs.so
+	export VNETRS_SDNLOG_MODULE=$PWD/examples/sdn-logger/.libs/bgpd_vnetrs_sdnlog.so
+	python3 -m pytest -n 2 --dist=loadfile --rundir "$rundir" $topotests "$@"
+' bash "$top" "$top/$copy" "$rundir" "$topotests" "$@" || status=$?
+if [ "$status" -ne 0 ]; then
+	echo "check-debian13: FAILED (exit $status); topotest logs in" \
+		"build/debian13/root$rundir" >&2
+	exit 1
+fi
+echo "check-debian13: passed in $(($(date +%s) - start)) s"
