@@ -245,7 +245,9 @@ def test_bad_input_refused_and_changes_nothing(command, message):
     for p in before_json["peers"] + after_json["peers"]:
         # The session and its counters may move meanwhile.
         for key in ("state", "established-count", "last-reset",
-                    "routes-learned", "routes-advertised", "routes-rejected"):
+                    "routes-learned", "routes-advertised", "routes-rejected",
+                    "routes-learned-by-afi", "routes-advertised-by-afi",
+                    "routes-rejected-by-reason"):
             p.pop(key, None)
     assert after_json == before_json
 
