@@ -569,75 +569,60 @@ static void metrics_print(FILE *f, void *arg)
 	for (size_t i = 0; i < a->nconn; i++)
 		connected += a->conns[i].fd >= 0 &&
 			     a->conns[i].tp.state != AGENT_TP_CONNECTING;
-	agent_metrics_family(f, "vnetrs_agent_up", "gauge",
-			     "1 while the agent runs (0: it exited)");
-	agent_metrics_u64(f, "vnetrs_agent_up", "", !a->metrics_exiting);
+	agent_metrics_one_u64(f, "vnetrs_agent_up", "gauge",
+		      "1 while the agent runs (0: it exited)",
+		      "", !a->metrics_exiting);
 	agent_metrics_family(f, "vnetrs_agent_info", "gauge",
 			     "The agent's name, version and data plane");
 	agent_metrics_labels(l, sizeof(l), "name", a->name, "version",
 			     VNETRS_VERSION, "backend",
 			     a->ovn ? "ovn" : "kernel", NULL);
 	agent_metrics_u64(f, "vnetrs_agent_info", l, 1);
-	agent_metrics_family(f, "vnetrs_agent_start_time_seconds", "gauge",
-			     "When the agent started, Unix time");
-	agent_metrics_double(f, "vnetrs_agent_start_time_seconds", "",
-			     wall_seconds(&a->started_wall));
-	agent_metrics_family(f, "vnetrs_agent_last_sync_timestamp_seconds",
-			     "gauge",
-			     "When the data plane was last made what the route servers say, Unix time (0: not yet)");
-	agent_metrics_double(f, "vnetrs_agent_last_sync_timestamp_seconds", "",
-			     wall_seconds(&a->synced_wall));
-	agent_metrics_family(f, "vnetrs_agent_route_servers", "gauge",
-			     "Route servers configured (--connect)");
-	agent_metrics_u64(f, "vnetrs_agent_route_servers", "", a->nconn);
-	agent_metrics_family(f, "vnetrs_agent_route_servers_connected",
-			     "gauge", "Route servers connected now");
-	agent_metrics_u64(f, "vnetrs_agent_route_servers_connected", "",
-			  connected);
-	agent_metrics_family(f, "vnetrs_agent_route_servers_counted", "gauge",
-			     "Route servers whose routes count in the merge now");
-	agent_metrics_u64(f, "vnetrs_agent_route_servers_counted", "",
-			  agent_members_n_counted(&a->members, now));
+	agent_metrics_one_double(f, "vnetrs_agent_start_time_seconds", "gauge",
+			 "When the agent started, Unix time",
+			 "", wall_seconds(&a->started_wall));
+	agent_metrics_one_double(f, "vnetrs_agent_last_sync_timestamp_seconds", "gauge",
+			 "When the data plane was last made what the route servers say, Unix time (0: not yet)",
+			 "", wall_seconds(&a->synced_wall));
+	agent_metrics_one_u64(f, "vnetrs_agent_route_servers", "gauge",
+		      "Route servers configured (--connect)",
+		      "", a->nconn);
+	agent_metrics_one_u64(f, "vnetrs_agent_route_servers_connected", "gauge",
+		      "Route servers connected now",
+		      "", connected);
+	agent_metrics_one_u64(f, "vnetrs_agent_route_servers_counted", "gauge",
+		      "Route servers whose routes count in the merge now",
+		      "", agent_members_n_counted(&a->members, now));
 	metrics_print_rs(f, a, now);
 
 	dp_labels(a, l, sizeof(l));
-	agent_metrics_family(f, "vnetrs_agent_routes_wanted", "gauge",
-			     "Routes the merge of the route servers asks for");
-	agent_metrics_u64(f, "vnetrs_agent_routes_wanted", l, wanted);
-	agent_metrics_family(f, "vnetrs_agent_routes_programmed", "gauge",
-			     "Routes of the agent in the data plane: wanted, less failing and conflicting");
-	agent_metrics_u64(f, "vnetrs_agent_routes_programmed", l,
-			  wanted > off ? wanted - off : 0);
-	agent_metrics_family(f, "vnetrs_agent_routes_failing", "gauge",
-			     "Routes whose last operation failed (retried)");
-	agent_metrics_u64(f, "vnetrs_agent_routes_failing", l, s->failing);
-	agent_metrics_family(f, "vnetrs_agent_routes_conflicting", "gauge",
-			     "Prefixes held by another owner's route (left alone)");
-	agent_metrics_u64(f, "vnetrs_agent_routes_conflicting", l,
-			  s->conflicts.n);
-	agent_metrics_family(f, "vnetrs_agent_operations_failed_total",
-			     "counter",
-			     "Data plane operations that failed: netlink or OVN errors");
-	agent_metrics_u64(f, "vnetrs_agent_operations_failed_total", l,
-			  s->stats.failed_ops);
-	agent_metrics_family(f, "vnetrs_agent_routes_restored_total", "counter",
-			     "Routes put back after someone else removed or changed them");
-	agent_metrics_u64(f, "vnetrs_agent_routes_restored_total", l,
-			  s->stats.restored);
-	agent_metrics_family(f, "vnetrs_agent_reconciles_total", "counter",
-			     "Full reads of the data plane made equal to the merge");
-	agent_metrics_u64(f, "vnetrs_agent_reconciles_total", l,
-			  s->stats.reconciles);
-	agent_metrics_family(f, "vnetrs_agent_data_plane_events_total",
-			     "counter",
-			     "Events read from the data plane (the agent's own included)");
-	agent_metrics_u64(f, "vnetrs_agent_data_plane_events_total", l,
-			  s->be ? s->be->stats.events : 0);
-	agent_metrics_family(f, "vnetrs_agent_data_plane_overflows_total",
-			     "counter",
-			     "Times data plane events were lost (everything was checked)");
-	agent_metrics_u64(f, "vnetrs_agent_data_plane_overflows_total", l,
-			  s->be ? s->be->stats.overflows : 0);
+	agent_metrics_one_u64(f, "vnetrs_agent_routes_wanted", "gauge",
+		      "Routes the merge of the route servers asks for",
+		      l, wanted);
+	agent_metrics_one_u64(f, "vnetrs_agent_routes_programmed", "gauge",
+		      "Routes of the agent in the data plane: wanted, less failing and conflicting",
+		      l, wanted > off ? wanted - off : 0);
+	agent_metrics_one_u64(f, "vnetrs_agent_routes_failing", "gauge",
+		      "Routes whose last operation failed (retried)",
+		      l, s->failing);
+	agent_metrics_one_u64(f, "vnetrs_agent_routes_conflicting", "gauge",
+		      "Prefixes held by another owner's route (left alone)",
+		      l, s->conflicts.n);
+	agent_metrics_one_u64(f, "vnetrs_agent_operations_failed_total", "counter",
+		      "Data plane operations that failed: netlink or OVN errors",
+		      l, s->stats.failed_ops);
+	agent_metrics_one_u64(f, "vnetrs_agent_routes_restored_total", "counter",
+		      "Routes put back after someone else removed or changed them",
+		      l, s->stats.restored);
+	agent_metrics_one_u64(f, "vnetrs_agent_reconciles_total", "counter",
+		      "Full reads of the data plane made equal to the merge",
+		      l, s->stats.reconciles);
+	agent_metrics_one_u64(f, "vnetrs_agent_data_plane_events_total", "counter",
+		      "Events read from the data plane (the agent's own included)",
+		      l, s->be ? s->be->stats.events : 0);
+	agent_metrics_one_u64(f, "vnetrs_agent_data_plane_overflows_total", "counter",
+		      "Times data plane events were lost (everything was checked)",
+		      l, s->be ? s->be->stats.overflows : 0);
 }
 
 /* --- options -------------------------------------------------------------- */

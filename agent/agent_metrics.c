@@ -141,6 +141,21 @@ void agent_metrics_double(FILE *f, const char *name, const char *labels,
 	fprintf(f, "%s%s %.3f\n", name, labels, value);
 }
 
+void agent_metrics_one_u64(FILE *f, const char *name, const char *type,
+			   const char *help, const char *labels, uint64_t value)
+{
+	agent_metrics_family(f, name, type, help);
+	agent_metrics_u64(f, name, labels, value);
+}
+
+void agent_metrics_one_double(FILE *f, const char *name, const char *type,
+			      const char *help, const char *labels,
+			      double value)
+{
+	agent_metrics_family(f, name, type, help);
+	agent_metrics_double(f, name, labels, value);
+}
+
 /* Append s to buf at *n, escaped as a label value (\\, \", \n), leaving
  * room for the closing quote and brace. */
 static void put_escaped(char *buf, size_t size, size_t *n, const char *s)

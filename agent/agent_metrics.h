@@ -63,6 +63,13 @@ void agent_metrics_u64(FILE *f, const char *name, const char *labels,
 		       uint64_t value);
 void agent_metrics_double(FILE *f, const char *name, const char *labels,
 			  double value);
+/* A family of one sample: its HELP and TYPE lines, then the sample (the
+ * name written once). */
+void agent_metrics_one_u64(FILE *f, const char *name, const char *type,
+			   const char *help, const char *labels, uint64_t value);
+void agent_metrics_one_double(FILE *f, const char *name, const char *type,
+			      const char *help, const char *labels,
+			      double value);
 /* "{k1="v1",k2="v2"}" into buf from NULL-terminated name, value pairs,
  * the values escaped; cut to fit buf. Returns buf. */
 char *agent_metrics_labels(char *buf, size_t size, ...);
