@@ -8,15 +8,15 @@
 #   tools/debian13-root.sh [make]        make the root, or reuse the cached one
 #   tools/debian13-root.sh run CMD...    run CMD inside (cwd: this work tree)
 #   tools/debian13-root.sh shell         an interactive shell inside
-#   tools/debian13-root.sh umount        undo mounts a killed run left behind
+#   tools/debian13-root.sh umount        undo mounts an older version left behind
 #   tools/debian13-root.sh path          print the root's directory
 #
 # The root lives in build/debian13/root and is keyed on a hash of its inputs
 # (how make_root makes it, tools/deps.sh, the suite and mirror): it is made again when
-# one of them changes, reused otherwise. "run" bind-mounts what daemons and
-# "ip netns exec" need and this work tree at the same path, enters the root
-# in a mount namespace of its own, and unmounts all of it when CMD ends,
-# however it ends.
+# one of them changes, reused otherwise. "run" enters the root in a mount
+# namespace of its own, where alone it mounts what daemons and "ip netns exec"
+# need and this work tree at the same path: nothing outlives the run, and runs
+# from several work trees may share one root (VNETRS_DEBIAN13_DIR) at once.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -55,8 +55,14 @@ unmount_all() {
 		done
 }
 
-mount_all() {
-	# "ip netns exec" remounts / as a slave: the chroot dir must be a mount.
+# The mounts a run needs, made inside the run's own mount namespace (see
+# run_inside): they vanish with it, however the run ends, and runs from
+# several work trees may share one root at once, each with its own /run.
+# Arguments: the root, this work tree.
+inside_mounts='
+	set -e
+	root=$1 top=$2
+	# "ip netns exec" remounts / as a slave: the new root must be a mount.
 	mount --bind "$root" "$root"
 	mount -t proc proc "$root/proc"
 	mount --rbind /sys "$root/sys"
@@ -64,46 +70,45 @@ mount_all() {
 	mount --rbind /dev "$root/dev"
 	mount --make-rslave "$root/dev"
 	mount -t tmpfs -o mode=0755 tmpfs "$root/run"
-	mkdir -p "$root/run/lock" "$root$top"
+	mkdir -p "$root/run/lock"
 	mount --bind "$top" "$root$top"
 	# One topotest session per machine (topotests/conftest.py): share the
-	# host's lock so a session in here waits for one outside and back.
-	touch /tmp/vnetrs-topotests.lock "$root/tmp/vnetrs-topotests.lock"
+	# host lock so a session in here waits for one outside and back.
 	mount --bind /tmp/vnetrs-topotests.lock "$root/tmp/vnetrs-topotests.lock"
-}
+	# More of this machine at the same path (VNETRS_DEBIAN13_BINDS), e.g. a
+	# prepared FRR tree that another work tree shares.
+	for p in $VNETRS_DEBIAN13_BINDS; do
+		mkdir -p "$root$p"
+		mount --bind "$p" "$root$p"
+	done
+	cd "$root"
+	mkdir -p .vnetrs-oldroot
+	pivot_root . .vnetrs-oldroot
+	cd /
+	umount -l /.vnetrs-oldroot
+'
 
-# run CMD inside the root, with the mounts; they go away when CMD ends.
-# Sessions are serialised: two would share and unmount the same mounts.
+# run CMD inside the root: a mount namespace whose root is the Debian 13 root
+# (pivot_root, not chroot: FRR 10's topotests (munet) nsenter their nodes'
+# mount namespaces, and entering one resets the root to that namespace's
+# own, which under a chroot would be this machine's).
 run_inside() {
+	local p
 	[ -x "$root/usr/lib/frr/bgpd" ] ||
 		die "no root yet: run tools/debian13-root.sh make"
-	exec 9>"$base/lock"
-	flock 9
-	unmount_all
-	trap 'unmount_all' EXIT
-	trap 'exit 130' INT TERM
-	mount_all
-	local rc=0
-	# A mount namespace whose root is the Debian 13 root (pivot_root, not
-	# chroot): FRR 10's topotests (munet) nsenter their nodes' mount
-	# namespaces, and entering one resets the root to that namespace's own,
-	# which under a chroot would be this machine's.
-	unshare --mount --propagation private /bin/bash -c '
-		set -e
-		cd "$1"
-		mkdir -p .vnetrs-oldroot
-		pivot_root . .vnetrs-oldroot
-		cd /
-		umount -l /.vnetrs-oldroot
-		shift
+	mkdir -p "$root$top"
+	touch /tmp/vnetrs-topotests.lock "$root/tmp/vnetrs-topotests.lock"
+	for p in ${VNETRS_DEBIAN13_BINDS:-}; do
+		[ -d "$p" ] || die "VNETRS_DEBIAN13_BINDS: no directory $p"
+	done
+	VNETRS_DEBIAN13_BINDS=${VNETRS_DEBIAN13_BINDS:-} \
+		unshare --mount --propagation private /bin/bash -c "$inside_mounts"'
+		shift 2
 		exec /usr/bin/env -i HOME=/root TERM="${TERM:-dumb}" \
 			PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
 			LANG=C.UTF-8 VNETRS_IN_DEBIAN13=1 \
 			/bin/bash -c "cd \"\$1\" && shift && exec \"\$@\"" bash "$@"
-	' bash "$root" "$top" "$@" || rc=$?
-	unmount_all
-	trap - EXIT
-	return $rc
+	' bash "$root" "$top" "$top" "$@"
 }
 
 make_root() {
