@@ -46,6 +46,13 @@ pkgver=$(dpkg-query -W -f='${Version}' frr 2>/dev/null) ||
 cfgline=$("$bgpd" --version | sed -n '/^configured with:/{n;p;q}')
 [ -n "$cfgline" ] || die "$bgpd --version does not say how it was configured"
 
+# One preparation at a time per tree: work trees and the package build may
+# share it, and a second run would delete the first one's files mid-way.
+# (The lock is inside: the tree may be reached through a symbolic link.)
+mkdir -p "$dir"
+exec 8>"$dir/prepare.lock"
+flock 8
+
 stamp="$dir/prepared.stamp"
 want="$pkgver $cfgline"
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] &&
