@@ -411,12 +411,16 @@ start_lab() {
 		# none of the NVAs' routes (README, "Debian packages").
 		rs*) mod=(-M "$top/frr-plugin/.libs/bgpd_vnetrs.so" -n) ;;
 		esac
+		# The daemons' stderr to a file: what they print there (FRR
+		# 10.3's bgpd its memory statistics at exit) is not the demo's.
 		ip netns exec "$(ns "$node")" "$FRR/zebra" -d -f "$d/zebra.conf" \
 			-i "$d/zebra.pid" -z "$d/zserv.api" --vty_socket "$d" \
-			--log "file:$d/zebra.log"
+			--log "file:$d/zebra.log" 2>>"$d/zebra.stderr" ||
+			{ cat "$d/zebra.stderr" >&2; die "$node: zebra did not start"; }
 		ip netns exec "$(ns "$node")" "$FRR/bgpd" -d -f "$d/bgpd.conf" \
 			-i "$d/bgpd.pid" -z "$d/zserv.api" --vty_socket "$d" \
-			--log "file:$d/bgpd.log" "${mod[@]}"
+			--log "file:$d/bgpd.log" "${mod[@]}" 2>>"$d/bgpd.stderr" ||
+			{ cat "$d/bgpd.stderr" >&2; die "$node: bgpd did not start"; }
 	done
 
 	# The hypervisor: no FRR, the agent programs its kernel (the VM's)

@@ -81,10 +81,13 @@ def without_vtysh_b_progress(out):
 def frr_src():
     """
     The FRR source tree: $VNETRS_FRR_SRC, or where tools/prepare-frr.sh puts
-    it for the installed FRR: <repo>/build/frr/src for 8.4,
+    it for the installed FRR: $VNETRS_FRR_DIR/src if set (as for
+    prepare-frr.sh), else <repo>/build/frr/src for 8.4,
     <repo>/build/frr-VERSION/src from 10.
     """
     src = os.environ.get("VNETRS_FRR_SRC")
+    if not src and os.environ.get("VNETRS_FRR_DIR"):
+        src = os.path.join(os.environ["VNETRS_FRR_DIR"], "src")
     if not src:
         ver = frr_version() or ""
         major = ver.split(".")[0]

@@ -47,16 +47,17 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
 out=build/fuzz
 
-# clang, and libFuzzer plus the sanitizer runtimes (only recommended by
-# clang: not installed with --no-install-recommends). llvm-symbolizer
-# (package llvm-14) is used when present, for readable stack traces.
-PKGS=(clang libclang-rt-14-dev)
-missing=()
-for p in "${PKGS[@]}"; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
-		grep -q '^install ok installed$' || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
+# clang, and libFuzzer plus the sanitizer runtimes of clang's own version
+# (libclang-rt-N-dev, only recommended by clang: not installed with
+# --no-install-recommends; 14 on Debian 12, 19 on 13). llvm-symbolizer
+# (package llvm-N) is used when present, for readable stack traces.
+install_missing() {
+	local p missing=()
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+			grep -q '^install ok installed$' || missing+=("$p")
+	done
+	[ ${#missing[@]} -gt 0 ] || return 0
 	if [ "$(id -u)" != 0 ]; then
 		echo "fuzz: missing packages ${missing[*]} (run as root to install)" >&2
 		exit 1
@@ -65,7 +66,10 @@ if [ ${#missing[@]} -gt 0 ]; then
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq
 	apt-get install -y -qq --no-install-recommends "${missing[@]}"
-fi
+}
+install_missing clang
+clang_major=$(clang -dumpversion | cut -d. -f1)
+install_missing "libclang-rt-$clang_major-dev"
 
 CC=${CC:-clang}
 CFLAGS=(-g -O1 -fno-omit-frame-pointer -Wall -Wextra -I.)
@@ -140,7 +144,7 @@ target_config() {
 }
 
 symbolizer=$(command -v llvm-symbolizer || true)
-[ -n "$symbolizer" ] || symbolizer=/usr/lib/llvm-14/bin/llvm-symbolizer
+[ -n "$symbolizer" ] || symbolizer=/usr/lib/llvm-$clang_major/bin/llvm-symbolizer
 [ -x "$symbolizer" ] && export ASAN_SYMBOLIZER_PATH="$symbolizer"
 
 mkdir -p "$out/artifacts" "$out/seeds"
