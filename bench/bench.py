@@ -721,8 +721,11 @@ def machine():
         "os": sh(". /etc/os-release; echo $PRETTY_NAME"),
         "frr": sh("/usr/lib/frr/bgpd --version | head -1"),
         "bird": sh("bird --version 2>&1"),
-        "vnetrs": sh("cd %s && git describe --always --dirty" % L.TOP),
-        "date": datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M UTC"),
+        # In the Debian 13 root the tree is a copy without git: run.sh
+        # passes the commit the copy was made from.
+        "vnetrs": os.environ.get("VNETRS_DESCRIBE") or
+        sh("cd %s && git describe --always --dirty" % L.TOP),
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "loadavg": " ".join("%.2f" % x for x in os.getloadavg()),
         "args": "".join(" " + a for a in sys.argv[1:]),
     }
@@ -754,8 +757,8 @@ def write_markdown(summ, runs, info, opts, path):
              "failed (a timed-out run's times reached count, its CPU and "
              "memory do not). Times run from the first UPDATE "
              "carrying NLRI sent by an NVA (tcpdump on the VNet's bridge). "
-             "Feeders: FRR 8.4.4 "
-             "bgpd with `network` statements; extended messages (RFC 8654) "
+             "Feeders: bgpd of the same FRR "
+             "with `network` statements; extended messages (RFC 8654) "
              "with rs1: %s. rs1 (zebra and bgpd, or BIRD) pinned to CPU %s; "
              "feeders, sink, agent, tcpdump, the poller and W1's rs2 to CPU "
              "%s. See bench/README.md for the method." % (

@@ -273,6 +273,9 @@ class Lab:
             " neighbor %s remote-as %d" % (a, RS_AS),
             " neighbor %s ebgp-multihop 255" % a,
             " neighbor %s timers connect 1" % a,
+            # BIRD's "rs client" is transparent (adds no AS of its own):
+            # FRR 10 checks the first AS by default, 8.4 did not.
+            " no neighbor %s enforce-first-as" % a,
             " neighbor %s shutdown" % a,
             " address-family ipv4 unicast",
             "  neighbor %s route-map VB-NONE out" % a,
