@@ -1606,8 +1606,14 @@ static size_t nh_build(struct agent_nl *nl, const struct nh_obj *o, bool new,
 	return nlh->nlmsg_len;
 }
 
-/* One request, its answer awaited (the batch is empty): 0 or -errno. */
-static int nl_talk(struct agent_nl *nl, size_t len)
+/*
+ * One request (nl->msg, len bytes) with a sequence number of its own, its
+ * answer awaited: @answer sees each message of that number and returns 1 to
+ * read on, or the result, 0 or -errno. The batch must be empty.
+ */
+static int nl_request(struct agent_nl *nl, size_t len,
+		      int (*answer)(const struct nlmsghdr *a, void *arg),
+		      void *arg)
 {
 	struct nlmsghdr *nlh = (struct nlmsghdr *)nl->msg;
 	uint32_t seq = ++nl->seq;
@@ -1625,16 +1631,60 @@ static int nl_talk(struct agent_nl *nl, size_t len)
 			return -errno;
 		for (a = (void *)nl->rbuf; nl_msg_ok(a, left);
 		     a = mnl_nlmsg_next(a, &left)) {
-			const struct nlmsgerr *e;
+			int rc;
 
-			if (a->nlmsg_seq != seq ||
-			    a->nlmsg_type != NLMSG_ERROR ||
-			    mnl_nlmsg_get_payload_len(a) < sizeof(*e))
+			if (a->nlmsg_seq != seq)
 				continue;
-			e = mnl_nlmsg_get_payload(a);
-			return e->error;
+			rc = answer(a, arg);
+			if (rc <= 0)
+				return rc;
 		}
 	}
+}
+
+/* The kernel's error (ACK) message: its error, else read on. */
+static int nl_answer_ack(const struct nlmsghdr *a, void *arg)
+{
+	int error;
+
+	(void)arg;
+	if (a->nlmsg_type != NLMSG_ERROR ||
+	    mnl_nlmsg_get_payload_len(a) < sizeof(struct nlmsgerr))
+		return 1;
+	memcpy(&error, mnl_nlmsg_get_payload(a), sizeof(error));
+	return error <= 0 ? error : -EPROTO;
+}
+
+/* One request, acknowledged: 0 or -errno. */
+static int nl_talk(struct agent_nl *nl, size_t len)
+{
+	return nl_request(nl, len, nl_answer_ack, NULL);
+}
+
+/* RTM_GETROUTE's answer: the route's output interface, or the error. */
+static int nh_answer_route(const struct nlmsghdr *a, void *arg)
+{
+	const struct nlattr *tb[RTA_MAX + 1] = {};
+	const struct rtmsg *r;
+	uint32_t *ifindex = arg;
+	int error;
+
+	if (a->nlmsg_type == NLMSG_ERROR) {
+		if (mnl_nlmsg_get_payload_len(a) < sizeof(error))
+			return -EPROTO;
+		memcpy(&error, mnl_nlmsg_get_payload(a), sizeof(error));
+		return error < 0 ? error : -EPROTO;
+	}
+	if (a->nlmsg_type != RTM_NEWROUTE ||
+	    mnl_nlmsg_get_payload_len(a) < sizeof(*r))
+		return 1;
+	r = mnl_nlmsg_get_payload(a);
+	mnl_attr_parse(a, sizeof(*r), attr_cb, tb);
+	if (r->rtm_type != RTN_UNICAST || !tb[RTA_OIF] ||
+	    mnl_attr_get_payload_len(tb[RTA_OIF]) != 4)
+		return -ENETUNREACH;
+	*ifindex = mnl_attr_get_u32(tb[RTA_OIF]);
+	return 0;
 }
 
 /*
@@ -1647,55 +1697,16 @@ static int nh_resolve(struct agent_nl *nl, const struct vnetrs_prefix *gw,
 {
 	struct nlmsghdr *nlh;
 	struct rtmsg *rtm;
-	uint32_t seq = ++nl->seq;
 
 	memset(nl->msg, 0, MNL_ALIGN(sizeof(*nlh)) + MNL_ALIGN(sizeof(*rtm)));
 	nlh = mnl_nlmsg_put_header(nl->msg);
 	nlh->nlmsg_type = RTM_GETROUTE;
 	nlh->nlmsg_flags = NLM_F_REQUEST;
-	nlh->nlmsg_seq = seq;
 	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
 	rtm->rtm_family = (uint8_t)af_of(gw->family);
 	rtm->rtm_dst_len = (uint8_t)(alen_of(gw->family) * 8);
 	mnl_attr_put(nlh, RTA_DST, alen_of(gw->family), gw->addr);
-	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
-	for (;;) {
-		ssize_t n =
-			mnl_socket_recvfrom(nl->sock, nl->rbuf, NL_RECV_MAX);
-		const struct nlmsghdr *a;
-		int left = (int)n;
-
-		if (n < 0)
-			return -errno;
-		for (a = (void *)nl->rbuf; nl_msg_ok(a, left);
-		     a = mnl_nlmsg_next(a, &left)) {
-			const struct nlattr *tb[RTA_MAX + 1] = {};
-			const struct rtmsg *r;
-			int error;
-
-			if (a->nlmsg_seq != seq)
-				continue;
-			if (a->nlmsg_type == NLMSG_ERROR) {
-				if (mnl_nlmsg_get_payload_len(a) <
-				    sizeof(error))
-					return -EPROTO;
-				memcpy(&error, mnl_nlmsg_get_payload(a),
-				       sizeof(error));
-				return error < 0 ? error : -EPROTO;
-			}
-			if (a->nlmsg_type != RTM_NEWROUTE ||
-			    mnl_nlmsg_get_payload_len(a) < sizeof(*r))
-				continue;
-			r = mnl_nlmsg_get_payload(a);
-			mnl_attr_parse(a, sizeof(*r), attr_cb, tb);
-			if (r->rtm_type != RTN_UNICAST || !tb[RTA_OIF] ||
-			    mnl_attr_get_payload_len(tb[RTA_OIF]) != 4)
-				return -ENETUNREACH;
-			*ifindex = mnl_attr_get_u32(tb[RTA_OIF]);
-			return 0;
-		}
-	}
+	return nl_request(nl, nlh->nlmsg_len, nh_answer_route, ifindex);
 }
 
 static bool nh_foreign_has(const struct agent_nl *nl, uint32_t id)
