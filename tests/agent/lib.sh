@@ -87,3 +87,30 @@ hold() {
 		sleep 0.05
 	done
 }
+
+# The VM's namespace $ns: lo up, and the next hops' subnet 10.1.1.0/24 on a
+# veth pair d0-d1 (the dummy module may be missing), 10.1.1.1 on d0.
+make_vm_ns() {
+	ip netns add "$ns"
+	nsx ip link set lo up
+	nsx ip link add d0 type veth peer name d1
+	nsx ip link set d1 up
+	nsx ip link set d0 up
+	nsx ip addr add 10.1.1.1/24 dev d0
+}
+
+# refused_values OPTION MESSAGE VALUE...: each VALUE of the agent's OPTION
+# makes it exit 2 with a line starting "vnetrs-agent: OPTION" and holding
+# MESSAGE (a grep pattern), or fail.
+refused_values() {
+	local opt=$1 msg=$2 bad rc
+	shift 2
+	for bad in "$@"; do
+		rc=0
+		"$agent" --connect /nonexistent "$opt" "$bad" \
+			2>"$tmp/bad.err" || rc=$?
+		[ "$rc" = 2 ] && grep -q "^vnetrs-agent: $opt .*$msg" "$tmp/bad.err" ||
+			fail "$opt '$bad': exit $rc, $(cat "$tmp/bad.err")"
+	done
+	pass "bad $opt values: exit 2 with a message"
+}

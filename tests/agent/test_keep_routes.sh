@@ -19,23 +19,11 @@ name=test_keep_routes
 
 # --- bad values ------------------------------------------------------------
 
-for bad in 0 -1 3x "" 31536001 Forever; do
-	rc=0
-	"$agent" --connect /nonexistent --keep-routes "$bad" \
-		2>"$tmp/bad.err" || rc=$?
-	[ "$rc" = 2 ] && grep -q "^vnetrs-agent: --keep-routes .*expected 'forever'" "$tmp/bad.err" ||
-		fail "--keep-routes '$bad': exit $rc, $(cat "$tmp/bad.err")"
-done
-pass "bad --keep-routes values: exit 2 with a message"
+refused_values --keep-routes "expected 'forever'" 0 -1 3x "" 31536001 Forever
 
 # --- the namespace, a route server, two agents ---------------------------
 
-ip netns add "$ns"
-nsx ip link set lo up
-nsx ip link add d0 type veth peer name d1
-nsx ip link set d1 up
-nsx ip link set d0 up
-nsx ip addr add 10.1.1.1/24 dev d0
+make_vm_ns
 echo "10.77.0.0/16 10.1.1.5" >"$tmp/rs.routes"
 sock=$tmp/rs.sock
 

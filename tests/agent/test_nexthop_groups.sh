@@ -30,23 +30,11 @@ base=$((0x80000000 | (table << 16)))
 
 # --- bad values ------------------------------------------------------------
 
-for bad in "" yes 1 ON; do
-	rc=0
-	"$agent" --connect /nonexistent --nexthop-groups "$bad" \
-		2>"$tmp/bad.err" || rc=$?
-	[ "$rc" = 2 ] && grep -q "^vnetrs-agent: --nexthop-groups .*expected on, off or auto" "$tmp/bad.err" ||
-		fail "--nexthop-groups '$bad': exit $rc, $(cat "$tmp/bad.err")"
-done
-pass "bad --nexthop-groups values: exit 2 with a message"
+refused_values --nexthop-groups "expected on, off or auto" "" yes 1 ON
 
 # --- the namespace, a route server ----------------------------------------
 
-ip netns add "$ns"
-nsx ip link set lo up
-nsx ip link add d0 type veth peer name d1
-nsx ip link set d1 up
-nsx ip link set d0 up
-nsx ip addr add 10.1.1.1/24 dev d0
+make_vm_ns
 nsx ip addr add 2001:db8::1/64 dev d0 nodad
 cat >"$tmp/rs.routes" <<EOF
 10.77.0.0/16 10.1.1.5,10.1.1.6

@@ -56,13 +56,7 @@ mkcert rogue-ca rogue-agent clientAuth
 
 # --- the namespace and the route servers ----------------------------------
 
-ip netns add "$ns"
-nsx ip link set lo up
-# The next hops' subnet on a veth pair (the dummy module may be missing).
-nsx ip link add d0 type veth peer name d1
-nsx ip link set d1 up
-nsx ip link set d0 up
-nsx ip addr add 10.1.1.1/24 dev d0
+make_vm_ns
 
 echo "10.66.0.0/16 10.1.1.4" >"$tmp/tls.routes"
 echo "10.77.0.0/16 10.1.1.5" >"$tmp/unix.routes"
