@@ -49,14 +49,15 @@ static const struct frrmod_info vnetrs_front_info = {
  * is not the same in both series. The runtime struct itself is.
  */
 static union _frrmod_runtime_u vnetrs_front_runtime = {
-	.r = {
-		.info = &vnetrs_front_info,
-	},
+	.r =
+		{
+			.info = &vnetrs_front_info,
+		},
 };
 
 /* The one symbol this file exports: what frrmod_load() looks up. */
-__attribute__((visibility("default")))
-struct frrmod_runtime *frr_module = &vnetrs_front_runtime.r;
+__attribute__((visibility("default"))) struct frrmod_runtime *frr_module =
+	&vnetrs_front_runtime.r;
 
 /* dlerror()'s text without the file name the line already gives. */
 static const char *vnetrs_front_dlerror(const char *path)
@@ -113,34 +114,38 @@ static int vnetrs_front_init(void)
 	if (!vnetrs_frr_version_ok(VNETRS_FRR_BUILT_FOR))
 		vnetrs_front_refuse();
 	if (!vnetrs_front_proper_path(path, sizeof(path))) {
-		vnetrs_frr_log(LOG_ERR,
-			       "vnetrs: built for FRR %s and this bgpd is FRR %s, but the front cannot tell its own directory to find %s: not loading",
-			       VNETRS_FRR_BUILT_FOR, vnetrs_frr_running(),
-			       VNETRS_PROPER);
+		vnetrs_frr_log(
+			LOG_ERR,
+			"vnetrs: built for FRR %s and this bgpd is FRR %s, but the front cannot tell its own directory to find %s: not loading",
+			VNETRS_FRR_BUILT_FOR, vnetrs_frr_running(),
+			VNETRS_PROPER);
 		vnetrs_front_refuse();
 	}
-	/* As bgpd loads modules: its symbols for ours, ours for other modules. */
+	/* As bgpd loads modules: its symbols for ours, ours for others. */
 	handle = dlopen(path, RTLD_NOW | RTLD_GLOBAL);
 	if (!handle) {
-		vnetrs_frr_log(LOG_ERR,
-			       "vnetrs: built for FRR %s and this bgpd is FRR %s, but %s cannot be loaded (%s): not loading; install the vnetrs build for FRR %s",
-			       VNETRS_FRR_BUILT_FOR, vnetrs_frr_running(), path,
-			       vnetrs_front_dlerror(path), vnetrs_frr_running());
+		vnetrs_frr_log(
+			LOG_ERR,
+			"vnetrs: built for FRR %s and this bgpd is FRR %s, but %s cannot be loaded (%s): not loading; install the vnetrs build for FRR %s",
+			VNETRS_FRR_BUILT_FOR, vnetrs_frr_running(), path,
+			vnetrs_front_dlerror(path), vnetrs_frr_running());
 		vnetrs_front_refuse();
 	}
 	/* dlsym() on the handle: the module proper's symbol, not ours. */
 	properp = dlsym(handle, "frr_module");
 	proper = properp ? *properp : NULL;
 	if (!proper || !proper->info || proper == self) {
-		vnetrs_frr_log(LOG_ERR,
-			       "vnetrs: built for FRR %s and this bgpd is FRR %s, but %s is not the vnetrs module: not loading",
-			       VNETRS_FRR_BUILT_FOR, vnetrs_frr_running(), path);
+		vnetrs_frr_log(
+			LOG_ERR,
+			"vnetrs: built for FRR %s and this bgpd is FRR %s, but %s is not the vnetrs module: not loading",
+			VNETRS_FRR_BUILT_FOR, vnetrs_frr_running(), path);
 		vnetrs_front_refuse();
 	}
 	if (proper->finished_loading) {
-		vnetrs_frr_log(LOG_ERR,
-			       "vnetrs: %s is loaded already: not loading it twice",
-			       path);
+		vnetrs_frr_log(
+			LOG_ERR,
+			"vnetrs: %s is loaded already: not loading it twice",
+			path);
 		vnetrs_front_refuse();
 	}
 	/*
@@ -152,9 +157,10 @@ static int vnetrs_front_init(void)
 	proper->load_args = self->load_args;
 	proper->dl_handle = handle;
 	if (proper->info->init && proper->info->init()) {
-		vnetrs_frr_log(LOG_ERR,
-			       "vnetrs: %s (for FRR %s) failed to initialise: not loading",
-			       path, VNETRS_FRR_BUILT_FOR);
+		vnetrs_frr_log(
+			LOG_ERR,
+			"vnetrs: %s (for FRR %s) failed to initialise: not loading",
+			path, VNETRS_FRR_BUILT_FOR);
 		vnetrs_front_refuse();
 	}
 	proper->finished_loading = true;

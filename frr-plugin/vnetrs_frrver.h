@@ -49,9 +49,10 @@ static inline bool vnetrs_frr_version_ok(const char *built_for)
 
 	if (!strcmp(running, built_for))
 		return true;
-	vnetrs_frr_log(LOG_ERR,
-		       "vnetrs: built for FRR %s but this bgpd is FRR %s: not loading; install the vnetrs build for FRR %s",
-		       built_for, running, running);
+	vnetrs_frr_log(
+		LOG_ERR,
+		"vnetrs: built for FRR %s but this bgpd is FRR %s: not loading; install the vnetrs build for FRR %s",
+		built_for, running, running);
 	return false;
 }
 

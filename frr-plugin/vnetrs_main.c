@@ -109,6 +109,7 @@ static int vnetrs_module_init(void)
 }
 
 FRR_MODULE_SETUP(.name = "bgpd_vnetrs", .version = VNETRS_VERSION,
-		 .description = "VNet route server, built for FRR " VNETRS_FRR_BUILT_FOR,
+		 .description =
+			 "VNet route server, built for FRR " VNETRS_FRR_BUILT_FOR,
 		 .init = vnetrs_module_init,
 );
