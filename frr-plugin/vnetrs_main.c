@@ -20,6 +20,7 @@
 #include "bgpd/vnetrs_cli.h"
 #include "vnetrs_debug.h"
 #include "vnetrs_effective.h"
+#include "vnetrs_frrver.h"
 #include "vnetrs_guard.h"
 #include "vnetrs_instance.h"
 #include "vnetrs_nb.h"
@@ -78,31 +79,15 @@ static int vnetrs_fini(void)
 }
 
 /*
- * The FRR version this module is built for; a test overrides it to see
- * the refusal below (tests/frr10/version.sh).
+ * The FRR version this module is built for. bgpd does no ABI check when
+ * it loads a module, and a build for another FRR would misread bgpd's
+ * structures: the front (vnetrs_front.c) compares versions before it loads
+ * this file, and this file again, for bgpd loading it directly
+ * ("-M vnetrs-VERSION"), before it registers anything.
  */
 #ifndef VNETRS_FRR_BUILT_FOR
 #define VNETRS_FRR_BUILT_FOR FRR_VER_SHORT
 #endif
-
-/*
- * bgpd does no ABI check when it loads a module: a build for another FRR
- * would misread bgpd's structures. So the first thing the module does is
- * compare versions, with a libfrr call that exists in every series we
- * support. While modules load, no "frr version" line has been read yet:
- * libfrr's defaults version is still its own FRR_VER_SHORT.
- */
-static bool vnetrs_frr_version_ok(void)
-{
-	const char *running = frr_defaults_version();
-
-	if (running && !strcmp(running, VNETRS_FRR_BUILT_FOR))
-		return true;
-	zlog_err("vnetrs: built for FRR %s but this bgpd is FRR %s: not loading; install the vnetrs build for FRR %s",
-		 VNETRS_FRR_BUILT_FOR, running ? running : "(unknown)",
-		 running ? running : "(unknown)");
-	return false;
-}
 
 static int vnetrs_module_init(void)
 {
@@ -111,7 +96,7 @@ static int vnetrs_module_init(void)
 	 * makes libfrr dlclose() us first, and its exit then walks the
 	 * memory types our constructors registered, now unmapped.
 	 */
-	if (!vnetrs_frr_version_ok())
+	if (!vnetrs_frr_version_ok(VNETRS_FRR_BUILT_FOR))
 		exit(1);
 	hook_register(frr_late_init, vnetrs_late_init);
 	hook_register(bgp_inst_config_write, vnetrs_bgp_inst_config_write);
@@ -124,5 +109,7 @@ static int vnetrs_module_init(void)
 }
 
 FRR_MODULE_SETUP(.name = "bgpd_vnetrs", .version = VNETRS_VERSION,
-		 .description = "VNet route server", .init = vnetrs_module_init,
+		 .description =
+			 "VNet route server, built for FRR " VNETRS_FRR_BUILT_FOR,
+		 .init = vnetrs_module_init,
 );

@@ -7,6 +7,8 @@
 #
 #   build/asan/bgpd_vnetrs.so          load with VNETRS_MODULE=... and
 #   build/asan/bgpd_vnetrs_sdnlog.so   VNETRS_SANITIZE=1 (topotests/vnetrs_topo.py)
+#   build/asan/bgpd_vnetrs-FRRVERSION.so  the module proper, which the
+#                                      front bgpd_vnetrs.so loads from beside it
 #
 # The sources, include flags and compiler are those of the normal build,
 # read from its Makefile: run tools/build.sh first (it generates the clippy
@@ -37,11 +39,14 @@ mkvar() {
 eval "CC=($(mkvar CC))"
 eval "CPPFLAGS=($(mkvar FRR_CPPFLAGS))"
 eval "CFLAGS=($(mkvar FRR_CFLAGS))"
-eval "MOD_SRCS=($(mkvar frr_plugin_bgpd_vnetrs_la_SOURCES) \
-	$(mkvar nodist_frr_plugin_bgpd_vnetrs_la_SOURCES))"
+eval "MOD_SRCS=($(mkvar frr_plugin_bgpd_vnetrs_proper_la_SOURCES) \
+	$(mkvar nodist_frr_plugin_bgpd_vnetrs_proper_la_SOURCES))"
+eval "FRONT_SRCS=($(mkvar frr_plugin_bgpd_vnetrs_la_SOURCES))"
+eval "FRONT_CFLAGS=($(mkvar frr_plugin_bgpd_vnetrs_la_CFLAGS))"
+eval "PROPER_SO=($(mkvar VNETRS_PROPER_SO))"
 eval "LOG_SRCS=($(mkvar examples_sdn_logger_bgpd_vnetrs_sdnlog_la_SOURCES))"
 # Libraries the module links itself (GnuTLS): not in bgpd.
-eval "MOD_LIBS=($(mkvar frr_plugin_bgpd_vnetrs_la_LIBADD))"
+eval "MOD_LIBS=($(mkvar frr_plugin_bgpd_vnetrs_proper_la_LIBADD))"
 eval "MOD_CPPFLAGS=($(mkvar GNUTLS_CFLAGS))"
 
 SAN=(-fsanitize=address,undefined -fno-sanitize-recover=undefined
@@ -81,10 +86,15 @@ link_module() {
 	"${CC[@]}" -shared "${SAN[@]}" -o "$so" "${objs[@]}" "${LIBS[@]}"
 }
 
-echo "build-asan: $out/bgpd_vnetrs.so"
+echo "build-asan: $out/${PROPER_SO[0]}"
 EXTRA=("${MOD_CPPFLAGS[@]}")
 LIBS=("${MOD_LIBS[@]}")
-link_module "$out/bgpd_vnetrs.so" "${MOD_SRCS[@]}"
+link_module "$out/${PROPER_SO[0]}" "${MOD_SRCS[@]}"
+# The front too, as the packages ship it (its -fvisibility=hidden).
+echo "build-asan: $out/bgpd_vnetrs.so"
+EXTRA=("${FRONT_CFLAGS[@]}")
+LIBS=()
+link_module "$out/bgpd_vnetrs.so" "${FRONT_SRCS[@]}"
 echo "build-asan: $out/bgpd_vnetrs_sdnlog.so"
 EXTRA=(-I"$top/frr-plugin")
 LIBS=()

@@ -19,8 +19,11 @@ copy=$top/build/debian13/vnetrs
 
 bash "$top/tools/debian13-root.sh" make
 mkdir -p "$copy"
-(cd "$top" && git ls-files -z --cached --others --exclude-standard |
-	tar --null -T - -cf -) | tar -xpf - -C "$copy"
+(cd "$top" && git ls-files -z --cached --others --exclude-standard) \
+	>"$copy/.vnetrs-files.new"
+(cd "$top" && tar --null -T "$copy/.vnetrs-files.new" -cf -) | tar -xpf - -C "$copy"
+# The list, for tools/package.sh there (no git inside).
+mv "$copy/.vnetrs-files.new" "$copy/.vnetrs-files"
 cmd='bash tools/build.sh'
 [ $# -eq 0 ] || cmd="$cmd && $(printf '%q ' "$@")"
 bash "$top/tools/debian13-root.sh" run /bin/bash -c \

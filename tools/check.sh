@@ -42,6 +42,9 @@ if [ "$units" -eq 0 ]; then
 	exit 1
 fi
 
+echo "check: the module refuses another FRR version, loads with its own (tests/frr10/version.sh)"
+bash tests/frr10/version.sh
+
 echo "check: the agent over TLS against fake_rs (tests/agent/test_tls.sh)"
 bash tests/agent/test_tls.sh
 

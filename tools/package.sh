@@ -11,6 +11,12 @@
 # not, ignored ones left out), copied to build/package/src, so the work
 # tree's own build is untouched. The FRR tree comes from
 # tools/prepare-frr.sh, as for tools/build.sh. As root (installs packages).
+#
+# For Debian 13 (frr 10.3), run it in tools/build-debian13.sh's copy:
+#   tools/build-debian13.sh bash tools/package.sh
+# That copy is no git checkout: the list of git's files comes from
+# .vnetrs-files, which build-debian13.sh writes there; the packages land in
+# build/debian13/vnetrs/build/package.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -18,8 +24,14 @@ cd "$top"
 
 die() { echo "package: $*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || die "run as root (installs Debian packages)"
-command -v git >/dev/null && git -C "$top" rev-parse --git-dir >/dev/null 2>&1 ||
-	die "$top is not a git checkout: the files to package are git's"
+# The files to package: git's, NUL-separated.
+if command -v git >/dev/null && git -C "$top" rev-parse --git-dir >/dev/null 2>&1; then
+	files() { git ls-files -z --cached --others --exclude-standard; }
+elif [ -f "$top/.vnetrs-files" ]; then
+	files() { cat "$top/.vnetrs-files"; }
+else
+	die "$top is not a git checkout (nor tools/build-debian13.sh's copy): the files to package are git's"
+fi
 
 bash tools/deps.sh
 eval "$(bash tools/prepare-frr.sh | tail -n1)"
@@ -28,7 +40,7 @@ frr_dir=$(dirname "$FRR_SRC")
 out=$top/build/package
 rm -rf "$out"
 mkdir -p "$out/src"
-git ls-files -z --cached --others --exclude-standard |
+files |
 	xargs -0 sh -c 'for f; do [ -e "$f" ] && printf "%s\0" "$f"; done' sh |
 	tar --null -T - -cf - | tar -C "$out/src" -xf -
 

@@ -123,6 +123,14 @@ dpkg-query -W -f='${Depends}' vnetrs | grep -q "frr (= $frr_version)" ||
 	fail "vnetrs does not depend on frr (= $frr_version)"
 moddir=$(dpkg -L frr | grep '/frr/modules$' | head -n1)
 [ -f "$moddir/bgpd_vnetrs.so" ] || fail "no bgpd_vnetrs.so in $moddir"
+# The front and the one module proper of this FRR, nothing else of ours.
+frr_short=$(/usr/lib/frr/bgpd --version | sed -n 's/^bgpd version //p')
+[ -f "$moddir/bgpd_vnetrs-$frr_short.so" ] || fail "no bgpd_vnetrs-$frr_short.so (the module proper) in $moddir"
+ours=$(dpkg -L vnetrs | grep "^$moddir/" | sort | tr '\n' ' ')
+[ "$ours" = "$moddir/bgpd_vnetrs-$frr_short.so $moddir/bgpd_vnetrs.so " ] ||
+	fail "vnetrs's modules are not the front and bgpd_vnetrs-$frr_short.so: $ours"
+dpkg-query -W -f='${Description}' vnetrs | grep -qF "This build is for frr $frr_version (FRR $frr_short)" ||
+	fail "vnetrs's description does not name frr $frr_version"
 [ -f /usr/share/yang/vnet-route-server.yang ] || fail "no YANG model in /usr/share/yang"
 [ -f /usr/include/vnetrs/sdn.h ] || fail "no <vnetrs/sdn.h>"
 [ -x /usr/bin/vnetrs-exporter ] && [ -f /lib/systemd/system/vnetrs-exporter.service ] &&
@@ -130,7 +138,7 @@ moddir=$(dpkg -L frr | grep '/frr/modules$' | head -n1)
 dpkg-divert --list /usr/bin/vtysh | grep -q "to /usr/bin/vtysh.frr by vnetrs" ||
 	fail "/usr/bin/vtysh is not diverted by vnetrs"
 [ -x /usr/bin/vtysh.frr ] || fail "frr's vtysh is not at /usr/bin/vtysh.frr"
-pass "installed: module in $moddir, frr (= $frr_version) pinned, frr's vtysh diverted to /usr/bin/vtysh.frr"
+pass "installed: front and bgpd_vnetrs-$frr_short.so in $moddir, frr (= $frr_version) pinned and named in the description, frr's vtysh diverted to /usr/bin/vtysh.frr"
 
 # --- the lab: a LAN bridge, the route server, an NVA, a VM --------------------
 ip netns add "$P-lan"
@@ -183,6 +191,15 @@ ip netns exec "$P-rs" sh -c '
 	{ cat "$T/frrinit-start.log" >&2; fail "frrinit.sh start"; }
 poll "frrinit.sh started zebra and bgpd with -M vnetrs" \
 	sh -c 'in_bgpd=$(cat /proc/$(cat "$1/run/bgpd.pid")/cmdline | tr "\0" " "); case "$in_bgpd" in *"-M vnetrs"*) ;; *) exit 1;; esac' sh "$T"
+
+# The front loaded the module proper of this FRR: "show modules" says so.
+mods=$(in_rs vtysh -c 'show modules')
+grep -qE "^bgpd_vnetrs +[^ ]+ +VNet route server, built for FRR $frr_short \(front of bgpd_vnetrs-$frr_short\.so\)\$" <<<"$mods" &&
+	grep -qxF "	from: $moddir/bgpd_vnetrs.so" <<<"$mods" ||
+	fail "show modules does not show the front built for FRR $frr_short: $mods"
+grep -qF " $moddir/bgpd_vnetrs-$frr_short.so" "/proc/$(cat "$T/run/bgpd.pid")/maps" ||
+	fail "bgpd did not map $moddir/bgpd_vnetrs-$frr_short.so"
+pass "show modules: $(grep '^bgpd_vnetrs' <<<"$mods")"
 
 # --- configured with vtysh, saved ----------------------------------------------
 in_rs vtysh -c 'configure terminal' -c 'router bgp 65515' \
