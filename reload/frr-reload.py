@@ -44,11 +44,13 @@ BLOCK = "vnet-route-server"
 
 # What the module sets on a route-server peer's neighbor (vnetrs_policy.c,
 # vnetrs_instance.c): the rest of the "neighbor" line after the address.
+# The multihop TTL 255 is written "ebgp-multihop 255" by FRR 8.4's bgpd and
+# "ebgp-multihop" (255 being its default) by 10's.
 DERIVED = re.compile(
     r"^(remote-as .*|description .*|soft-reconfiguration inbound"
     r"|maximum-prefix .*|route-map vnetrs-\S+ (in|out)"
     r"|attribute-unchanged next-hop|route-reflector-client"
-    r"|ebgp-multihop 255|timers 60 180)$"
+    r"|ebgp-multihop|ebgp-multihop 255|timers 60 180)$"
 )
 
 

@@ -330,6 +330,86 @@ def _patch_sanitize(topotest):
     topotest.Router.startRouterDaemons = startRouterDaemons
 
 
+# The namespace file in /proc/PID/ns of each of mutini's --unshare-flags.
+_UNSHARE_FLAG_NS = {
+    "C": "cgroup",
+    "i": "ipc",
+    "m": "mnt",
+    "n": "net",
+    "p": "pid_for_children",
+    "T": "time",
+    "U": "user",
+    "u": "uts",
+}
+
+
+def _unshare_flags(cmd):
+    "The --unshare-flags of a mutini command line (None if it is not one)."
+    if not isinstance(cmd, (list, tuple)) or not cmd:
+        return None
+    if not os.path.basename(str(cmd[0])).startswith("mutini"):
+        return None
+    for arg in cmd[1:]:
+        if str(arg).startswith("--unshare-flags="):
+            return str(arg).split("=", 1)[1]
+    return None
+
+
+def _patch_munet_unshare_wait(base):
+    """
+    FRR 10's munet creates a node (a router) by starting, through the
+    unet's popen, "nsenter <the unet's namespaces> mutini --unshare-flags",
+    then waits until the new process's /proc/PID/ns/* differ from the
+    unet's, taking that as the sign that mutini has unshared its own; then
+    it makes the node's private mounts (tmpfs on /etc/frr, /var/run/frr,
+    /var/lib/frr, /var/log) through nsenter --mount=/proc/PID/ns/mnt. But
+    the process starts in the namespaces of pytest itself, which differ
+    from the unet's too: when munet looks before nsenter has run, it sees
+    "switched" at once (exec.log: "switched: original mnt:[unet's] current
+    mnt:[pytest's]" after a few microseconds), and the mounts land in
+    pytest's namespace or the unet's instead of the node's. That node's
+    daemons then use the machine's /etc/frr and /run/frr: its config files
+    are not read ("write memory" writes them to the machine's /etc/frr),
+    and bgpd "Can't create pid lock file /run/frr/bgpd.pid (Permission
+    denied)" when /run/frr is not frr's. Which node loses the race varies
+    from run to run.
+
+    The fix: the unet's popen of such a command returns only once the new
+    process's namespaces differ from both pytest's and the unet's (it has
+    entered the unet's and unshared its own), or it exited, or 30 s passed
+    (then munet's own checks report it).
+    """
+    orig = base.BaseMunet.popen
+    if getattr(orig, "vnetrs_orig", None):
+        return
+
+    def popen(self, cmd, **kwargs):
+        p = orig(self, cmd, **kwargs)
+        flags = _unshare_flags(cmd)
+        if not flags or not getattr(self, "pid", None):
+            return p
+        names = [_UNSHARE_FLAG_NS[f] for f in flags if f in _UNSHARE_FLAG_NS]
+        proc = str(getattr(self, "proc_path", None) or "/proc")
+        try:
+            ours = {n: os.readlink("/proc/self/ns/" + n) for n in names}
+            unets = {n: os.readlink("{}/{}/ns/{}".format(proc, self.pid, n)) for n in names}
+        except OSError:
+            return p
+        deadline = time.monotonic() + 30
+        while p.poll() is None and time.monotonic() < deadline:
+            try:
+                now = {n: os.readlink("{}/{}/ns/{}".format(proc, p.pid, n)) for n in names}
+            except OSError:
+                now = None
+            if now and all(now[n] not in (ours[n], unets[n]) for n in names):
+                break
+            time.sleep(0.005)
+        return p
+
+    popen.vnetrs_orig = orig
+    base.BaseMunet.popen = popen
+
+
 def bootstrap():
     """
     Put FRR's topotest library on sys.path, apply the overrides, and return
@@ -349,6 +429,12 @@ def bootstrap():
 
     _patch_module_present(topotest)
     _patch_topogen_config(topogen)
+    try:
+        from munet import base as munet_base  # FRR 10's library; 8.4 has micronet
+    except ImportError:
+        munet_base = None
+    if munet_base is not None and hasattr(munet_base, "BaseMunet"):
+        _patch_munet_unshare_wait(munet_base)
     if sanitize_mode():
         _patch_sanitize(topotest)
     diagnose = _make_diagnose_env(topogen.diagnose_env, topolog_logger)

@@ -387,6 +387,16 @@ bird_nva = None
 USER_TAG = "65515:100"
 
 
+# How many of a relayed prefix's two paths (one from each route server, the
+# same next hop: the NVA that announced it) an FRR NVA uses. FRR 8.4's
+# multipath selection leaves out a candidate whose next hop equals the one
+# before it (bgp_mpath.c, bgp_path_info_mpath_update through
+# bgp_path_info_nexthop_cmp): the best path alone. FRR 10.3's walks the
+# candidates without comparing next hops: both paths are marked multipath.
+# Either way the kernel gets the one next hop.
+RELAYED_PATHS_USED = 1 if vnetrs_topo.frr_major() < 10 else 2
+
+
 def bird_paths(prefix):
     "BIRD's paths of prefix from the route servers: {rs: (primary, AS path, communities)}."
     return {
@@ -416,8 +426,9 @@ def nvas_see(draining):
     with draining, rs1's carry graceful-shutdown and rs1's AS twice and are
     not used (rs2's are); without, both are plain again, and the VNet
     (next hop: each route server) is used through both (ECMP). A relayed
-    prefix has the same next hop from both: bgpd uses one of the two paths
-    (its tie-breaks: the older path), the same forwarding either way.
+    prefix has the same next hop from both: bgpd 8.4 uses one of the two
+    paths (its tie-breaks: the older path), 10.3 both as multipath
+    (RELAYED_PATHS_USED), the same forwarding either way.
     The firewall's paths from rs1 carry the community of the user's
     outbound map as well (the maintenance's come after it).
     """
@@ -437,7 +448,7 @@ def nvas_see(draining):
                 plain = {"rs1": ("65515" + tail, tag), "rs2": ("65515" + tail, "")}
                 ok = {rs: g[1:] for rs, g in got.items()} == plain
                 used = sum(g[0] for g in got.values())
-                ok = ok and used == (2 if vnet else 1)
+                ok = ok and used == (2 if vnet else RELAYED_PATHS_USED)
             if not ok:
                 bad[(nva, prefix)] = got
     # BIRD, with its default policy: moved by the AS path alone.

@@ -78,8 +78,13 @@ def free_port():
 
 
 def start(name, cmd):
-    "A monitoring process of the test's own, logging to metrics/NAME.log."
-    log = open(mon_path(name + ".log"), "w")
+    """
+    A monitoring process of the test's own, logging to metrics/NAME.out:
+    not NAME.log, which FRR 10's conftest reads after every test as ASCII
+    (every <logdir>/*/*.log, looking for daemons' backtraces), and
+    Prometheus's log is UTF-8.
+    """
+    log = open(mon_path(name + ".out"), "w")
     PROCS[name] = subprocess.Popen(
         cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
     )
@@ -227,7 +232,7 @@ def teardown_module(mod):
 
 def test_processes_run():
     for name, p in PROCS.items():
-        assert p.poll() is None, "{} exited {} (see {})".format(name, p.returncode, mon_path(name + ".log"))
+        assert p.poll() is None, "{} exited {} (see {})".format(name, p.returncode, mon_path(name + ".out"))
     expect_promql("sum(up)", 4, "prometheus scrapes the three exporters and node-exporter")
 
 
@@ -377,7 +382,7 @@ def test_failed_scrape_is_up_0():
     expect_promql('vnetrs_up{job="vnetrs-no-bgpd"}', 0, "the failing target is scraped with vnetrs_up 0")
     expect_promql('up{job="vnetrs-no-bgpd"}', 1, "the scrape itself worked")
     expect_promql('vnetrs_up{job="vnetrs"}', {"by": "instance", "127.0.0.1:{}".format(PORTS["rs1"]): 1, "127.0.0.1:{}".format(PORTS["rs2"]): 1}, "the route servers are up")
-    with open(mon_path("exporter-vm.log")) as f:
+    with open(mon_path("exporter-vm.out")) as f:
         log = f.read()
     assert "scrape failed, vnetrs_up 0:" in log, log
     assert "Traceback" not in log, log
