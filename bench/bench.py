@@ -1118,6 +1118,13 @@ def main():
                    os.path.join(opts.results, "results.md"))
     log("results in %s (%.0f s)" % (opts.results, time.time() - t_begin))
     quick_lines(summ)
+    failed = [r for r in runs if r.get("failed")]
+    if failed:
+        # In the tables too; the exit status tells a script.
+        log("%d of %d runs failed: %s" % (
+            len(failed), len(runs),
+            sorted({r["failed"] for r in failed})))
+        return 1
     return 0 if runs else 1
 
 

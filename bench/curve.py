@@ -122,6 +122,11 @@ def main(opts, prefixes, info_start, B):
     report(data, opts.results, B)
     B.log("curve results in %s (%.0f s)" % (opts.results,
                                             time.time() - t_begin))
+    failed = [r for r in runs if r.get("failed")]
+    if failed:
+        B.log("%d of %d runs failed: %s" % (
+            len(failed), len(runs), sorted({r["failed"] for r in failed})))
+        return 1
     return 0 if runs else 1
 
 

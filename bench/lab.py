@@ -23,7 +23,10 @@ VTYSH = os.path.join(TOP, "vtysh", "vtysh")
 MODULE = os.environ.get("VNETRS_BENCH_MODULE") or \
     os.path.join(TOP, "frr-plugin", ".libs", "bgpd_vnetrs.so")
 AGENT = os.path.join(TOP, "agent", "vnetrs-agent")
-WORK = os.path.join(TOP, "bench", "work")
+# The lab's files (configurations, logs, captures, per-run files): outside
+# the checkout, where the daemons (user frr) can write whatever directory the
+# checkout is in (a clone only root can read, as tools/demo.sh allows).
+WORK = os.environ.get("VNETRS_BENCH_WORK") or "/var/tmp/vnetrs-bench"
 # Extra options of the route servers' bgpd (those with zebra): "-n" with
 # bench.py --no-fib.
 RS_BGPD_ARGS = []
