@@ -40,7 +40,6 @@ while [ $# -gt 0 ]; do
 	*) args+=("$1"); shift ;;
 	esac
 done
-[ -z "$results" ] || results=$(realpath -m "$results")
 frr_here=$(/usr/lib/frr/bgpd --version | sed -n 's/^bgpd version //p')
 if [ -n "$frr_want" ] && [ "$frr_here" != "$frr_want" ] &&
 	[ "${frr_here#"$frr_want".}" = "$frr_here" ]; then
@@ -52,7 +51,8 @@ if [ -n "$frr_want" ] && [ "$frr_here" != "$frr_want" ] &&
 	echo "bench: FRR 10.3 in the Debian 13 root (tools/build-debian13.sh)"
 	exec bash "$top/tools/build-debian13.sh" env \
 		VNETRS_DESCRIBE="$(git -C "$top" describe --always --dirty)" \
-		bash bench/run.sh --results "${results:-$top/bench/results/frr-10.3}" \
+		bash bench/run.sh \
+		--results "$(realpath -m "${results:-$top/bench/results/frr-10.3}")" \
 		"${args[@]}"
 fi
 [ -z "$results" ] || args+=(--results "$results")
