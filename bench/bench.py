@@ -723,12 +723,24 @@ def machine():
         "bird": sh("bird --version 2>&1"),
         # In the Debian 13 root the tree is a copy without git: run.sh
         # passes the commit the copy was made from.
-        "vnetrs": os.environ.get("VNETRS_DESCRIBE") or
-        sh("cd %s && git describe --always --dirty" % L.TOP),
+        "vnetrs": os.environ.get("VNETRS_DESCRIBE") or code_describe(),
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "loadavg": " ".join("%.2f" % x for x in os.getloadavg()),
         "args": "".join(" " + a for a in sys.argv[1:]),
     }
+
+
+def code_describe():
+    """git describe of the checkout, "-dirty" when a file changed outside
+    bench/results (results written by an earlier run are not code)."""
+    def sh(cmd):
+        return subprocess.run(cmd, shell=True, capture_output=True,
+                              text=True, cwd=L.TOP).stdout.strip()
+    desc = sh("git describe --always")
+    if desc and sh("git status --porcelain --untracked-files=no -- . "
+                   "':(exclude)bench/results'"):
+        desc += "-dirty"
+    return desc
 
 
 def code_version(start, end):

@@ -50,7 +50,7 @@ if [ -n "$frr_want" ] && [ "$frr_here" != "$frr_want" ] &&
 	fi
 	echo "bench: FRR 10.3 in the Debian 13 root (tools/build-debian13.sh)"
 	exec bash "$top/tools/build-debian13.sh" env \
-		VNETRS_DESCRIBE="$(git -C "$top" describe --always --dirty)" \
+		VNETRS_DESCRIBE="$(cd "$top/bench" && python3 -c 'import bench; print(bench.code_describe())')" \
 		bash bench/run.sh \
 		--results "$(realpath -m "${results:-$top/bench/results/frr-10.3}")" \
 		"${args[@]}"
