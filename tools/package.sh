@@ -3,6 +3,7 @@
 #
 # Build the Debian packages of vnetrs for the frr installed on this machine:
 #   build/package/vnetrs_VERSION_ARCH.deb        module, YANG model, vtysh
+#     (VERSION: debian/changelog's plus the FRR built for, 0.1.0+frr8.4.4)
 #   build/package/vnetrs-agent_VERSION_ARCH.deb  agent, systemd unit, default file
 #   build/package/vnetrs-dev_VERSION_all.deb     <vnetrs/sdn.h>
 # then run lintian on them (debian/*.lintian-overrides explain what is left).
@@ -43,6 +44,18 @@ mkdir -p "$out/src"
 files |
 	xargs -0 sh -c 'for f; do [ -e "$f" ] && printf "%s\0" "$f"; done' sh |
 	tar --null -T - -cf - | tar -C "$out/src" -xf -
+
+# One build per FRR: the version says which (0.1.0+frr8.4.4 on Debian 12,
+# 0.1.0+frr10.3 on 13), so the two series' packages are told apart by name
+# and by apt, and the release it is built for.
+frr_short=$(/usr/lib/frr/bgpd --version | sed -n 's/^bgpd version //p')
+codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
+[ -n "$frr_short" ] && [ -n "$codename" ] ||
+	die "cannot tell the installed FRR's version or this release's codename"
+sed -i "1s/^vnetrs (\([^)+]*\)) [a-z-]*;/vnetrs (\1+frr$frr_short) $codename;/" \
+	"$out/src/debian/changelog"
+head -n1 "$out/src/debian/changelog" | grep -q "+frr$frr_short) $codename;" ||
+	die "could not set the package version in debian/changelog"
 
 echo "package: dpkg-buildpackage in $out/src"
 (

@@ -131,6 +131,12 @@ ours=$(dpkg -L vnetrs | grep "^$moddir/" | sort | tr '\n' ' ')
 	fail "vnetrs's modules are not the front and bgpd_vnetrs-$frr_short.so: $ours"
 dpkg-query -W -f='${Description}' vnetrs | grep -qF "This build is for frr $frr_version (FRR $frr_short)" ||
 	fail "vnetrs's description does not name frr $frr_version"
+# The version names the FRR too, so each series' packages have their own.
+pkg_version=$(dpkg-query -W -f='${Version}' vnetrs)
+case "$pkg_version" in
+*"+frr$frr_short") ;;
+*) fail "vnetrs's version $pkg_version does not end in +frr$frr_short" ;;
+esac
 [ -f /usr/share/yang/vnet-route-server.yang ] || fail "no YANG model in /usr/share/yang"
 [ -f /usr/include/vnetrs/sdn.h ] || fail "no <vnetrs/sdn.h>"
 [ -x /usr/bin/vnetrs-exporter ] && [ -f /lib/systemd/system/vnetrs-exporter.service ] &&
@@ -138,7 +144,7 @@ dpkg-query -W -f='${Description}' vnetrs | grep -qF "This build is for frr $frr_
 dpkg-divert --list /usr/bin/vtysh | grep -q "to /usr/bin/vtysh.frr by vnetrs" ||
 	fail "/usr/bin/vtysh is not diverted by vnetrs"
 [ -x /usr/bin/vtysh.frr ] || fail "frr's vtysh is not at /usr/bin/vtysh.frr"
-pass "installed: front and bgpd_vnetrs-$frr_short.so in $moddir, frr (= $frr_version) pinned and named in the description, frr's vtysh diverted to /usr/bin/vtysh.frr"
+pass "installed: vnetrs $pkg_version, front and bgpd_vnetrs-$frr_short.so in $moddir, frr (= $frr_version) pinned and named in the description, frr's vtysh diverted to /usr/bin/vtysh.frr"
 
 # --- the lab: a LAN bridge, the route server, an NVA, a VM --------------------
 ip netns add "$P-lan"
