@@ -23,14 +23,6 @@
 
 #include "vnetrs_frrver.h"
 
-/*
- * The FRR version this front is for; a test build claims another one to
- * see the refusal (tests/frr10/version.sh).
- */
-#ifndef VNETRS_FRR_BUILT_FOR
-#define VNETRS_FRR_BUILT_FOR FRR_VER_SHORT
-#endif
-
 #define VNETRS_PROPER "bgpd_vnetrs-" VNETRS_FRR_BUILT_FOR ".so"
 
 static int vnetrs_front_init(void);

@@ -17,7 +17,17 @@
 #include <syslog.h>
 
 #include "lib/defaults.h"
+#include "lib/version.h"
 #include "lib/zlog.h"
+
+/*
+ * The FRR version this build is for (the front's and the module proper's);
+ * a test build of the front claims another one to see the refusal
+ * (Makefile.am, tests/frr10/version.sh).
+ */
+#ifndef VNETRS_FRR_BUILT_FOR
+#define VNETRS_FRR_BUILT_FOR FRR_VER_SHORT
+#endif
 
 static inline void vnetrs_frr_log(int prio, const char *fmt, ...)
 	PRINTFRR(2, 3);

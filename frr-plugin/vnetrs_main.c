@@ -79,16 +79,11 @@ static int vnetrs_fini(void)
 }
 
 /*
- * The FRR version this module is built for. bgpd does no ABI check when
- * it loads a module, and a build for another FRR would misread bgpd's
- * structures: the front (vnetrs_front.c) compares versions before it loads
- * this file, and this file again, for bgpd loading it directly
- * ("-M vnetrs-VERSION"), before it registers anything.
+ * bgpd does no ABI check when it loads a module, and a build for another
+ * FRR would misread bgpd's structures: the front (vnetrs_front.c) compares
+ * versions before it loads this file, and this file again, for bgpd loading
+ * it directly ("-M vnetrs-VERSION"), before it registers anything.
  */
-#ifndef VNETRS_FRR_BUILT_FOR
-#define VNETRS_FRR_BUILT_FOR FRR_VER_SHORT
-#endif
-
 static int vnetrs_module_init(void)
 {
 	/*
