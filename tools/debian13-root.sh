@@ -43,7 +43,6 @@ inputs_hash() {
 	} | sha256sum | cut -d' ' -f1
 }
 
-is_mounted() { findmnt -rn --target "$1" -o TARGET | grep -qx "$1"; }
 
 # Unmount everything below the root, deepest first, then the root itself.
 unmount_all() {
